@@ -1,0 +1,22 @@
+# Start PostgreSQL and Redis on loopback when they are not running.
+# Sourced by .ci/run; the commands are the machine's documented start commands.
+
+ensure_postgres() {
+  if pg_isready -q -h 127.0.0.1 -p 5432; then return 0; fi
+  echo "ci: starting PostgreSQL"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start
+  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && return 0; sleep 1; done
+  echo "ci: PostgreSQL did not start" >&2
+  return 1
+}
+
+ensure_redis() {
+  if redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then return 0; fi
+  echo "ci: starting Redis"
+  mkdir -p /var/lib/redis /var/log/redis
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log
+  for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && return 0; sleep 1; done
+  echo "ci: Redis did not start" >&2
+  return 1
+}

@@ -1,0 +1,106 @@
+"""Settings shared by every environment.
+
+Nothing here is insecure by default: `DEBUG` is off, there is no secret key and
+no allowed host unless the environment (or `local.py` / `test.py`) gives them.
+"""
+
+import django_stubs_ext
+
+from config.env import APPS_DIR, BASE_DIR, env, env_database
+
+# Lets `ModelAdmin[Model]` and friends be written with their type arguments.
+django_stubs_ext.monkeypatch()
+
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+ALLOWED_HOSTS: list[str] = env.list("DJANGO_ALLOWED_HOSTS", default=[])
+
+LOCAL_APPS = [
+    "styleguide_project.core.apps.CoreConfig",
+    "styleguide_project.common.apps.CommonConfig",
+    "styleguide_project.api.apps.ApiConfig",
+    "styleguide_project.users.apps.UsersConfig",
+    "styleguide_project.emails.apps.EmailsConfig",
+    "styleguide_project.tasks.apps.TasksConfig",
+]
+
+THIRD_PARTY_APPS = [
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "django_celery_results",
+    "django_celery_beat",
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    *THIRD_PARTY_APPS,
+    *LOCAL_APPS,
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [APPS_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "config.wsgi.application"
+
+# Unset: a SQLite file next to manage.py, so a fresh clone runs with no server.
+DATABASES = {
+    "default": env_database("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "users.BaseUser"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# One module per concern. Star imports are the Django idiom for composing
+# settings modules; each concern module only defines upper-case settings.
+from config.settings.cache import *  # noqa: E402, F403
+from config.settings.celery import *  # noqa: E402, F403
+from config.settings.email import *  # noqa: E402, F403
+from config.settings.logging import *  # noqa: E402, F403
+from config.settings.rest_framework import *  # noqa: E402, F403
+from config.settings.sentry import *  # noqa: E402, F403

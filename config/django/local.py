@@ -1,0 +1,13 @@
+"""Development on one machine: `make run`, `manage.py` and `celery` default here.
+
+Debug is on and the secret key is a fixed, public, development-only value; the
+environment can still override both. Never used in production, which sets
+`DJANGO_SETTINGS_MODULE=config.django.production`.
+"""
+
+from config.django.base import *  # noqa: F403
+from config.env import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="django-insecure-local-development-only")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])

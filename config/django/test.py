@@ -1,0 +1,19 @@
+"""The test suite.
+
+Unit tests always run tasks eagerly and send mail to Django's locmem outbox,
+whatever the environment says about a broker: tests that need a real broker
+and worker start their own processes with their own environment.
+"""
+
+from config.django.base import *  # noqa: F403
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key"  # noqa: S105 - never used outside tests
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True

@@ -1,0 +1,43 @@
+"""The one place where the environment is read.
+
+`env` is django-environ's reader; `.env` at the project root is loaded when it
+exists, without overriding variables already set in the process environment.
+"""
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+APPS_DIR = BASE_DIR / "styleguide_project"
+
+env = environ.Env()
+
+_ENV_FILE = BASE_DIR / ".env"
+if _ENV_FILE.is_file():
+    environ.Env.read_env(str(_ENV_FILE))
+
+
+def env_database(var: str, *, default: str) -> dict[str, Any]:
+    """Parse the database URL in `var`, or `default` when it is unset.
+
+    django-environ accepts almost any string and returns a half-empty config,
+    which only fails at the first query with an unrelated message. A URL whose
+    scheme is not a database, or that has no database name, stops start-up
+    here with the variable named.
+    """
+    url = env.str(var, default="") or default
+    scheme = urlsplit(url).scheme
+    if scheme not in environ.Env.DB_SCHEMES:
+        known = ", ".join(sorted(s for s in environ.Env.DB_SCHEMES if "+" not in s))
+        raise ImproperlyConfigured(f"{var} is not a valid database URL: scheme {scheme!r} is not one of: {known}.")
+    try:
+        config = environ.Env.db_url_config(url)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{var} is not a valid database URL: {exc}.") from exc
+    if not config.get("NAME"):
+        raise ImproperlyConfigured(f"{var} is not a valid database URL: it names no database.")
+    return config

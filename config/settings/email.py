@@ -1,0 +1,19 @@
+"""Outgoing email: `EMAIL_URL` picks the backend (console in development, SMTP in production)."""
+
+from config.env import env
+
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _email.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+# A stuck SMTP server must not hold a worker forever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="styleguide-project@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where task failures are reported.
+SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="support@localhost")

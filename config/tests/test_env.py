@@ -1,0 +1,58 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env_database
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_unset_url_falls_back_to_the_default(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+
+    config = env_database("DATABASE_URL", default="sqlite:////srv/data/x.sqlite3")
+
+    assert config["ENGINE"] == "django.db.backends.sqlite3"
+    assert config["NAME"] == "/srv/data/x.sqlite3"
+
+
+def test_postgres_url_is_parsed(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://app:pw@db.internal:5433/app")
+
+    config = env_database("DATABASE_URL", default="sqlite:///unused")
+
+    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert (config["HOST"], config["PORT"], config["NAME"], config["USER"]) == ("db.internal", 5433, "app", "app")
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("localhost/mydb", "scheme '' is not one of"),
+        ("http://example.com/db", "scheme 'http' is not one of"),
+        ("postgres://u@h:notaport/db", "Port could not be cast"),
+        ("postgres://u@h:5432", "names no database"),
+    ],
+)
+def test_malformed_url_names_the_variable(monkeypatch, url, reason):
+    monkeypatch.setenv("DATABASE_URL", url)
+
+    with pytest.raises(ImproperlyConfigured, match=reason) as excinfo:
+        env_database("DATABASE_URL", default="sqlite:///unused")
+
+    assert str(excinfo.value).startswith("DATABASE_URL is not a valid database URL")
+
+
+def test_malformed_url_stops_start_up_with_the_variable_named():
+    environ = {**os.environ, "DATABASE_URL": "not-a-database-url", "DJANGO_SETTINGS_MODULE": "config.django.local"}
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=60
+    )
+
+    assert result.returncode != 0
+    assert "DATABASE_URL is not a valid database URL" in result.stderr

@@ -1,0 +1,1 @@
+"""api holds no business logic: it routes to the apps and reports health."""

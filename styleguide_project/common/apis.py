@@ -1,0 +1,1 @@
+"""common serves no API of its own."""

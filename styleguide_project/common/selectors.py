@@ -1,0 +1,1 @@
+"""Nothing here yet: common holds the base model and `model_update`."""

@@ -1,0 +1,1 @@
+"""common has no tasks."""

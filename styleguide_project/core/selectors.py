@@ -1,0 +1,1 @@
+"""Nothing here yet: core holds the error types and the exception handler."""

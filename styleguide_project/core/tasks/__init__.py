@@ -1,0 +1,1 @@
+"""core has no tasks."""

@@ -1,0 +1,1 @@
+"""The tasks app serves no API yet."""

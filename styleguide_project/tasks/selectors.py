@@ -1,0 +1,1 @@
+"""Nothing here yet: the tasks app holds the Celery app and task tooling."""

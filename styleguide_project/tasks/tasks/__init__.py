@@ -1,0 +1,1 @@
+"""Tasks owned by the tasks app itself."""

@@ -1,0 +1,46 @@
+from django.db import IntegrityError, transaction
+
+from styleguide_project.core.exceptions import ApplicationError
+from styleguide_project.users.models import BaseUser
+
+
+def user_normalize_email(email: str) -> str:
+    # Emails are compared case-insensitively everywhere, so they are stored lower-cased.
+    return email.strip().lower()
+
+
+def _duplicate_email_error(email: str) -> ApplicationError:
+    return ApplicationError(
+        "A user with this email already exists.",
+        extra={"fields": {"email": [f"{email} is already registered."]}},
+    )
+
+
+@transaction.atomic
+def user_create(
+    *,
+    email: str,
+    password: str | None = None,
+    is_active: bool = True,
+    is_staff: bool = False,
+    is_superuser: bool = False,
+) -> BaseUser:
+    email = user_normalize_email(email)
+    if BaseUser.objects.filter(email=email).exists():
+        raise _duplicate_email_error(email)
+
+    user = BaseUser(email=email, is_active=is_active, is_staff=is_staff, is_superuser=is_superuser)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    user.full_clean()
+
+    # Two concurrent registrations can both pass the check above; the unique
+    # index decides, and the loser gets the same error instead of a 500.
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        raise _duplicate_email_error(email) from exc
+    return user

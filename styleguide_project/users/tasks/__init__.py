@@ -1,0 +1,1 @@
+"""users has no tasks yet."""
