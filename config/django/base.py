@@ -20,6 +20,7 @@ LOCAL_APPS = [
     "styleguide_project.common.apps.CommonConfig",
     "styleguide_project.api.apps.ApiConfig",
     "styleguide_project.users.apps.UsersConfig",
+    "styleguide_project.authentication.apps.AuthenticationConfig",
     "styleguide_project.emails.apps.EmailsConfig",
     "styleguide_project.tasks.apps.TasksConfig",
 ]
@@ -28,6 +29,7 @@ THIRD_PARTY_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_results",
     "django_celery_beat",
 ]

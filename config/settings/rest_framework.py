@@ -9,7 +9,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "styleguide_project.core.exception_handlers.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "styleguide_project.api.schemas.AutoSchema",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -18,4 +18,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from drf-spectacular-sidecar's static files, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # One name per choice set that appears under a `status` field.
+    "ENUM_NAME_OVERRIDES": {
+        "EmailStatusEnum": "styleguide_project.emails.models.Email.Status",
+        "EmailSendableStatusEnum": [("READY", "READY"), ("FAILED", "FAILED")],
+    },
 }

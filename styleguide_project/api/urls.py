@@ -1,12 +1,16 @@
-"""The `/api/` root: each app's URLs under its own namespace."""
+"""The `/api/` root: each app's URLs under its own namespace, and the OpenAPI schema."""
 
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from styleguide_project.api.apis import HealthApi
 
 urlpatterns = [
     path("health/", HealthApi.as_view(), name="health"),
+    path("auth/", include(("styleguide_project.authentication.urls", "auth"))),
     path("users/", include(("styleguide_project.users.urls", "users"))),
     path("emails/", include(("styleguide_project.emails.urls", "emails"))),
     path("tasks/", include(("styleguide_project.tasks.urls", "tasks"))),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
 ]

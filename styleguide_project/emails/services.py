@@ -1,1 +1,116 @@
-"""emails."""
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import QuerySet
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from styleguide_project.common.services import model_update
+from styleguide_project.core.exceptions import ApplicationError
+from styleguide_project.emails.models import Email
+from styleguide_project.emails.tasks import email_send as email_send_task
+from styleguide_project.tasks.services import task_enqueue_on_commit
+
+# Statuses from which `email_send_all` may (re)queue an email.
+SENDABLE_STATUSES = (Email.Status.READY, Email.Status.FAILED)
+
+
+def email_create(*, to: str, subject: str, html: str, plain_text: str) -> Email:
+    email = Email(to=to, subject=subject, html=html, plain_text=plain_text, status=Email.Status.READY)
+    email.full_clean()
+    email.save()
+    return email
+
+
+def email_create_from_template(*, to: str, template: str, context: dict[str, Any]) -> Email:
+    """Render `emails/<template>/{subject.txt,body.html,body.txt}` into a READY email."""
+    subject = render_to_string(f"emails/{template}/subject.txt", context).strip()
+    html = render_to_string(f"emails/{template}/body.html", context)
+    plain_text = render_to_string(f"emails/{template}/body.txt", context)
+    return email_create(to=to, subject=subject, html=html, plain_text=plain_text)
+
+
+@transaction.atomic
+def email_send(*, email: Email) -> Email:
+    """Deliver a SENDING email through Django's email backend and mark it SENT."""
+    if email.status != Email.Status.SENDING:
+        raise ApplicationError(f"Cannot send an email in status {email.status}; it must be SENDING.")
+
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.plain_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email.to],
+    )
+    message.attach_alternative(email.html, "text/html")
+    message.send()
+
+    email, _ = model_update(
+        instance=email,
+        fields=["status", "sent_at", "attempts", "last_error"],
+        data={
+            "status": Email.Status.SENT,
+            "sent_at": timezone.now(),
+            "attempts": email.attempts + 1,
+            "last_error": "",
+        },
+    )
+    return email
+
+
+@transaction.atomic
+def email_failed(*, email: Email, error: str) -> Email:
+    """A SENDING email that will not be retried any more becomes FAILED, keeping the error."""
+    if email.status != Email.Status.SENDING:
+        raise ApplicationError(f"Cannot fail an email in status {email.status}; it must be SENDING.")
+
+    email, _ = model_update(
+        instance=email,
+        fields=["status", "attempts", "last_error"],
+        data={"status": Email.Status.FAILED, "attempts": email.attempts + 1, "last_error": error},
+    )
+    return email
+
+
+@transaction.atomic
+def email_attempt_failed(*, email: Email, error: str) -> Email:
+    """Record a failed attempt of a SENDING email that will be retried."""
+    email, _ = model_update(
+        instance=email,
+        fields=["attempts", "last_error"],
+        data={"attempts": email.attempts + 1, "last_error": error},
+    )
+    return email
+
+
+@transaction.atomic
+def email_send_all(*, emails: QuerySet[Email] | Iterable[Email]) -> list[int]:
+    """Mark every READY or FAILED email among `emails` SENDING and enqueue one send each on commit.
+
+    Emails in other statuses are skipped (SENT is done, SENDING is already on
+    its way). Returns the ids that were queued.
+    """
+    queryset = emails if isinstance(emails, QuerySet) else Email.objects.filter(id__in=[e.id for e in emails])
+    ids = list(
+        queryset.filter(status__in=SENDABLE_STATUSES).select_for_update().order_by("id").values_list("id", flat=True)
+    )
+    if not ids:
+        return []
+
+    Email.objects.filter(id__in=ids).update(status=Email.Status.SENDING, updated_at=timezone.now())
+    task_enqueue_on_commit(task=email_send_task, kwargs_list=[{"email_id": email_id} for email_id in ids])
+    return ids
+
+
+@transaction.atomic
+def email_retry(*, email: Email) -> Email:
+    """A FAILED email goes back to SENDING and is enqueued again on commit."""
+    if email.status != Email.Status.FAILED:
+        raise ApplicationError(f"Only FAILED emails can be retried; this one is {email.status}.")
+
+    email, _ = model_update(instance=email, fields=["status"], data={"status": Email.Status.SENDING})
+    task_enqueue_on_commit(task=email_send_task, kwargs_list=[{"email_id": email.id}])
+    return email

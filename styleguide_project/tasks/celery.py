@@ -6,7 +6,7 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.django.local")
 
-app = Celery("styleguide_project")
+app = Celery("styleguide_project", task_cls="styleguide_project.tasks.base:ProjectTask")
 
 # Every setting lives in Django's settings, in config/settings/celery.py.
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -1,1 +1,59 @@
-"""Nothing here yet: the tasks app holds the Celery app and task tooling."""
+"""Services shared by every app's tasks: enqueueing after commit, retry backoff."""
+
+import logging
+import random
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from celery import Task
+from django.db import transaction
+from kombu.exceptions import OperationalError as BrokerError
+
+logger = logging.getLogger(__name__)
+
+
+def task_enqueue_on_commit(*, task: Task, kwargs_list: Iterable[Mapping[str, Any]]) -> None:
+    """Enqueue one run of `task` per kwargs once the current transaction commits.
+
+    Nothing is sent if the transaction rolls back. All messages go through one
+    producer (one broker connection). A broker that is down does not fail the
+    request that committed: the failure is logged with the arguments that were
+    not sent, and the recovery of stranded work picks them up later.
+    """
+    pending = [dict(kwargs) for kwargs in kwargs_list]
+    if pending:
+        transaction.on_commit(lambda: task_enqueue(task=task, kwargs_list=pending))
+
+
+def task_enqueue(*, task: Task, kwargs_list: list[dict[str, Any]]) -> int:
+    """Publish one run of `task` per kwargs now; returns how many were published."""
+    published = 0
+    with task.app.producer_or_acquire() as producer:
+        for index, kwargs in enumerate(kwargs_list):
+            try:
+                task.apply_async(kwargs=kwargs, producer=producer)
+            except BrokerError:
+                logger.exception(
+                    "Broker unavailable: %s not enqueued for %d runs: %s",
+                    task.name,
+                    len(kwargs_list) - index,
+                    kwargs_list[index:],
+                )
+                return published
+            except Exception:
+                # Eager mode runs the task right here; its failure is the
+                # task's business (retries, failure handler), not the caller's.
+                logger.exception("%s failed for %s", task.name, kwargs)
+            published += 1
+    return published
+
+
+def task_backoff_countdown(*, retries: int, base: float, maximum: float = 3600.0) -> float:
+    """Seconds before retry number `retries + 1`: exponential, with jitter.
+
+    Half of the delay is fixed and half is random ("equal jitter"), so that
+    retries of many tasks that failed together spread out, while each retry
+    still waits at least as long as the longest possible previous one.
+    """
+    delay = min(maximum, base * 2**retries)
+    return delay / 2 + random.uniform(0, delay / 2)  # noqa: S311 - jitter, not cryptography

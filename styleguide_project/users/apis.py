@@ -1,1 +1,56 @@
-"""The users API."""
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from styleguide_project.api.schemas import ERROR_RESPONSES
+from styleguide_project.users.models import BaseUser
+from styleguide_project.users.services import user_complete_onboarding, user_create
+
+
+class UserCreateApi(APIView):
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+
+    class InputSerializer(serializers.Serializer[dict[str, str]]):
+        email = serializers.EmailField(max_length=255)
+        password = serializers.CharField(max_length=128, write_only=True, style={"input_type": "password"})
+
+    class OutputSerializer(serializers.Serializer[BaseUser]):
+        id = serializers.IntegerField()
+        email = serializers.EmailField()
+        onboarded_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer, **ERROR_RESPONSES})
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = user_create(**serializer.validated_data)
+        return Response(self.OutputSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class UserMeApi(APIView):
+    class OutputSerializer(serializers.Serializer[BaseUser]):
+        id = serializers.IntegerField()
+        email = serializers.EmailField()
+        onboarded_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema(responses={200: OutputSerializer, **ERROR_RESPONSES})
+    def get(self, request: Request) -> Response:
+        assert isinstance(request.user, BaseUser)  # noqa: S101 - IsAuthenticated ran first
+        return Response(self.OutputSerializer(request.user).data)
+
+
+class UserOnboardingCompleteApi(APIView):
+    class OutputSerializer(serializers.Serializer[BaseUser]):
+        id = serializers.IntegerField()
+        email = serializers.EmailField()
+        onboarded_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema(request=None, responses={200: OutputSerializer, **ERROR_RESPONSES})
+    def post(self, request: Request) -> Response:
+        assert isinstance(request.user, BaseUser)  # noqa: S101 - IsAuthenticated ran first
+        user = user_complete_onboarding(user=request.user)
+        return Response(self.OutputSerializer(user).data)

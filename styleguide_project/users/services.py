@@ -1,6 +1,9 @@
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
+from styleguide_project.common.services import model_update
 from styleguide_project.core.exceptions import ApplicationError
+from styleguide_project.emails.services import email_create_from_template, email_send_all
 from styleguide_project.users.models import BaseUser
 
 
@@ -43,4 +46,19 @@ def user_create(
             user.save()
     except IntegrityError as exc:
         raise _duplicate_email_error(email) from exc
+    return user
+
+
+@transaction.atomic
+def user_complete_onboarding(*, user: BaseUser) -> BaseUser:
+    """Mark the user onboarded and queue the onboarding email once the transaction commits."""
+    # The row lock makes two concurrent calls queue one email, not two.
+    user = BaseUser.objects.select_for_update().get(id=user.id)
+    if user.onboarded_at is not None:
+        raise ApplicationError("Onboarding is already complete.", extra={"onboarded_at": user.onboarded_at})
+
+    user, _ = model_update(instance=user, fields=["onboarded_at"], data={"onboarded_at": timezone.now()})
+
+    email = email_create_from_template(to=user.email, template="onboarding", context={"user": user})
+    email_send_all(emails=[email])
     return user

@@ -1,0 +1,1 @@
+"""Reads for authentication live in users.selectors; nothing here yet."""

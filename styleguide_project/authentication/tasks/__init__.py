@@ -1,0 +1,1 @@
+"""authentication has no tasks."""

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from styleguide_project.authentication.apis import AuthLoginApi, AuthLogoutApi
+
+urlpatterns = [
+    path("login/", AuthLoginApi.as_view(), name="login"),
+    path("logout/", AuthLogoutApi.as_view(), name="logout"),
+]
