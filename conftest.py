@@ -1,8 +1,26 @@
+from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit, urlunsplit
+
 import pytest
+from django.conf import settings
 from rest_framework.test import APIClient
 
+from styleguide_project.tasks.celery import app as celery_app
+from styleguide_project.tasks.testing import (
+    ManagedProcess,
+    SmtpSink,
+    celery_app_on_broker,
+    database_url,
+    process_env,
+    service_missing,
+    start_worker,
+)
 from styleguide_project.users.models import BaseUser
 from styleguide_project.users.tests.factories import BaseUserFactory
+
+# Redis database numbers used by the integration tests for their broker; they
+# are emptied before each test, so they must be nobody else's.
+INTEGRATION_BROKER_DB = 13
 
 
 @pytest.fixture
@@ -32,3 +50,80 @@ def staff_client(staff_user: BaseUser) -> APIClient:
     client = APIClient()
     client.force_authenticate(staff_user)
     return client
+
+
+# --- Integration: real Redis, PostgreSQL, Celery processes and an SMTP sink ---
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The Redis of REDIS_URL, reachable; skipped (or failed in .ci/run) otherwise."""
+    url: str = settings.REDIS_URL
+    if not url:
+        service_missing("needs Redis: set REDIS_URL=redis://127.0.0.1:6379/0")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1).ping()
+    except redis.RedisError as exc:
+        service_missing(f"Redis at {url} is not answering: {exc}")
+    return url
+
+
+@pytest.fixture
+def broker_url(redis_url: str) -> str:
+    """An empty Redis database for this test's Celery messages."""
+    import redis
+
+    parts = urlsplit(redis_url)
+    url = urlunsplit((parts.scheme, parts.netloc, f"/{INTEGRATION_BROKER_DB}", "", ""))
+    redis.Redis.from_url(url).flushdb()
+    return url
+
+
+@pytest.fixture
+def live_db_url(transactional_db: None) -> str:
+    """The test database as a URL that child processes can use; its rows are committed."""
+    return database_url()
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    sink = SmtpSink()
+    with sink.running():
+        yield sink
+
+
+@pytest.fixture
+def live_env(live_db_url: str, broker_url: str, redis_url: str, smtp_sink: SmtpSink) -> dict[str, str]:
+    """The environment a real worker or beat runs with in an integration test."""
+    return process_env(
+        DATABASE_URL=live_db_url,
+        CELERY_BROKER_URL=broker_url,
+        REDIS_URL=redis_url,
+        EMAIL_URL=smtp_sink.url,
+        TASK_RETRY_BACKOFF_SECONDS="1",
+    )
+
+
+@pytest.fixture
+def live_celery(live_env: dict[str, str], broker_url: str) -> Iterator[None]:
+    """This process publishes to the real broker instead of running tasks eagerly."""
+    with celery_app_on_broker(celery_app, broker_url):
+        yield
+
+
+@pytest.fixture
+def celery_worker(live_env: dict[str, str], live_celery: None) -> Iterator[Callable[..., ManagedProcess]]:
+    """Start real `celery worker` processes; all are stopped at the end of the test."""
+    started: list[ManagedProcess] = []
+
+    def start(**kwargs: object) -> ManagedProcess:
+        env = {**live_env, **kwargs.pop("env", {})}  # type: ignore[dict-item]
+        worker = start_worker(env=env, **kwargs)  # type: ignore[arg-type]
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()

@@ -7,7 +7,6 @@ from typing import Any
 
 from celery import Task
 from django.db import transaction
-from kombu.exceptions import OperationalError as BrokerError
 
 logger = logging.getLogger(__name__)
 
@@ -26,26 +25,39 @@ def task_enqueue_on_commit(*, task: Task, kwargs_list: Iterable[Mapping[str, Any
 
 
 def task_enqueue(*, task: Task, kwargs_list: list[dict[str, Any]]) -> int:
-    """Publish one run of `task` per kwargs now; returns how many were published."""
+    """Publish one run of `task` per kwargs now, through one producer; returns how many were published.
+
+    Never raises: this runs after the commit, when the caller's work is
+    already saved. What could not be published is logged with its arguments.
+    """
+    eager = task.app.conf.task_always_eager
     published = 0
-    with task.app.producer_or_acquire() as producer:
-        for index, kwargs in enumerate(kwargs_list):
-            try:
-                task.apply_async(kwargs=kwargs, producer=producer)
-            except BrokerError:
-                logger.exception(
-                    "Broker unavailable: %s not enqueued for %d runs: %s",
-                    task.name,
-                    len(kwargs_list) - index,
-                    kwargs_list[index:],
-                )
-                return published
-            except Exception:
-                # Eager mode runs the task right here; its failure is the
-                # task's business (retries, failure handler), not the caller's.
-                logger.exception("%s failed for %s", task.name, kwargs)
-            published += 1
+    try:
+        with task.app.producer_or_acquire() as producer:
+            for kwargs in kwargs_list:
+                if eager:
+                    _task_run_eagerly(task=task, kwargs=kwargs, producer=producer)
+                else:
+                    task.apply_async(kwargs=kwargs, producer=producer)
+                published += 1
+    except Exception:
+        logger.exception(
+            "Could not enqueue %s: %d of %d runs not sent: %s",
+            task.name,
+            len(kwargs_list) - published,
+            len(kwargs_list),
+            kwargs_list[published:],
+        )
     return published
+
+
+def _task_run_eagerly(*, task: Task, kwargs: dict[str, Any], producer: Any) -> None:
+    # In eager mode the task runs right here; its failure is the task's own
+    # business (retries, failure handler), and must not stop the others.
+    try:
+        task.apply_async(kwargs=kwargs, producer=producer)
+    except Exception:
+        logger.exception("%s failed for %s", task.name, kwargs)
 
 
 def task_backoff_countdown(*, retries: int, base: float, maximum: float = 3600.0) -> float:

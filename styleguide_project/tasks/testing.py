@@ -1,0 +1,263 @@
+"""Helpers for tests that run real Celery processes against real services.
+
+Unit tests run tasks eagerly. A few integration tests start real `celery
+worker` / `celery beat` processes on Redis and PostgreSQL, with an SMTP sink,
+to show that what passes eagerly also passes on a real broker. These helpers
+start and stop those processes; the fixtures that use them are in the root
+`conftest.py`.
+"""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import pytest
+from celery import Celery
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# .ci/run sets this: there, a missing service is a failure, not a skip.
+REQUIRE_SERVICES = os.environ.get("STYLEGUIDE_REQUIRE_SERVICES") == "1"
+
+
+def service_missing(reason: str) -> None:
+    """Skip the test on a bare machine; fail it where services are required."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"required service missing: {reason}")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until(predicate: Callable[[], Any], *, timeout: float, interval: float = 0.05, what: str = "") -> Any:
+    """Poll `predicate` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout}s waiting for {what or predicate}")
+        time.sleep(interval)
+
+
+def database_url() -> str:
+    """A URL for the database the test is using, for a child process to share it."""
+    settings = connection.settings_dict
+    if connection.vendor != "postgresql":
+        service_missing("needs PostgreSQL: set DATABASE_URL=postgres://... (SQLite's test database is in memory)")
+    user = settings["USER"] or "postgres"
+    password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
+    host = settings["HOST"] or "127.0.0.1"
+    port = settings["PORT"] or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{settings['NAME']}"
+
+
+class ManagedProcess:
+    """A child process in its own process group, its output in a file."""
+
+    def __init__(self, args: list[str], *, env: dict[str, str], name: str) -> None:
+        self.args = args
+        self.env = env
+        self.name = name
+        self.log_path = Path(tempfile.mkstemp(prefix=f"{name}-", suffix=".log")[1])
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> "ManagedProcess":
+        with self.log_path.open("wb") as log:
+            self.proc = subprocess.Popen(  # noqa: S603 - our own command line
+                self.args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        return self
+
+    @property
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None  # noqa: S101
+        return self.proc.pid
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def wait_for_output(self, pattern: str, *, timeout: float = 30) -> re.Match[str]:
+        def found() -> re.Match[str] | None:
+            if not self.alive():
+                raise RuntimeError(f"{self.name} exited early:\n{self.output[-4000:]}")
+            return re.search(pattern, self.output)
+
+        try:
+            match: re.Match[str] = wait_until(found, timeout=timeout, what=f"{pattern!r} from {self.name}")
+        except TimeoutError as exc:
+            raise TimeoutError(f"{exc}\n--- {self.name} output ---\n{self.output[-4000:]}") from exc
+        return match
+
+    def signal(self, signum: int) -> None:
+        if self.alive():
+            os.killpg(self.pid, signum)
+
+    def stop(self, *, timeout: float = 15) -> None:
+        """Warm shutdown (SIGTERM), then SIGKILL for whatever is left of the group."""
+        if self.proc is None:
+            return
+        self.signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(timeout=5)
+
+    def kill(self) -> None:
+        """What a crash or an OOM kill does: SIGKILL to the whole process group."""
+        self.signal(signal.SIGKILL)
+        if self.proc is not None:
+            self.proc.wait(timeout=5)
+
+
+def process_env(**overrides: str) -> dict[str, str]:
+    """The environment of a child Celery or Django process: the project's real settings."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_", "DJANGO_"))}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.django.local",
+            "DJANGO_DEBUG": "False",
+            "PYTHONUNBUFFERED": "1",
+            "LOG_LEVEL": "INFO",
+        }
+    )
+    env.update(overrides)
+    return env
+
+
+def celery_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "celery", "-A", "styleguide_project.tasks", *args]
+
+
+def start_worker(
+    *, env: dict[str, str], name: str = "worker", concurrency: int = 2, extra: tuple[str, ...] = ()
+) -> ManagedProcess:
+    worker = ManagedProcess(
+        celery_command(
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            str(concurrency),
+            "--hostname",
+            f"{name}-{os.getpid()}@%h",
+            "--without-mingle",
+            "--without-gossip",
+            *extra,
+        ),
+        env=env,
+        name=name,
+    ).start()
+    worker.wait_for_output(r"ready\.", timeout=60)
+    return worker
+
+
+@contextmanager
+def celery_app_on_broker(app: Celery, broker_url: str) -> Iterator[Celery]:
+    """Point this process's Celery app at a real broker (not eager) for the block."""
+    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
+
+    def reset_pools() -> None:
+        # kombu keeps connection pools in a global registry keyed by URL.
+        from kombu import pools
+
+        pools.reset()
+        # Celery caches its pool and producer pool; dropping them makes it
+        # build new ones for the new broker URL (as it does after a fork).
+        app._after_fork()  # type: ignore[attr-defined]
+
+    reset_pools()
+    app.conf.update(broker_url=broker_url, task_always_eager=False)
+    try:
+        yield app
+    finally:
+        reset_pools()
+        app.conf.update(saved)
+
+
+@dataclass
+class SinkMessage:
+    message_id: str
+    to: list[str]
+    subject: str
+    message: Message
+
+
+@dataclass
+class SmtpSink:
+    """An aiosmtpd server on loopback that keeps every message it accepts."""
+
+    host: str = "127.0.0.1"
+    port: int = field(default_factory=free_port)
+    messages: list[SinkMessage] = field(default_factory=list)
+    # Set to an SMTP reply such as "451 4.3.0 try later" to refuse messages.
+    refuse_with: str | None = None
+    delay_seconds: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://{self.host}:{self.port}"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
+        if self.refuse_with:
+            return self.refuse_with
+        if self.delay_seconds:
+            import asyncio
+
+            await asyncio.sleep(self.delay_seconds)
+        message = message_from_bytes(envelope.content)
+        with self._lock:
+            self.messages.append(
+                SinkMessage(
+                    message_id=str(message.get("Message-ID", "")),
+                    to=list(envelope.rcpt_tos),
+                    subject=str(message.get("Subject", "")),
+                    message=message,
+                )
+            )
+        return "250 OK"
+
+    def count(self) -> int:
+        with self._lock:
+            return len(self.messages)
+
+    @contextmanager
+    def running(self) -> Iterator["SmtpSink"]:
+        from aiosmtpd.controller import Controller
+
+        controller = Controller(self, hostname=self.host, port=self.port)
+        controller.start()
+        try:
+            yield self
+        finally:
+            controller.stop()

@@ -1,0 +1,58 @@
+import logging
+
+import pytest
+from django.core import mail
+
+from styleguide_project.emails.models import Email
+from styleguide_project.emails.tasks import email_send as email_send_task
+from styleguide_project.emails.tests.backends import FlakyEmailBackend
+from styleguide_project.emails.tests.factories import EmailFactory
+from styleguide_project.tasks.celery import app as celery_app
+from styleguide_project.tasks.services import task_enqueue, task_enqueue_on_commit
+from styleguide_project.tasks.testing import celery_app_on_broker, free_port
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_broker_that_is_down_does_not_fail_the_request(user_client, django_capture_on_commit_callbacks, caplog):
+    # Nothing listens on this port: every publish fails to connect.
+    dead_broker = f"redis://127.0.0.1:{free_port()}/0"
+    celery_app.conf.broker_transport_options = {"max_retries": 0}
+
+    with (
+        celery_app_on_broker(celery_app, dead_broker),
+        django_capture_on_commit_callbacks(execute=True),
+        caplog.at_level(logging.ERROR, logger="styleguide_project.tasks.services"),
+    ):
+        response = user_client.post("/api/users/me/onboarding/complete/")
+
+    assert response.status_code == 200
+    email = Email.objects.get()
+    assert email.status == Email.Status.SENDING
+    assert f"Could not enqueue emails.email_send: 1 of 1 runs not sent: [{{'email_id': {email.id}}}]" in caplog.text
+
+
+def test_in_eager_mode_one_failing_run_does_not_stop_the_others(settings, caplog):
+    settings.EMAIL_BACKEND = "styleguide_project.emails.tests.backends.FlakyEmailBackend"
+    FlakyEmailBackend.error, FlakyEmailBackend.failures_left = ValueError, 1
+    failing, deleted, *sent = EmailFactory.create_batch(4, status=Email.Status.SENDING)
+    deleted_id = deleted.id
+    deleted.delete()
+
+    published = task_enqueue(
+        task=email_send_task,
+        kwargs_list=[{"email_id": email_id} for email_id in [failing.id, deleted_id, sent[0].id, sent[1].id]],
+    )
+
+    assert published == 4
+    failing.refresh_from_db()
+    assert failing.status == Email.Status.FAILED
+    assert f"emails.email_send failed for {{'email_id': {failing.id}}}" in caplog.text
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(e.to for e in sent)
+
+
+def test_nothing_is_registered_for_an_empty_list(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        task_enqueue_on_commit(task=email_send_task, kwargs_list=[])
+
+    assert callbacks == []
