@@ -1,3 +1,4 @@
+import os
 from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
@@ -18,9 +19,10 @@ from styleguide_project.tasks.testing import (
 from styleguide_project.users.models import BaseUser
 from styleguide_project.users.tests.factories import BaseUserFactory
 
-# Redis database numbers used by the integration tests for their broker; they
-# are emptied before each test, so they must be nobody else's.
-INTEGRATION_BROKER_DB = 13
+# The Redis database the integration tests use as their broker; it is emptied
+# before each test, so it must be nobody else's. Two suites running at once on
+# one Redis need two numbers.
+INTEGRATION_BROKER_DB = int(os.environ.get("STYLEGUIDE_TEST_BROKER_DB", "13"))
 
 
 @pytest.fixture
