@@ -19,6 +19,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_RESULT_ACCEPT_CONTENT = ["json"]
 
+# Eager runs store their results too, so AsyncResult, status and progress
+# reads work in development and tests exactly as with a worker.
+CELERY_TASK_STORE_EAGER_RESULT = True
+
 # Results live next to the data they describe, readable from the admin.
 CELERY_RESULT_BACKEND = "django-db"
 # Extended results keep the task name, arguments and worker with the result.
@@ -33,6 +37,9 @@ CELERY_BEAT_SCHEDULE: dict[str, object] = {}
 
 # A worker that starts before Redis must wait for it instead of exiting.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# @one_instance: seconds before the lock of a run that was killed outright lapses.
+DEFAULT_ONE_INSTANCE_TIMEOUT = env.int("DEFAULT_ONE_INSTANCE_TIMEOUT", default=7200)
 
 # Task retries: the base of the exponential backoff and the number of tries.
 TASK_RETRY_BACKOFF_SECONDS = env.int("TASK_RETRY_BACKOFF_SECONDS", default=5)

@@ -1,4 +1,4 @@
-"""Services shared by every app's tasks: enqueueing after commit, retry backoff."""
+"""Services shared by every app's tasks: enqueueing after commit, retry backoff, freeing locks."""
 
 import logging
 import random
@@ -6,7 +6,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from celery import Task
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
+
+from styleguide_project.tasks.locks import CACHE_INDEX_KEY, LOCK_PREFIX, redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -69,3 +73,14 @@ def task_backoff_countdown(*, retries: int, base: float, maximum: float = 3600.0
     """
     delay = min(maximum, base * 2**retries)
     return delay / 2 + random.uniform(0, delay / 2)  # noqa: S311 - jitter, not cryptography
+
+
+def task_lock_free(*, key: str) -> bool:
+    """Free a lock whoever holds it (an operator's decision); False when there is no such lock."""
+    if settings.REDIS_URL:
+        return bool(redis_client().delete(LOCK_PREFIX + key))
+    existed = cache.get(LOCK_PREFIX + key) is not None
+    cache.delete(LOCK_PREFIX + key)
+    index = cache.get(CACHE_INDEX_KEY, set())
+    cache.set(CACHE_INDEX_KEY, index - {key}, timeout=None)
+    return existed

@@ -1,5 +1,7 @@
 """The onboarding email, end to end: API request → commit → Redis → celery worker → SMTP."""
 
+import re
+
 import pytest
 from django.test import override_settings
 
@@ -37,4 +39,8 @@ def test_smtp_refusal_ends_failed_after_retries_on_a_real_worker(celery_worker, 
     assert email.attempts == 3
     assert email.last_error.startswith("SMTPDataError")
     assert worker.output.count("Retry in") == 2
+    # Lines from task code carry the task's name and id on a real worker too.
+    assert re.search(
+        r"styleguide_project\.emails\.tasks\.sending \[emails\.email_send:[0-9a-f-]{36}\]: Sending email", worker.output
+    )
     assert smtp_sink.count() == 0
