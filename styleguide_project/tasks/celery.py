@@ -1,7 +1,6 @@
 """The project's Celery app: `celery -A styleguide_project.tasks worker|beat`."""
 
 import os
-
 from typing import Any
 
 from celery import Celery
