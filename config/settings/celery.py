@@ -44,3 +44,57 @@ DEFAULT_ONE_INSTANCE_TIMEOUT = env.int("DEFAULT_ONE_INSTANCE_TIMEOUT", default=7
 # Task retries: the base of the exponential backoff and the number of tries.
 TASK_RETRY_BACKOFF_SECONDS = env.int("TASK_RETRY_BACKOFF_SECONDS", default=5)
 TASK_MAX_RETRIES = env.int("TASK_MAX_RETRIES", default=5)
+# No retry waits longer than this (seconds), whatever the attempt number.
+TASK_RETRY_BACKOFF_MAX_SECONDS = env.int("TASK_RETRY_BACKOFF_MAX_SECONDS", default=600)
+
+# --- Delivery: at least once, with idempotent tasks (docs/reliability.md) ---
+
+# Acknowledge a message after the task ran, not when it was received: a
+# worker that dies mid-task leaves the message to be delivered again.
+CELERY_TASK_ACKS_LATE = True
+# A pool process killed mid-task (OOM, SIGKILL) requeues its message too.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Short tasks: a few messages in hand per process keep the pool busy between
+# broker round trips; with late acks they are redelivered if the worker dies.
+CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_WORKER_PREFETCH_MULTIPLIER", default=4)
+
+# Soft limit raises SoftTimeLimitExceeded in the task (it can clean up); the
+# hard limit kills the pool process. Long tasks set their own.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=120)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=150)
+
+# Redis redelivers a message that was not acknowledged within this many
+# seconds. It must exceed every countdown/ETA (a retry waiting in a worker
+# is unacknowledged) and every time limit, or Redis would duplicate those
+# tasks; a test checks it against the backoff cap and the time limits.
+CELERY_BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=2 * 3600)
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
+    "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT,
+    # A dead broker must fail a publish quickly, not hang a request.
+    "socket_connect_timeout": 2,
+}
+if CELERY_BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://")):
+    # RabbitMQ acknowledges each publish: a message the broker did not take raises.
+    CELERY_BROKER_TRANSPORT_OPTIONS["confirm_publish"] = True
+
+# A publish that fails is retried briefly, then the caller logs it and the
+# recovery task re-enqueues the work: a request never waits long on a dead broker.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+
+# Pool processes are replaced after this many tasks / this much resident
+# memory (KiB), so a slow leak in a library cannot grow a worker for ever.
+CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=10_000)
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=300_000)
+
+# Stored results are deleted after this many seconds by `celery.backend_cleanup`.
+# Tasks whose result nobody reads (email_send: the Email row is the record)
+# set ignore_result=True and store nothing.
+CELERY_RESULT_EXPIRES = env.int("CELERY_RESULT_EXPIRES", default=7 * 24 * 3600)
+
+# Recovery of stranded emails: a SENDING email with no attempt for this long
+# (and no retry due) is enqueued again by `emails.email_recover_stranded`.
+EMAIL_STRANDED_AFTER_SECONDS = env.int("EMAIL_STRANDED_AFTER_SECONDS", default=120)
+# How often the recovery runs (a periodic task).
+EMAIL_RECOVERY_INTERVAL_SECONDS = env.int("EMAIL_RECOVERY_INTERVAL_SECONDS", default=60)
+# At most this many emails are re-enqueued per run, so a run stays short.
+EMAIL_RECOVERY_BATCH_SIZE = env.int("EMAIL_RECOVERY_BATCH_SIZE", default=1000)

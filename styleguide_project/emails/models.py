@@ -19,6 +19,8 @@ class Email(BaseModel):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # When the retry of a failed attempt is due: recovery leaves the email alone until then.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to} ({self.status})"

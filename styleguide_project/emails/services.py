@@ -1,10 +1,11 @@
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -33,9 +34,23 @@ def email_create_from_template(*, to: str, template: str, context: dict[str, Any
     return email_create(to=to, subject=subject, html=html, plain_text=plain_text)
 
 
+def email_message_id(*, email: Email) -> str:
+    """The Message-ID of `email`: the same on every delivery, so a receiver can drop a duplicate."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "localhost"
+    return f"<email-{email.id}@{domain}>"
+
+
 @transaction.atomic
 def email_send(*, email: Email) -> Email:
-    """Deliver a SENDING email through Django's email backend and mark it SENT."""
+    """Deliver a SENDING email through Django's email backend and mark it SENT.
+
+    Idempotent: the row is locked and its status read again inside the
+    transaction, so two deliveries of the same task (a redelivered message,
+    a recovery run) send it once; the second one finds it SENT and raises
+    ApplicationError. The row stays locked while the SMTP server answers,
+    which also keeps the recovery task (it skips locked rows) away from it.
+    """
+    email = Email.objects.select_for_update().get(id=email.id)
     if email.status != Email.Status.SENDING:
         raise ApplicationError(f"Cannot send an email in status {email.status}; it must be SENDING.")
 
@@ -44,18 +59,20 @@ def email_send(*, email: Email) -> Email:
         body=email.plain_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email.to],
+        headers={"Message-ID": email_message_id(email=email)},
     )
     message.attach_alternative(email.html, "text/html")
     message.send()
 
     email, _ = model_update(
         instance=email,
-        fields=["status", "sent_at", "attempts", "last_error"],
+        fields=["status", "sent_at", "attempts", "last_error", "next_attempt_at"],
         data={
             "status": Email.Status.SENT,
             "sent_at": timezone.now(),
             "attempts": email.attempts + 1,
             "last_error": "",
+            "next_attempt_at": None,
         },
     )
     return email
@@ -69,19 +86,28 @@ def email_failed(*, email: Email, error: str) -> Email:
 
     email, _ = model_update(
         instance=email,
-        fields=["status", "attempts", "last_error"],
-        data={"status": Email.Status.FAILED, "attempts": email.attempts + 1, "last_error": error},
+        fields=["status", "attempts", "last_error", "next_attempt_at"],
+        data={
+            "status": Email.Status.FAILED,
+            "attempts": email.attempts + 1,
+            "last_error": error,
+            "next_attempt_at": None,
+        },
     )
     return email
 
 
 @transaction.atomic
-def email_attempt_failed(*, email: Email, error: str) -> Email:
-    """Record a failed attempt of a SENDING email that will be retried."""
+def email_attempt_failed(*, email: Email, error: str, retry_in_seconds: float) -> Email:
+    """Record a failed attempt of a SENDING email whose retry is due in `retry_in_seconds`."""
     email, _ = model_update(
         instance=email,
-        fields=["attempts", "last_error"],
-        data={"attempts": email.attempts + 1, "last_error": error},
+        fields=["attempts", "last_error", "next_attempt_at"],
+        data={
+            "attempts": email.attempts + 1,
+            "last_error": error,
+            "next_attempt_at": timezone.now() + timedelta(seconds=retry_in_seconds),
+        },
     )
     return email
 
@@ -114,3 +140,32 @@ def email_retry(*, email: Email) -> Email:
     email, _ = model_update(instance=email, fields=["status"], data={"status": Email.Status.SENDING})
     task_enqueue_on_commit(task=email_send_task, kwargs_list=[{"email_id": email.id}])
     return email
+
+
+@transaction.atomic
+def email_recover_stranded(*, stranded_after: timedelta, limit: int) -> list[int]:
+    """Enqueue again the SENDING emails that nothing is delivering any more; returns their ids.
+
+    An email is stranded when it has been SENDING for `stranded_after` with no
+    attempt and no retry due in that time: its publish was lost (broker down,
+    process died after the commit) or the worker that held it was killed.
+    Rows locked by a delivery in progress are skipped, and the recovered rows
+    are touched, so a message still waiting in a long queue is not enqueued
+    again on every run; a duplicate that still happens is harmless, because
+    `email_send` is idempotent.
+    """
+    now = timezone.now()
+    cutoff = now - stranded_after
+    ids = list(
+        Email.objects.filter(status=Email.Status.SENDING)
+        .filter(Q(next_attempt_at__isnull=True, updated_at__lt=cutoff) | Q(next_attempt_at__lt=cutoff))
+        .order_by("updated_at")
+        .select_for_update(skip_locked=True)
+        .values_list("id", flat=True)[:limit]
+    )
+    if not ids:
+        return []
+
+    Email.objects.filter(id__in=ids).update(updated_at=now, next_attempt_at=None)
+    task_enqueue_on_commit(task=email_send_task, kwargs_list=[{"email_id": email_id} for email_id in ids])
+    return ids

@@ -29,10 +29,12 @@ def _email_send_failure(
 
     from styleguide_project.emails.services import email_failed
 
+    logger.warning("Email %s failed for good after %d retries: %s", email.id, self.request.retries, exc)
     email_failed(email=email, error=f"{type(exc).__name__}: {exc}")
 
 
-@shared_task(bind=True, base=ProjectTask, name="emails.email_send", on_failure=_email_send_failure)
+# The Email row records the outcome: nobody reads this task's result.
+@shared_task(bind=True, base=ProjectTask, name="emails.email_send", on_failure=_email_send_failure, ignore_result=True)
 def email_send(self: Task, *, email_id: int) -> None:
     email = email_get(email_id=email_id)
     if email is None:
@@ -52,7 +54,11 @@ def email_send(self: Task, *, email_id: int) -> None:
     except TRANSIENT_ERRORS as exc:
         if self.request.retries >= settings.TASK_MAX_RETRIES:
             raise  # for good: `_email_send_failure` marks it FAILED
-        countdown = task_backoff_countdown(retries=self.request.retries, base=settings.TASK_RETRY_BACKOFF_SECONDS)
+        countdown = task_backoff_countdown(
+            retries=self.request.retries,
+            base=settings.TASK_RETRY_BACKOFF_SECONDS,
+            maximum=settings.TASK_RETRY_BACKOFF_MAX_SECONDS,
+        )
         logger.warning(
             "Sending email %s failed (%s: %s); retry %d of %d in %.1fs",
             email_id,
@@ -63,7 +69,7 @@ def email_send(self: Task, *, email_id: int) -> None:
             countdown,
         )
         try:
-            email_attempt_failed(email=email, error=f"{type(exc).__name__}: {exc}")
+            email_attempt_failed(email=email, error=f"{type(exc).__name__}: {exc}", retry_in_seconds=countdown)
         except (OperationalError, InterfaceError):
             logger.warning("Could not record the failed attempt of email %s; retrying anyway.", email_id)
         raise self.retry(exc=exc, countdown=countdown, max_retries=settings.TASK_MAX_RETRIES) from exc

@@ -1,0 +1,26 @@
+from datetime import timedelta
+
+from celery import shared_task
+from celery.utils.log import get_task_logger
+from django.conf import settings
+
+from styleguide_project.tasks.base import ProjectTask
+from styleguide_project.tasks.locks import one_instance
+
+logger = get_task_logger(__name__)
+
+
+# Re-enqueueing is the whole effect and a failed run changes nothing: the
+# next run retries the same rows. one_instance: two runs never overlap.
+@shared_task(base=ProjectTask, name="emails.email_recover_stranded", needs_failure_handler=False, ignore_result=True)
+@one_instance(timeout=300)
+def email_recover_stranded() -> int:
+    from styleguide_project.emails.services import email_recover_stranded
+
+    ids = email_recover_stranded(
+        stranded_after=timedelta(seconds=settings.EMAIL_STRANDED_AFTER_SECONDS),
+        limit=settings.EMAIL_RECOVERY_BATCH_SIZE,
+    )
+    if ids:
+        logger.warning("Re-enqueued %d stranded emails: %s", len(ids), ids[:50])
+    return len(ids)

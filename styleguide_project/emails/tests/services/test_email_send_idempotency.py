@@ -1,0 +1,78 @@
+"""Two deliveries of the same email send it once."""
+
+import threading
+
+import pytest
+from django.core import mail
+from django.db import connection
+
+from styleguide_project.core.exceptions import ApplicationError
+from styleguide_project.emails.models import Email
+from styleguide_project.emails.services import email_message_id, email_send
+from styleguide_project.emails.tasks import email_send as email_send_task
+from styleguide_project.emails.tests.factories import EmailFactory
+from styleguide_project.tasks.testing import service_missing
+
+
+@pytest.mark.django_db
+def test_the_message_id_is_stable_and_derived_from_the_email(settings):
+    settings.DEFAULT_FROM_EMAIL = "Styleguide <noreply@example.com>"
+    email = EmailFactory.create(status=Email.Status.SENDING)
+
+    email_send(email=email)
+
+    [message] = mail.outbox
+    assert message.extra_headers["Message-ID"] == f"<email-{email.id}@example.com>"
+    assert email_message_id(email=email) == f"<email-{email.id}@example.com>"
+
+
+@pytest.mark.django_db
+def test_a_redelivered_task_does_not_send_again():
+    email = EmailFactory.create(status=Email.Status.SENDING)
+
+    email_send_task.delay(email_id=email.id)
+    email_send_task.delay(email_id=email.id)
+
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_a_stale_instance_cannot_send_twice():
+    # The task fetched the row before another delivery sent it.
+    email = EmailFactory.create(status=Email.Status.SENDING)
+    stale = Email.objects.get(id=email.id)
+    email_send(email=email)
+
+    with pytest.raises(ApplicationError, match="status SENT"):
+        email_send(email=stale)
+
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_deliveries_send_once():
+    if connection.vendor != "postgresql":
+        service_missing("needs PostgreSQL: SQLite has no row locks (select_for_update is a no-op)")
+    email = EmailFactory.create(status=Email.Status.SENDING)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def deliver() -> None:
+        stale = Email.objects.get(id=email.id)
+        barrier.wait()
+        try:
+            email_send(email=stale)
+            outcomes.append("sent")
+        except ApplicationError:
+            outcomes.append("already sent")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(outcomes) == ["already sent", "sent"]
+    assert len(mail.outbox) == 1
