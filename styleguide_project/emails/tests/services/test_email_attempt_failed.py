@@ -20,4 +20,5 @@ def test_records_the_attempt_the_error_and_when_the_retry_is_due():
     assert email.status == Email.Status.SENDING
     assert email.attempts == 2
     assert email.last_error == "SMTPServerDisconnected: gone"
+    assert email.next_attempt_at is not None
     assert before + timedelta(seconds=40) <= email.next_attempt_at <= timezone.now() + timedelta(seconds=40)
