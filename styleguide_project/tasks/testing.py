@@ -9,6 +9,7 @@ start and stop those processes; the fixtures that use them are in the root
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -202,6 +203,42 @@ def celery_app_on_broker(app: Celery, broker_url: str) -> Iterator[Celery]:
     finally:
         reset_pools()
         app.conf.update(saved)
+
+
+class RedisServer:
+    """A redis-server of the test's own on a free loopback port, which the test may stop and restart."""
+
+    def __init__(self, *, appendonly: bool) -> None:
+        if shutil.which("redis-server") is None:
+            service_missing("needs the redis-server program (Debian package redis-server)")
+        self.port = free_port()
+        self.appendonly = appendonly
+        self.dir = tempfile.mkdtemp(prefix="redis-")
+        self.process: ManagedProcess | None = None
+
+    def url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def start(self) -> "RedisServer":
+        args = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--dir", self.dir]
+        # appendfsync always: a message Redis accepted survives a restart.
+        args += ["--appendonly", "yes", "--appendfsync", "always"] if self.appendonly else ["--appendonly", "no"]
+        self.process = ManagedProcess(args, env=dict(os.environ), name=f"redis-{self.port}").start()
+        wait_until(self.ping, timeout=10, what=f"redis-server on port {self.port}")
+        return self
+
+    def ping(self) -> bool:
+        import redis
+
+        try:
+            return bool(redis.Redis(port=self.port, socket_connect_timeout=0.5, socket_timeout=0.5).ping())
+        except redis.RedisError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.stop()
+            self.process = None
 
 
 @dataclass

@@ -36,17 +36,17 @@ def _email_send_failure(
 # The Email row records the outcome: nobody reads this task's result.
 @shared_task(bind=True, base=ProjectTask, name="emails.email_send", on_failure=_email_send_failure, ignore_result=True)
 def email_send(self: Task, *, email_id: int) -> None:
-    email = email_get(email_id=email_id)
-    if email is None:
-        logger.info("Email %s no longer exists; nothing to send.", email_id)
-        return
-    if email.status != Email.Status.SENDING:
-        logger.info("Email %s is %s, not SENDING; nothing to send.", email_id, email.status)
-        return
-
     from styleguide_project.emails.services import email_attempt_failed, email_send
 
+    email = None
     try:
+        email = email_get(email_id=email_id)
+        if email is None:
+            logger.info("Email %s no longer exists; nothing to send.", email_id)
+            return
+        if email.status != Email.Status.SENDING:
+            logger.info("Email %s is %s, not SENDING; nothing to send.", email_id, email.status)
+            return
         email_send(email=email)
     except ApplicationError as exc:
         # Its status changed under us (another delivery got there first).
@@ -68,8 +68,10 @@ def email_send(self: Task, *, email_id: int) -> None:
             settings.TASK_MAX_RETRIES,
             countdown,
         )
-        try:
-            email_attempt_failed(email=email, error=f"{type(exc).__name__}: {exc}", retry_in_seconds=countdown)
-        except (OperationalError, InterfaceError):
-            logger.warning("Could not record the failed attempt of email %s; retrying anyway.", email_id)
+        if email is not None:
+            try:
+                email_attempt_failed(email=email, error=f"{type(exc).__name__}: {exc}", retry_in_seconds=countdown)
+            except (OperationalError, InterfaceError):
+                # The database is what failed: the retry goes ahead unrecorded.
+                logger.warning("Could not record the failed attempt of email %s; retrying anyway.", email_id)
         raise self.retry(exc=exc, countdown=countdown, max_retries=settings.TASK_MAX_RETRIES) from exc

@@ -1,0 +1,140 @@
+"""The fault-injection harness: each test gets its own Redis, the PostgreSQL test database,
+real `celery worker` processes and an SMTP sink that records Message-IDs.
+"""
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+
+import pytest
+
+from styleguide_project.emails.models import Email
+from styleguide_project.tasks.celery import app as celery_app
+from styleguide_project.tasks.testing import (
+    ManagedProcess,
+    RedisServer,
+    SmtpSink,
+    celery_app_on_broker,
+    process_env,
+    start_worker,
+    wait_until,
+)
+
+
+@dataclass
+class Faults:
+    """What a scenario needs: the services, the worker processes, and the counts to report."""
+
+    redis: RedisServer
+    sink: SmtpSink
+    env: dict[str, str]
+    workers: list[ManagedProcess] = field(default_factory=list)
+    kills: int = 0
+
+    def start_worker(self, **kwargs: object) -> ManagedProcess:
+        worker = start_worker(env=self.env, name=f"fault-worker-{len(self.workers)}", **kwargs)  # type: ignore[arg-type]
+        self.workers.append(worker)
+        return worker
+
+    def kill_worker(self, worker: ManagedProcess) -> None:
+        worker.kill()
+        self.kills += 1
+
+    def wait_all_settled(self, *, accepted: int, timeout: float = 120) -> None:
+        def settled() -> bool:
+            return Email.objects.filter(status__in=[Email.Status.SENT, Email.Status.FAILED]).count() >= accepted
+
+        wait_until(settled, timeout=timeout, interval=0.5, what=f"{accepted} emails SENT or FAILED")
+
+    def report(self, scenario: str, *, accepted: int) -> dict[str, int]:
+        ids = Counter(message.message_id for message in self.sink.messages)
+        expected_ids = {f"<email-{pk}@" for pk in Email.objects.values_list("id", flat=True)}
+        failed = Email.objects.filter(status=Email.Status.FAILED).count()
+        counts = {
+            "accepted": accepted,
+            "sent": Email.objects.filter(status=Email.Status.SENT).count(),
+            "failed": failed,
+            "delivered": len(ids),
+            "duplicates": sum(n - 1 for n in ids.values()),
+            # Neither delivered nor in the known FAILED end state.
+            "lost": accepted - len(ids) - failed,
+            "kills": self.kills,
+        }
+        assert all(any(mid.startswith(prefix) for prefix in expected_ids) for mid in ids)  # noqa: S101
+        print(f"\nfaults[{scenario}]: " + " ".join(f"{key}={value}" for key, value in counts.items()))  # noqa: T201
+        return counts
+
+
+@pytest.fixture
+def redis_server_factory() -> Iterator[Callable[..., RedisServer]]:
+    servers: list[RedisServer] = []
+
+    def make(*, appendonly: bool) -> RedisServer:
+        server = RedisServer(appendonly=appendonly).start()
+        servers.append(server)
+        return server
+
+    yield make
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def faults_factory(live_db_url: str, smtp_sink: SmtpSink, redis_server_factory) -> Iterator[Callable[..., Faults]]:
+    made: list[Faults] = []
+    stack = ExitStack()
+
+    def make(*, appendonly: bool = True, **env: str) -> Faults:
+        redis = redis_server_factory(appendonly=appendonly)
+        # This process publishes to the test's own Redis too.
+        stack.enter_context(celery_app_on_broker(celery_app, redis.url(0)))
+        faults = Faults(
+            redis=redis,
+            sink=smtp_sink,
+            env=process_env(
+                DATABASE_URL=live_db_url,
+                CELERY_BROKER_URL=redis.url(0),
+                REDIS_URL=redis.url(1),
+                EMAIL_URL=smtp_sink.url,
+                TASK_RETRY_BACKOFF_SECONDS="1",
+                TASK_RETRY_BACKOFF_MAX_SECONDS="2",
+                EMAIL_STRANDED_AFTER_SECONDS="4",
+                **env,
+            ),
+        )
+        made.append(faults)
+        return faults
+
+    with stack:
+        yield make
+        for faults in made:
+            for worker in faults.workers:
+                worker.stop(timeout=5)
+
+
+@pytest.fixture
+def recovery_ticker() -> Iterator[Callable[[Faults], None]]:
+    """Publishes the recovery task every second, as beat does every EMAIL_RECOVERY_INTERVAL_SECONDS."""
+    stop = threading.Event()
+    threads: list[threading.Thread] = []
+
+    def start(faults: Faults) -> None:
+        from styleguide_project.emails.tasks import email_recover_stranded as email_recover_stranded_task
+
+        def tick() -> None:
+            while not stop.wait(1.0):
+                try:
+                    email_recover_stranded_task.apply_async()
+                except Exception:  # noqa: BLE001, S112 - the broker may be down on purpose
+                    continue
+
+        thread = threading.Thread(target=tick, daemon=True)
+        thread.start()
+        threads.append(thread)
+
+    yield start
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=5)
