@@ -5,3 +5,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(("styleguide_project.api.urls", "api"))),
 ]
+
+handler404 = "styleguide_project.core.error_views.page_not_found"
+handler500 = "styleguide_project.core.error_views.server_error"

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from styleguide_project.api.pagination import LimitOffsetPagination, get_paginated_response
+from styleguide_project.api.pagination import LimitOffsetPagination, get_paginated_response, paginated_schema
 from styleguide_project.api.schemas import BAD_REQUEST, ERROR_RESPONSES, NOT_FOUND
 from styleguide_project.core.exceptions import ApplicationError
 from styleguide_project.emails.models import Email
@@ -44,12 +44,13 @@ class EmailListApi(APIView):
         created_at = serializers.DateTimeField()
 
     @extend_schema(
+        operation_id="emails_list",
         parameters=[
             FilterSerializer,
             OpenApiParameter("limit", int, description="Page size (at most 200)."),
             OpenApiParameter("offset", int),
         ],
-        responses={200: OutputSerializer(many=True), **ERROR_RESPONSES},
+        responses={200: paginated_schema(name="EmailListPage", serializer_class=OutputSerializer), **ERROR_RESPONSES},
     )
     def get(self, request: Request) -> Response:
         filters = self.FilterSerializer(data=request.query_params)

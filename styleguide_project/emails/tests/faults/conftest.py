@@ -63,7 +63,8 @@ class Faults:
             "kills": self.kills,
         }
         assert all(any(mid.startswith(prefix) for prefix in expected_ids) for mid in ids)  # noqa: S101
-        print(f"\nfaults[{scenario}]: " + " ".join(f"{key}={value}" for key, value in counts.items()))  # noqa: T201
+        line = " ".join(f"{key}={value}" for key, value in counts.items())
+        print(f"\nfaults[{scenario}]: {line}")  # noqa: T201
         return counts
 
 
