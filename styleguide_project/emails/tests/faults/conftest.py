@@ -62,7 +62,7 @@ class Faults:
             "lost": accepted - len(ids) - failed,
             "kills": self.kills,
         }
-        assert all(any(mid.startswith(prefix) for prefix in expected_ids) for mid in ids)  # noqa: S101
+        assert all(any(mid.startswith(prefix) for prefix in expected_ids) for mid in ids)
         line = " ".join(f"{key}={value}" for key, value in counts.items())
         print(f"\nfaults[{scenario}]: {line}")  # noqa: T201
         return counts
