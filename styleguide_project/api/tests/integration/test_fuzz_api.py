@@ -21,6 +21,7 @@ def schemathesis(base_url: str, *options: str, report: Path) -> subprocess.Compl
     executable = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
     if executable is None:
         service_missing("needs schemathesis (requirements/local.txt)")
+    assert executable is not None
     args = [
         executable,
         "--config-file",

@@ -4,12 +4,14 @@ Run by .ci/run (marker `faults`); each scenario prints its counts.
 """
 
 import time
+from functools import partial
 
 import pytest
 from django.db import connection
 
 from styleguide_project.emails.models import Email
 from styleguide_project.emails.services import email_send_all
+from styleguide_project.emails.tests.faults.conftest import Faults
 from styleguide_project.emails.tests.factories import EmailFactory
 from styleguide_project.tasks.testing import wait_until
 from styleguide_project.users.tests.factories import BaseUserFactory
@@ -26,6 +28,10 @@ def sent() -> int:
     return Email.objects.filter(status=Email.Status.SENT).count()
 
 
+def delivered_at_least(faults: Faults, count: int) -> bool:
+    return faults.sink.count() >= count
+
+
 def assert_nothing_lost(counts: dict[str, int], *, max_duplicates: int) -> None:
     assert counts["lost"] == 0
     assert counts["sent"] == counts["accepted"]
@@ -40,7 +46,7 @@ def test_worker_killed_three_times_during_a_batch(faults_factory, recovery_ticke
 
     accepted = queue_batch(500)
     for threshold in (60, 200, 350):
-        wait_until(lambda t=threshold: faults.sink.count() >= t, timeout=90, what=f"{threshold} deliveries")
+        wait_until(partial(delivered_at_least, faults, threshold), timeout=90, what=f"{threshold} deliveries")
         faults.kill_worker(worker)
         worker = faults.start_worker(concurrency=1)
     faults.wait_all_settled(accepted=accepted, timeout=180)
@@ -116,7 +122,7 @@ def test_postgres_connections_dropped_during_a_batch(faults_factory, recovery_ti
     accepted = queue_batch(300)
     terminated = 0
     for threshold in (40, 120, 200):
-        wait_until(lambda t=threshold: faults.sink.count() >= t, timeout=90, what=f"{threshold} deliveries")
+        wait_until(partial(delivered_at_least, faults, threshold), timeout=90, what=f"{threshold} deliveries")
         terminated += terminate_other_backends(for_seconds=1.0)
     faults.wait_all_settled(accepted=accepted, timeout=180)
 
