@@ -113,3 +113,4 @@ from config.settings.logging import *  # noqa: E402, F403
 from config.settings.rest_framework import *  # noqa: E402, F403
 from config.settings.security import *  # noqa: E402, F403
 from config.settings.sentry import *  # noqa: E402, F403
+from config.settings.users import *  # noqa: E402, F403

@@ -26,6 +26,8 @@ class BaseUser(BaseModel, AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     onboarded_at = models.DateTimeField(null=True, blank=True)
+    # When the onboarding reminder was queued; a user is reminded once at most.
+    onboarding_reminded_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 
