@@ -1,9 +1,11 @@
 import os
 from collections.abc import Callable, Iterator
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from styleguide_project.tasks.celery import app as celery_app
@@ -23,6 +25,35 @@ from styleguide_project.users.tests.factories import BaseUserFactory
 # before each test, so it must be nobody else's. Two suites running at once on
 # one Redis need two numbers.
 INTEGRATION_BROKER_DB = int(os.environ.get("STYLEGUIDE_TEST_BROKER_DB", "13"))
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Every test starts with an empty Django cache.
+
+    Throttle counts and lock entries live there; one test's requests must not
+    throttle the next test. With REDIS_URL set this empties that Redis
+    database, so tests need one of their own (.ci/run uses 14).
+    """
+    cache.clear()
+
+
+@pytest.fixture
+def throttle_rates(settings: Any) -> Callable[..., None]:
+    """Set throttle rates for this test: `throttle_rates(anon="2/minute", login_email="3/hour")`.
+
+    Overriding REST_FRAMEWORK makes DRF reload its settings, and the project's
+    throttles read their rate from those settings on every request.
+    """
+
+    def set_rates(**rates: str | None) -> None:
+        framework = settings.REST_FRAMEWORK
+        settings.REST_FRAMEWORK = {
+            **framework,
+            "DEFAULT_THROTTLE_RATES": {**framework["DEFAULT_THROTTLE_RATES"], **rates},
+        }
+
+    return set_rates
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ LOCAL_APPS = [
 THIRD_PARTY_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
+    "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_results",
@@ -47,6 +48,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything that can answer on its own (CommonMiddleware's redirects,
+    # CSRF), so that those answers carry CORS headers and preflights are
+    # answered here. Production inserts whitenoise right after SecurityMiddleware;
+    # static files need no CORS (CORS_URLS_REGEX is /api/ only).
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -105,4 +111,6 @@ from config.settings.celery import *  # noqa: E402, F403
 from config.settings.email import *  # noqa: E402, F403
 from config.settings.logging import *  # noqa: E402, F403
 from config.settings.rest_framework import *  # noqa: E402, F403
+from config.settings.security import *  # noqa: E402, F403
 from config.settings.sentry import *  # noqa: E402, F403
+from config.settings.users import *  # noqa: E402, F403

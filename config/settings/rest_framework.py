@@ -1,13 +1,62 @@
-"""Django REST framework and its OpenAPI schema."""
+"""Django REST framework, its throttling and token lifetime, and its OpenAPI schema."""
+
+import re
+
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env
+
+# DRF's rate syntax: "<count>/<period>", the period read from its first letter.
+_RATE = re.compile(r"^[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)$")
+
+
+def env_rate(var: str, *, default: str) -> str:
+    """A throttle rate such as `10/minute`; a malformed one stops start-up, not every request."""
+    value = env.str(var, default=default).strip()
+    if not _RATE.match(value):
+        raise ImproperlyConfigured(f"{var} must be a rate such as 10/minute (<count>/<second|minute|hour|day>).")
+    return value
+
+
+# How many proxies in front of Django append to X-Forwarded-For; the client
+# address used by the throttles is the one the outermost of them saw. 0 (the
+# default) ignores the header and uses the socket's address: a header the
+# client wrote itself must never choose its throttle bucket. Behind one
+# reverse proxy (nginx, a load balancer) set 1, or every client shares the
+# proxy's address and bucket.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+if NUM_PROXIES < 0:
+    raise ImproperlyConfigured("NUM_PROXIES must be 0 or more.")
+
+# Counted per client address (anonymous), per user (logged in), and for
+# login both per submitted email and per address, in Django's cache.
+THROTTLE_RATES = {
+    "anon": env_rate("THROTTLE_ANON_RATE", default="100/hour"),
+    "user": env_rate("THROTTLE_USER_RATE", default="1000/hour"),
+    "login_email": env_rate("THROTTLE_LOGIN_EMAIL_RATE", default="10/hour"),
+    "login_address": env_rate("THROTTLE_LOGIN_ADDRESS_RATE", default="30/hour"),
+}
+
+# An API token stops working this many hours after it was issued; logging in
+# again after that issues a new one.
+AUTH_TOKEN_MAX_AGE_HOURS = env.int("AUTH_TOKEN_MAX_AGE_HOURS", default=7 * 24)
+if AUTH_TOKEN_MAX_AGE_HOURS < 1:
+    raise ImproperlyConfigured("AUTH_TOKEN_MAX_AGE_HOURS must be 1 or more.")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous API call then gets 401 with WWW-Authenticate.
-        "rest_framework.authentication.TokenAuthentication",
+        "styleguide_project.authentication.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "styleguide_project.api.throttling.AnonRateThrottle",
+        "styleguide_project.api.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
+    "NUM_PROXIES": NUM_PROXIES,
     "EXCEPTION_HANDLER": "styleguide_project.core.exception_handlers.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "styleguide_project.api.schemas.AutoSchema",
 }

@@ -56,3 +56,22 @@ def test_malformed_url_stops_start_up_with_the_variable_named():
 
     assert result.returncode != 0
     assert "DATABASE_URL is not a valid database URL" in result.stderr
+
+
+@pytest.mark.parametrize("rate", ["5/minute", "100/hour", "1/s", "2/day"])
+def test_a_throttle_rate_is_read(monkeypatch, rate):
+    from config.settings.rest_framework import env_rate
+
+    monkeypatch.setenv("SOME_RATE", rate)
+
+    assert env_rate("SOME_RATE", default="1/hour") == rate
+
+
+@pytest.mark.parametrize("rate", ["5", "5/fortnight", "0/hour", "-1/hour", "five/hour", ""])
+def test_a_malformed_throttle_rate_names_the_variable(monkeypatch, rate):
+    from config.settings.rest_framework import env_rate
+
+    monkeypatch.setenv("SOME_RATE", rate)
+
+    with pytest.raises(ImproperlyConfigured, match="SOME_RATE must be a rate such as 10/minute"):
+        env_rate("SOME_RATE", default="1/hour")

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib.auth import logout
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -7,27 +9,33 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from styleguide_project.api.schemas import BAD_REQUEST, UNAUTHENTICATED
+from styleguide_project.authentication.selectors import auth_token_expires_at
 from styleguide_project.authentication.services import auth_token_obtain, auth_token_revoke
+from styleguide_project.authentication.throttling import LoginAddressRateThrottle, LoginEmailRateThrottle
 from styleguide_project.users.models import BaseUser
 
 
 class AuthLoginApi(APIView):
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
+    # Checked before the credentials, so a throttled attempt tells nothing about them.
+    throttle_classes = [*APIView.throttle_classes, LoginEmailRateThrottle, LoginAddressRateThrottle]
 
     class InputSerializer(serializers.Serializer[dict[str, str]]):
         email = serializers.EmailField()
         password = serializers.CharField(max_length=128, style={"input_type": "password"})
 
-    class OutputSerializer(serializers.Serializer[dict[str, str]]):
+    class OutputSerializer(serializers.Serializer[dict[str, Any]]):
         token = serializers.CharField()
+        expires_at = serializers.DateTimeField(help_text="After this the token is refused; log in again.")
 
     @extend_schema(request=InputSerializer, responses={200: OutputSerializer, **BAD_REQUEST})
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         token = auth_token_obtain(request=request._request, **serializer.validated_data)
-        return Response(self.OutputSerializer({"token": token.key}).data)
+        output = {"token": token.key, "expires_at": auth_token_expires_at(token=token)}
+        return Response(self.OutputSerializer(output).data)
 
 
 class AuthLogoutApi(APIView):

@@ -5,7 +5,7 @@ from styleguide_project.users.models import BaseUser
 
 @admin.register(BaseUser)
 class BaseUserAdmin(admin.ModelAdmin[BaseUser]):
-    list_display = ("email", "is_active", "is_staff", "onboarded_at", "created_at")
+    list_display = ("email", "is_active", "is_staff", "onboarded_at", "onboarding_reminded_at", "created_at")
     list_filter = ("is_active", "is_staff")
     search_fields = ("email",)
-    readonly_fields = ("created_at", "updated_at", "last_login", "password")
+    readonly_fields = ("created_at", "updated_at", "last_login", "password", "onboarding_reminded_at")

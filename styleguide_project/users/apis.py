@@ -5,7 +5,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from styleguide_project.api.schemas import ERROR_RESPONSES
+from styleguide_project.api.schemas import BAD_REQUEST
 from styleguide_project.users.models import BaseUser
 from styleguide_project.users.services import user_complete_onboarding, user_create
 
@@ -23,7 +23,7 @@ class UserCreateApi(APIView):
         email = serializers.EmailField()
         onboarded_at = serializers.DateTimeField(allow_null=True)
 
-    @extend_schema(request=InputSerializer, responses={201: OutputSerializer, **ERROR_RESPONSES})
+    @extend_schema(request=InputSerializer, responses={201: OutputSerializer, **BAD_REQUEST})
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -37,7 +37,8 @@ class UserMeApi(APIView):
         email = serializers.EmailField()
         onboarded_at = serializers.DateTimeField(allow_null=True)
 
-    @extend_schema(responses={200: OutputSerializer, **ERROR_RESPONSES})
+    # 401 and 429 come from AutoSchema, which reads the view's access classes.
+    @extend_schema(responses={200: OutputSerializer})
     def get(self, request: Request) -> Response:
         assert isinstance(request.user, BaseUser)  # noqa: S101 - IsAuthenticated ran first
         return Response(self.OutputSerializer(request.user).data)
@@ -49,7 +50,7 @@ class UserOnboardingCompleteApi(APIView):
         email = serializers.EmailField()
         onboarded_at = serializers.DateTimeField(allow_null=True)
 
-    @extend_schema(request=None, responses={200: OutputSerializer, **ERROR_RESPONSES})
+    @extend_schema(request=None, responses={200: OutputSerializer, **BAD_REQUEST})
     def post(self, request: Request) -> Response:
         assert isinstance(request.user, BaseUser)  # noqa: S101 - IsAuthenticated ran first
         user = user_complete_onboarding(user=request.user)

@@ -11,7 +11,9 @@ class UserManager(BaseUserManager["BaseUser"]):
     def create_user(self, email: str, password: str | None = None, **extra: Any) -> "BaseUser":
         from styleguide_project.users.services import user_create
 
-        return user_create(email=email, password=password, **extra)
+        # createsuperuser has run the password validators already, and lets
+        # the operator overrule them; that decision stands.
+        return user_create(email=email, password=password, validate_password=False, **extra)
 
     def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> "BaseUser":
         return self.create_user(email, password, is_staff=True, is_superuser=True, **extra)
@@ -24,6 +26,8 @@ class BaseUser(BaseModel, AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     onboarded_at = models.DateTimeField(null=True, blank=True)
+    # When the onboarding reminder was queued; a user is reminded once at most.
+    onboarding_reminded_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 

@@ -32,3 +32,45 @@ def test_schema_and_docs_are_served(api_client):
     assert docs.status_code == 200
     # Swagger UI comes from our own static files, not a CDN.
     assert "drf_spectacular_sidecar" in docs.content.decode()
+
+
+@pytest.fixture
+def schema():
+    from drf_spectacular.generators import SchemaGenerator
+
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "codes"),
+    [
+        # Anyone may call these; no credentials are read, so no 401.
+        ("/api/auth/login/", "post", {"429"}),
+        ("/api/users/", "post", {"429"}),
+        # Logged-in users: 401 without a valid token; 403 for a session POST without CSRF.
+        ("/api/users/me/", "get", {"401", "429"}),
+        ("/api/users/me/onboarding/complete/", "post", {"401", "403", "429"}),
+        ("/api/auth/logout/", "post", {"401", "403", "429"}),
+        # Staff: 403 for everyone else who is logged in.
+        ("/api/emails/", "get", {"401", "403", "429"}),
+        ("/api/emails/{email_id}/", "get", {"401", "403", "429"}),
+        ("/api/emails/send/", "post", {"401", "403", "429"}),
+        ("/api/emails/{email_id}/retry/", "post", {"401", "403", "429"}),
+        # Probed by load balancers: never refused, never throttled.
+        ("/api/health/", "get", set()),
+    ],
+)
+def test_access_errors_are_documented_where_they_can_happen(schema, path, method, codes):
+    responses = schema["paths"][path][method]["responses"]
+
+    assert {"401", "403", "429"} & set(responses) == codes
+    for code in codes:
+        assert responses[code]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+def test_every_429_says_how_long_to_wait(schema):
+    throttled = [op for ops in schema["paths"].values() for op in ops.values() if "429" in op["responses"]]
+
+    assert throttled
+    for operation in throttled:
+        assert operation["responses"]["429"]["headers"]["Retry-After"]["schema"] == {"type": "integer"}

@@ -1,1 +1,3 @@
-"""users has no tasks yet."""
+from styleguide_project.users.tasks.onboarding import user_onboarding_reminders_send
+
+__all__ = ("user_onboarding_reminders_send",)

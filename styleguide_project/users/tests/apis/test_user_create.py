@@ -53,3 +53,14 @@ def test_non_json_body_is_a_415(api_client):
 
     assert response.status_code == 415
     assert set(response.json()) == {"message", "extra"}
+
+
+def test_a_weak_password_is_a_400_with_the_password_errors(api_client):
+    response = api_client.post(URL, {"email": "ada@example.com", "password": "12345678"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "message": "Validation error",
+        "extra": {"fields": {"password": ["This password is too common.", "This password is entirely numeric."]}},
+    }
+    assert BaseUser.objects.count() == 0

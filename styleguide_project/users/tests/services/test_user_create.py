@@ -57,3 +57,37 @@ def test_invalid_email_is_rejected():
         user_create(email="not-an-email")
 
     assert "email" in excinfo.value.message_dict
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("short-1", "This password is too short. It must contain at least 8 characters."),
+        ("password123", "This password is too common."),
+        ("5829301746", "This password is entirely numeric."),
+        ("ada.lovelace.example", "The password is too similar to the email address."),
+    ],
+)
+def test_a_weak_password_is_refused(password, message):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as excinfo:
+        user_create(email="ada.lovelace@example.com", password=password)
+
+    assert message in excinfo.value.message_dict["password"]
+    assert BaseUser.objects.count() == 0
+
+
+def test_a_bad_email_and_a_weak_password_are_reported_together():
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as excinfo:
+        user_create(email="not-an-email", password="123")
+
+    assert set(excinfo.value.message_dict) == {"email", "password"}
+
+
+def test_createsuperuser_may_overrule_the_validators():
+    user = user_create(email="root@example.com", password="123", is_staff=True, validate_password=False)
+
+    assert user.check_password("123")

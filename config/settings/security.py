@@ -1,0 +1,34 @@
+"""Who may reach the site from where: CORS and the admin's address.
+
+Throttling and token expiry are API settings, in `rest_framework.py`.
+"""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env
+
+# Browser origins (scheme://host[:port]) allowed to call the API from
+# JavaScript. None by default: a browser on another origin gets no CORS
+# header and refuses to read the answer. Clients that are not browsers (curl,
+# servers, mobile apps) do not use CORS at all.
+CORS_ALLOWED_ORIGINS: list[str] = env.list("CORS_ALLOWED_ORIGINS", default=[])
+# Only the API answers cross-origin requests; the admin and its static files never do.
+CORS_URLS_REGEX = r"^/api/.*$"
+# The API authenticates with a token in the Authorization header, never a cookie,
+# so cross-origin requests need no credentials (and so cannot ride a session).
+CORS_ALLOW_CREDENTIALS = False
+# A browser client must be able to read how long a 429 asks it to wait.
+CORS_EXPOSE_HEADERS = ["Retry-After"]
+
+
+def _admin_url(value: str) -> str:
+    path = value.strip().strip("/")
+    if not path:
+        raise ImproperlyConfigured("DJANGO_ADMIN_URL must be a path such as 'admin/' or 'staff-1f3c/', not empty.")
+    return f"{path}/"
+
+
+# Where the Django admin lives, relative to the site root. Moving it off
+# `admin/` keeps it out of the way of scripts that probe the usual path; it is
+# staff-only wherever it is.
+ADMIN_URL = _admin_url(env.str("DJANGO_ADMIN_URL", default="admin/"))

@@ -1,0 +1,292 @@
+"""Who may call each URL the project serves: one table, checked with real requests.
+
+Every URL pattern Django resolves must have an entry in ACCESS, so a new
+endpoint cannot ship without someone deciding who may call it. An entry says
+who (`Who`) and gives the calls to make, "METHOD /path/", one for each method
+the view implements. Each entry is checked as anonymous, as a logged-in user
+and as staff (and, for owned objects, as the owner and as another user):
+allowed means anything but 401/403 (or the admin's redirect to its login),
+refused means exactly that.
+
+The admin is one entry: every admin view is wrapped by Django in
+`AdminSite.admin_view` (active staff only), except its login page. The
+entry's calls are the admin index and every registered model's list and add
+pages, and `test_every_admin_view_is_staff_only` checks the wrapping of all
+the admin's patterns.
+"""
+
+import enum
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from styleguide_project.users.models import BaseUser
+from styleguide_project.users.tests.factories import BaseUserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+class Who(enum.Enum):
+    ANYONE = "anyone, logged in or not"
+    USER = "any logged-in user (staff too)"
+    OWNER = "the logged-in user the object belongs to; anyone else, staff too, gets 403 or 404"
+    OWNER_OR_STAFF = "the owner of the object, or staff; any other user gets 403 or 404"
+    STAFF = "active staff only"
+
+
+@dataclass(frozen=True)
+class Access:
+    who: Who
+    # "METHOD /path/" for each method the view implements. For OWNER entries the
+    # path is a template filled from what `owned(user)` returns for the user.
+    calls: tuple[str, ...]
+    # OWNER / OWNER_OR_STAFF: creates an object belonging to `user` and returns
+    # the values for the path template, e.g. {"task_id": ...}.
+    owned: Callable[[BaseUser], dict[str, Any]] | None = None
+
+
+ADMIN = f"{settings.ADMIN_URL}*"
+
+
+def admin_calls() -> tuple[str, ...]:
+    """The admin index and the list and add pages of every model registered in the admin."""
+    calls = [f"GET {reverse('admin:index')}"]
+    for model in admin.site._registry:
+        info = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        calls += [f"GET {reverse(f'{info}_changelist')}", f"GET {reverse(f'{info}_add')}"]
+    return tuple(calls)
+
+
+# Keyed by the pattern as Django prints it, prefixes joined. Keep it grouped by app.
+ACCESS: dict[str, Access] = {
+    # api: health is probed by load balancers; the schema and its docs are public.
+    "api/health/": Access(Who.ANYONE, ("GET /api/health/",)),
+    "api/schema/": Access(Who.ANYONE, ("GET /api/schema/",)),
+    "api/docs/": Access(Who.ANYONE, ("GET /api/docs/",)),
+    # authentication
+    "api/auth/login/": Access(Who.ANYONE, ("POST /api/auth/login/",)),
+    "api/auth/logout/": Access(Who.USER, ("POST /api/auth/logout/",)),
+    # users: "me" is always the caller's own record.
+    "api/users/": Access(Who.ANYONE, ("POST /api/users/",)),
+    "api/users/me/": Access(Who.USER, ("GET /api/users/me/",)),
+    "api/users/me/onboarding/complete/": Access(Who.USER, ("POST /api/users/me/onboarding/complete/",)),
+    # emails: staff tooling.
+    "api/emails/": Access(Who.STAFF, ("GET /api/emails/",)),
+    "api/emails/send/": Access(Who.STAFF, ("POST /api/emails/send/",)),
+    "api/emails/<int:email_id>/": Access(Who.STAFF, ("GET /api/emails/1/",)),
+    "api/emails/<int:email_id>/retry/": Access(Who.STAFF, ("POST /api/emails/1/retry/",)),
+    # The Django admin, at DJANGO_ADMIN_URL.
+    ADMIN: Access(Who.STAFF, ()),
+}
+
+# Admin views Django leaves open on purpose: its login page.
+PUBLIC_ADMIN_VIEWS = {"login"}
+
+
+# --- What the project serves ---
+
+
+@dataclass(frozen=True)
+class Served:
+    route: str
+    pattern: URLPattern
+
+
+def served(resolver: URLResolver | None = None, prefix: str = "") -> Iterator[Served]:
+    """Every URL pattern of the root URLconf, with its full route."""
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from served(entry, route)
+        else:
+            yield Served(route, entry)
+
+
+def entry_key(route: str) -> str:
+    return ADMIN if route.startswith(settings.ADMIN_URL) else route
+
+
+def view_methods(pattern: URLPattern) -> set[str]:
+    """The HTTP methods a class-based view implements (OPTIONS and HEAD come for free)."""
+    view_class = getattr(pattern.callback, "view_class", None)
+    if view_class is None:
+        return set()
+    return {
+        method.upper()
+        for method in view_class.http_method_names
+        if method not in {"options", "head", "trace"} and hasattr(view_class, method)
+    }
+
+
+def missing_entries_message(missing: list[Served]) -> str:
+    lines = [
+        f"{len(missing)} URL pattern(s) have no entry in ACCESS ({__name__.replace('.', '/')}.py).",
+        "Decide who may call each (Who.ANYONE, USER, OWNER, OWNER_OR_STAFF or STAFF) and add it, e.g.:",
+    ]
+    for item in missing:
+        calls = ", ".join(f'"{method} /{item.route}"' for method in sorted(view_methods(item.pattern)) or ["GET"])
+        lines.append(f'    "{item.route}": Access(Who.???, ({calls},)),')
+    return "\n".join(lines)
+
+
+# --- The checks ---
+
+
+def missing_entries() -> list[Served]:
+    return [item for item in served() if entry_key(item.route) not in ACCESS]
+
+
+def test_every_url_pattern_has_an_entry():
+    missing = missing_entries()
+
+    assert not missing, missing_entries_message(missing)
+
+
+def test_every_entry_is_still_served():
+    keys = {entry_key(item.route) for item in served()}
+
+    assert set(ACCESS) - keys == set(), "ACCESS has entries for patterns that are no longer served; remove them."
+
+
+def test_every_method_of_every_view_is_called():
+    uncalled = []
+    for item in served():
+        key = entry_key(item.route)
+        if key == ADMIN or key not in ACCESS:
+            continue
+        called = {call.split()[0] for call in ACCESS[key].calls}
+        uncalled += [f"{method} {item.route}" for method in sorted(view_methods(item.pattern) - called)]
+
+    assert uncalled == [], "Add a call for each, so that its access is checked."
+
+
+def test_every_admin_view_is_staff_only():
+    # Django marks each view it wraps in AdminSite.admin_view (active staff only).
+    unwrapped = [
+        item.route
+        for item in served()
+        if item.route.startswith(settings.ADMIN_URL)
+        and not hasattr(item.pattern.callback, "admin_site")
+        and not hasattr(item.pattern.callback, "model_admin")
+        and item.pattern.name not in PUBLIC_ADMIN_VIEWS
+    ]
+
+    assert unwrapped == []
+
+
+class Caller:
+    """Makes real requests as one person: a token for the API, a session for the admin."""
+
+    def __init__(self, user: BaseUser | None) -> None:
+        self.user = user
+
+    def call(self, call: str, **values: Any) -> Any:
+        method, path = call.split(maxsplit=1)
+        path = path.format(**values)
+        client = APIClient()
+        if self.user is not None:
+            if path.startswith(f"/{settings.ADMIN_URL}"):
+                client.force_login(self.user)
+            else:
+                # A fresh token each call: a call may have been a logout.
+                token, _ = Token.objects.get_or_create(user=self.user)
+                client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return getattr(client, method.lower())(path, format="json")
+
+
+def is_refused(response: Any) -> bool:
+    if response.status_code in (401, 403):
+        return True
+    return response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
+
+
+def is_allowed(response: Any) -> bool:
+    return not is_refused(response) and response.status_code != 429 and response.status_code < 500
+
+
+def check(access: Access) -> list[str]:
+    """What goes against the entry, as "<who> <call>: <status>" lines; empty when all is as it says."""
+    user = BaseUserFactory.create()
+    other = BaseUserFactory.create()
+    # Superuser as well, for the admin's model pages; the API only looks at is_staff.
+    staff = BaseUserFactory.create(is_staff=True, is_superuser=True)
+    anonymous, as_user, as_other, as_staff = Caller(None), Caller(user), Caller(other), Caller(staff)
+    calls = access.calls or admin_calls()
+    problems: list[str] = []
+
+    def expect(name: str, caller: Caller, call: str, ok: Callable[[Any], bool], **values: Any) -> None:
+        response = caller.call(call, **values)
+        if not ok(response):
+            problems.append(f"{name} {call.format(**values)}: {response.status_code}")
+
+    def refused_as_stranger(response: Any) -> bool:
+        return is_refused(response) or response.status_code == 404
+
+    for call in calls:
+        if access.who in (Who.OWNER, Who.OWNER_OR_STAFF):
+            assert access.owned is not None, "an OWNER entry needs `owned` to make the object"
+            values = access.owned(user)
+            expect("anonymous", anonymous, call, is_refused, **values)
+            expect("owner", as_user, call, lambda r: is_allowed(r) and r.status_code != 404, **values)
+            expect("another user", as_other, call, refused_as_stranger, **values)
+            staff_ok = is_allowed if access.who is Who.OWNER_OR_STAFF else refused_as_stranger
+            expect("staff", as_staff, call, staff_ok, **values)
+            continue
+        expect("anonymous", anonymous, call, is_allowed if access.who is Who.ANYONE else is_refused)
+        expect("user", as_user, call, is_refused if access.who is Who.STAFF else is_allowed)
+        expect("staff", as_staff, call, is_allowed)
+    return problems
+
+
+@pytest.mark.parametrize("key", list(ACCESS))
+def test_access_is_as_the_table_says(key):
+    assert check(ACCESS[key]) == [], f"{key} should be callable by {ACCESS[key].who.value}"
+
+
+# --- The checks themselves can fail ---
+
+
+def test_a_pattern_without_an_entry_is_named_with_a_line_to_fill_in(monkeypatch):
+    monkeypatch.delitem(ACCESS, "api/emails/<int:email_id>/retry/")
+
+    message = missing_entries_message(missing_entries())
+
+    assert message.startswith("1 URL pattern(s) have no entry in ACCESS")
+    assert (
+        '"api/emails/<int:email_id>/retry/": Access(Who.???, ("POST /api/emails/<int:email_id>/retry/",)),' in message
+    )
+
+
+@pytest.mark.parametrize(
+    ("access", "problems"),
+    [
+        (Access(Who.ANYONE, ("GET /api/emails/",)), ["anonymous GET /api/emails/: 401", "user GET /api/emails/: 403"]),
+        (Access(Who.STAFF, ("GET /api/users/me/",)), ["user GET /api/users/me/: 200"]),
+        (Access(Who.USER, ("POST /api/users/",)), ["anonymous POST /api/users/: 400"]),
+    ],
+)
+def test_an_entry_that_is_wrong_is_reported(access, problems):
+    assert check(access) == problems
+
+
+def owned_probe(user: BaseUser) -> dict[str, Any]:
+    return {"user_id": user.id}
+
+
+@pytest.mark.urls("styleguide_project.api.tests.owner_probe_urls")
+def test_owner_entries_are_checked_against_other_users_and_staff():
+    owner_only = Access(Who.OWNER, ("GET /owned/{user_id}/",), owned=owned_probe)
+    leaky = Access(Who.OWNER, ("GET /leaky/{user_id}/",), owned=owned_probe)
+    leaky_but_staff_may = Access(Who.OWNER_OR_STAFF, ("GET /leaky/{user_id}/",), owned=owned_probe)
+
+    assert check(owner_only) == []
+    assert [problem.split()[0:2] for problem in check(leaky)] == [["another", "user"], ["staff", "GET"]]
+    assert [problem.split()[0:2] for problem in check(leaky_but_staff_may)] == [["another", "user"]]

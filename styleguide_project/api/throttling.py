@@ -1,0 +1,120 @@
+"""Request throttles: counts in Django's cache (Redis when `REDIS_URL` is set), rates from settings.
+
+DRF's own `SimpleRateThrottle` reads a list of timestamps from the cache,
+edits it and writes it back, so concurrent requests overwrite each other's
+writes and all pass together (encode/django-rest-framework#5181): exactly what
+a brute-force script does. The throttles here count in fixed windows with the
+cache's atomic `add` and `incr` instead, so N parallel requests are N counts.
+The price of fixed windows: a client can fit up to twice the rate around a
+window boundary.
+
+A throttled request gets 429 with `Retry-After` (DRF sets it from `wait()`)
+and `{"message", "extra": {"wait_seconds"}}` from the exception handler.
+"""
+
+import hashlib
+import ipaddress
+import math
+from typing import Any, cast
+
+from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
+from rest_framework import throttling
+from rest_framework.request import Request
+from rest_framework.settings import api_settings
+
+
+class FixedWindowRateThrottle(throttling.SimpleRateThrottle):
+    """Counts requests per `get_cache_key()` in windows of the rate's period.
+
+    Subclasses set `scope` (the key in `DEFAULT_THROTTLE_RATES`) and
+    implement `get_cache_key()`; returning None leaves a request uncounted.
+    """
+
+    cache = cache
+
+    def __init__(self) -> None:
+        # A throttle is made per request, so the rate is read per request.
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        self.wait_seconds = 0.0
+
+    def get_rate(self) -> str | None:
+        # `SimpleRateThrottle.THROTTLE_RATES` is bound when DRF is imported, so
+        # a changed setting (a test's override) would never reach it;
+        # `api_settings` is reloaded whenever REST_FRAMEWORK changes.
+        rates: dict[str, str | None] = cast(Any, api_settings).DEFAULT_THROTTLE_RATES
+        if self.scope is None or self.scope not in rates:
+            raise ImproperlyConfigured(f"No rate for the throttle scope {self.scope!r} in DEFAULT_THROTTLE_RATES.")
+        return rates[self.scope]
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        limit, duration = self.num_requests, self.duration
+        if limit is None or duration is None:
+            return True
+        ident = self.get_cache_key(request, view)
+        if ident is None:
+            return True
+
+        now = self.timer()
+        window = int(now // duration)
+        self.wait_seconds = (window + 1) * duration - now
+        # The window number is part of the key, so a key never needs resetting:
+        # it lapses after its window and the next window starts at zero.
+        key = f"throttle:{self.scope}:{ident}:{window}"
+        if self.cache.add(key, 1, timeout=duration):
+            count = 1
+        else:
+            try:
+                count = self.cache.incr(key)
+            except ValueError:
+                # It lapsed between `add` and `incr`: this request starts a new count.
+                self.cache.add(key, 1, timeout=duration)
+                count = 1
+        return count <= limit
+
+    def wait(self) -> float:
+        # At least one second: DRF sends no Retry-After for a wait of zero.
+        return max(1.0, math.ceil(self.wait_seconds))
+
+
+def client_address_key(request: Request, throttle: throttling.BaseThrottle) -> str:
+    """The client's address as a throttle key; an IPv6 client is its /64 network.
+
+    One IPv6 subscriber usually holds a whole /64, so counting single IPv6
+    addresses would give one client billions of buckets. The address comes
+    from DRF's `get_ident()`, which trusts X-Forwarded-For only as far as
+    `NUM_PROXIES` says.
+    """
+    ident = throttle.get_ident(request) or ""
+    try:
+        address = ipaddress.ip_address(ident)
+    except ValueError:
+        # Not an address (a malformed forwarded header): still one bucket, but
+        # hashed, so that no client-written text ends up in a cache key.
+        return "raw-" + hashlib.sha256(ident.encode()).hexdigest()
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+class AnonRateThrottle(FixedWindowRateThrottle):
+    """Requests without a logged-in user, per client address (`THROTTLE_ANON_RATE`)."""
+
+    scope = "anon"
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        if request.user and request.user.is_authenticated:
+            return None
+        return client_address_key(request, self)
+
+
+class UserRateThrottle(FixedWindowRateThrottle):
+    """Requests of a logged-in user, per user whatever the address (`THROTTLE_USER_RATE`)."""
+
+    scope = "user"
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        if not (request.user and request.user.is_authenticated):
+            return None
+        return str(request.user.pk)
