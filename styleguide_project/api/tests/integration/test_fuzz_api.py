@@ -12,7 +12,7 @@ from styleguide_project.emails.tests.factories import EmailFactory
 from styleguide_project.tasks.testing import ROOT, service_missing
 from styleguide_project.users.tests.factories import BaseUserFactory
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 

@@ -16,7 +16,7 @@ from styleguide_project.emails.tests.faults.conftest import Faults
 from styleguide_project.tasks.testing import wait_until
 from styleguide_project.users.tests.factories import BaseUserFactory
 
-pytestmark = [pytest.mark.faults, pytest.mark.integration]
+pytestmark = [pytest.mark.faults, pytest.mark.integration, pytest.mark.slow]
 
 
 def queue_batch(size: int) -> int:
