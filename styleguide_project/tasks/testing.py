@@ -82,6 +82,8 @@ class ManagedProcess:
         self.name = name
         self.log_path = Path(tempfile.mkstemp(prefix=f"{name}-", suffix=".log")[1])
         self.proc: subprocess.Popen[bytes] | None = None
+        # A Celery worker's node name, for control commands addressed to it.
+        self.hostname = ""
 
     def start(self) -> "ManagedProcess":
         with self.log_path.open("wb") as log:
@@ -170,7 +172,7 @@ def start_worker(
             "--concurrency",
             str(concurrency),
             "--hostname",
-            f"{name}-{os.getpid()}@%h",
+            f"{name}-{os.getpid()}@{socket.gethostname()}",
             "--without-mingle",
             "--without-gossip",
             *extra,
@@ -178,6 +180,7 @@ def start_worker(
         env=env,
         name=name,
     ).start()
+    worker.hostname = f"{name}-{os.getpid()}@{socket.gethostname()}"
     worker.wait_for_output(r"ready\.", timeout=60)
     return worker
 

@@ -23,6 +23,17 @@ from styleguide_project.tasks.testing import (
 )
 
 
+# One line per scenario, printed at the end of the run (pytest captures print()).
+FAULT_REPORTS: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if FAULT_REPORTS:
+        terminalreporter.section("fault injection: counts per scenario")
+        for line in FAULT_REPORTS:
+            terminalreporter.write_line(line)
+
+
 @dataclass
 class Faults:
     """What a scenario needs: the services, the worker processes, and the counts to report."""
@@ -64,7 +75,7 @@ class Faults:
         }
         assert all(any(mid.startswith(prefix) for prefix in expected_ids) for mid in ids)
         line = " ".join(f"{key}={value}" for key, value in counts.items())
-        print(f"\nfaults[{scenario}]: {line}")  # noqa: T201
+        FAULT_REPORTS.append(f"{scenario}: {line}")
         return counts
 
 
