@@ -1,3 +1,4 @@
 from styleguide_project.emails.tasks.sending import email_send
+from styleguide_project.emails.tasks.summary import email_failed_summary_send
 
-__all__ = ("email_send",)
+__all__ = ("email_failed_summary_send", "email_send")
