@@ -3,6 +3,8 @@
 Each setting carries the reason it is set.
 """
 
+from datetime import timedelta
+
 from config.env import env
 
 # Unset means eager mode: tasks run inside the calling process, so a fresh
@@ -25,6 +27,9 @@ CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
 # STARTED lets a status read tell a running task from a queued one.
 CELERY_TASK_TRACK_STARTED = True
+# A week of results to look into an incident; the "Tasks: delete expired task
+# results" periodic task deletes older ones.
+CELERY_RESULT_EXPIRES = timedelta(days=7)
 
 # Schedules are rows in the database, managed by `setup_periodic_tasks`.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

@@ -1,12 +1,18 @@
-"""Services shared by every app's tasks: enqueueing after commit, retry backoff."""
+"""Services shared by every app's tasks: enqueueing after commit, retry backoff, result cleanup.
+
+The periodic task sync is in `periodic_sync.py`.
+"""
 
 import logging
 import random
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from typing import Any
 
 from celery import Task
 from django.db import transaction
+from django.utils import timezone
+from django_celery_results.models import GroupResult, TaskResult
 
 logger = logging.getLogger(__name__)
 
@@ -69,3 +75,16 @@ def task_backoff_countdown(*, retries: int, base: float, maximum: float = 3600.0
     """
     delay = min(maximum, base * 2**retries)
     return delay / 2 + random.uniform(0, delay / 2)  # noqa: S311 - jitter, not cryptography
+
+
+@transaction.atomic
+def task_result_delete_expired(*, expires: timedelta) -> dict[str, int]:
+    """Delete the task and group results that finished more than `expires` ago; returns how many of each.
+
+    What Celery's own `celery.backend_cleanup` does for this result backend,
+    as a project task with a result that says what it deleted.
+    """
+    cutoff = timezone.now() - expires
+    task_results, _ = TaskResult.objects.filter(date_done__lt=cutoff).delete()
+    group_results, _ = GroupResult.objects.filter(date_done__lt=cutoff).delete()
+    return {"task_results": task_results, "group_results": group_results}

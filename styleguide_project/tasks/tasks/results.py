@@ -1,0 +1,12 @@
+from celery import shared_task
+from django.conf import settings
+
+from styleguide_project.tasks.base import ProjectTask
+
+
+@shared_task(base=ProjectTask, name="tasks.task_result_delete_expired")
+def task_result_delete_expired() -> dict[str, int]:
+    """Delete the results older than CELERY_RESULT_EXPIRES; returns how many were deleted."""
+    from styleguide_project.tasks.services import task_result_delete_expired
+
+    return task_result_delete_expired(expires=settings.CELERY_RESULT_EXPIRES)
