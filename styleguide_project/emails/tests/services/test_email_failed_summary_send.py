@@ -42,7 +42,7 @@ def test_the_failures_of_the_day_are_mailed_to_support(settings, django_capture_
     assert f"#{second.id} to" in message.body
     assert "SMTPDataError: 451" in message.body
     assert "3 emails are FAILED in all" in message.body
-    assert f"<td>{first.id}</td>" in message.alternatives[0].content
+    assert f"<td>{first.id}</td>" in message.alternatives[0].content  # type: ignore[attr-defined]
 
 
 def test_a_day_without_failures_sends_nothing(django_capture_on_commit_callbacks):
