@@ -31,13 +31,36 @@ CELERY_TASK_TRACK_STARTED = True
 # results" periodic task deletes older ones.
 CELERY_RESULT_EXPIRES = timedelta(days=7)
 
-# Schedules are rows in the database, managed by `setup_periodic_tasks`.
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# Schedules are declared in styleguide_project/tasks/periodic.py, not here.
+# Beat's clock and crontabs without a timezone of their own follow Django's
+# TIME_ZONE (same variable, same default; a test keeps the two equal).
+CELERY_TIMEZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
+
+# django-celery-beat's DatabaseScheduler (schedules are rows that
+# `setup_periodic_tasks` keeps equal to styleguide_project/tasks/periodic.py),
+# holding a Redis lock so that only one beat sends tasks at a time.
+CELERY_BEAT_SCHEDULER = "styleguide_project.tasks.beat:LockedDatabaseScheduler"
+# Empty for good: a settings entry is matched by name and never updated in the
+# database; periodic.py replaces it.
 CELERY_BEAT_SCHEDULE: dict[str, object] = {}
+# A crontab run missed by more than this (beat was down, or last_run_at is
+# stale after a deploy) is skipped rather than sent late at start-up.
+CELERY_BEAT_CRON_STARTING_DEADLINE = 600
+# The active beat saves last_run_at after every task it sends, not every 3
+# minutes, so a standby that takes over after a crash does not send them again.
+CELERY_BEAT_SYNC_EVERY = 1
 
 # A worker that starts before Redis must wait for it instead of exiting.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# The beat lock lives this long without renewal (the active beat renews it
+# every tick): a standby beat takes over within about this long after the
+# active one dies. Key: one per deployment sharing a Redis.
+BEAT_LOCK_TTL_SECONDS = env.int("BEAT_LOCK_TTL_SECONDS", default=30)
+BEAT_LOCK_KEY = env.str("BEAT_LOCK_KEY", default="styleguide_project:beat:lock")
+# The active beat writes the unix time here at every tick, for health checks;
+# the key disappears this long after beat stops ticking.
+BEAT_LAST_TICK_KEY = "styleguide_project:beat:last_tick"
+BEAT_LAST_TICK_TTL_SECONDS = 300
 
 # Task retries: the base of the exponential backoff and the number of tries.
 TASK_RETRY_BACKOFF_SECONDS = env.int("TASK_RETRY_BACKOFF_SECONDS", default=5)
