@@ -471,26 +471,31 @@ def _apply(*, work: _Work, now: datetime) -> None:
         PeriodicTask.objects.filter(id__in=ids)._raw_delete(PeriodicTask.objects.db)
 
     # Only the columns that changed are written, so a column that beat saves
-    # meanwhile (last_run_at) is not overwritten with what was read.
-    by_fields: dict[tuple[str, ...], list[PeriodicTask]] = {}
+    # meanwhile (last_run_at) is not overwritten with what was read. Tasks
+    # getting the same values (say, moved to the same schedule row) share one
+    # UPDATE; the rest go through bulk_update, grouped by the columns written.
+    same_values: dict[tuple[tuple[str, Any], ...], list[PeriodicTask]] = {}
     for task, changed, item, ref in work.updates:
-        fields: list[str] = list(changed)
-        for name in changed:
-            setattr(task, name, item.task_values[name])
+        values = {name: item.task_values[name] for name in changed}
         if ref is not None:
-            for column, value in schedule_ids(ref).items():
-                setattr(task, column, value)
-            fields.extend(SCHEDULE_MODELS)
-        if "enabled" in changed and not task.enabled:
+            values.update(schedule_ids(ref))
+        if "enabled" in changed and not values["enabled"]:
             # As PeriodicTask.save() does: a disabled task forgets its last
             # run, so enabling it later starts its schedule afresh.
-            task.last_run_at = None
-            fields.append("last_run_at")
-        # bulk_update does not apply auto_now.
-        task.date_changed = now
-        fields.append("date_changed")
-        by_fields.setdefault(tuple(fields), []).append(task)
-    for columns, tasks in by_fields.items():
+            values["last_run_at"] = None
+        # Neither update() nor bulk_update() applies auto_now.
+        values["date_changed"] = now
+        for column, value in values.items():
+            setattr(task, column, value)
+        same_values.setdefault(tuple(values.items()), []).append(task)
+    singles: dict[tuple[str, ...], list[PeriodicTask]] = {}
+    for values_key, tasks in same_values.items():
+        if len(tasks) == 1:
+            singles.setdefault(tuple(column for column, _ in values_key), []).extend(tasks)
+            continue
+        for ids in _chunks([task.id for task in tasks]):
+            PeriodicTask.objects.filter(id__in=ids).update(**dict(values_key))
+    for columns, tasks in singles.items():
         PeriodicTask.objects.bulk_update(tasks, list(columns), batch_size=BATCH_SIZE)
 
     created = [PeriodicTask(**item.task_values, **schedule_ids(ref)) for item, ref in work.creates]

@@ -128,7 +128,7 @@ def test_a_beat_taking_over_reloads_the_runs_saved_by_the_previous_one(settings,
     assert entry.is_due().is_due is False
 
 
-def test_beat_writes_nothing_to_the_schedule_when_it_starts(redis_client, schedulers):
+def test_beat_writes_nothing_to_the_schedule_when_it_starts(schedulers):
     # The plain DatabaseScheduler would write Celery's celery.backend_cleanup
     # entry here, from every beat, standby or not.
     schedulers()

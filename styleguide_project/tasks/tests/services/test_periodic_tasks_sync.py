@@ -151,6 +151,35 @@ def test_a_changed_definition_updates_its_task_and_removes_the_schedule_row_left
     assert list(CrontabSchedule.objects.values_list("id", flat=True)) == [task.crontab_id]
 
 
+def test_many_tasks_changed_alike_and_one_changed_alone_are_all_written_keeping_their_runs():
+    names = [f"Report {number}" for number in range(5)]
+    periodic_tasks_sync(definitions=[definition(name, every(60)) for name in names])
+    PeriodicTask.objects.update(last_run_at=timezone.now(), total_run_count=4)
+    before = {task.name: task.last_run_at for task in PeriodicTask.objects.all()}
+
+    # Four move to the same new schedule (one statement); one gets kwargs of its own.
+    plan = periodic_tasks_sync(
+        definitions=[
+            *(definition(name, every(90)) for name in names[:4]),
+            definition(names[4], every(60), kwargs={"day": "2025-05-05"}),
+        ]
+    )
+
+    assert plan.count("update") == 5
+    tasks = {task.name: task for task in PeriodicTask.objects.select_related("interval")}
+    assert {tasks[name].schedule.run_every for name in names[:4]} == {timedelta(seconds=90)}
+    assert tasks[names[4]].schedule.run_every == timedelta(seconds=60)
+    assert json.loads(tasks[names[4]].kwargs) == {"day": "2025-05-05"}
+    assert {name: task.last_run_at for name, task in tasks.items()} == before
+    assert {task.total_run_count for task in tasks.values()} == {4}
+    assert periodic_tasks_sync(
+        definitions=[
+            *(definition(name, every(90)) for name in names[:4]),
+            definition(names[4], every(60), kwargs={"day": "2025-05-05"}),
+        ]
+    ).in_sync
+
+
 def test_a_task_can_move_to_another_kind_of_schedule():
     periodic_tasks_sync(definitions=[definition("Moves", every(60))])
 
@@ -385,7 +414,7 @@ class TestInvalidDefinitions:
             ),
             (
                 definition("Feb 30", Crontab(day_of_month="30", month_of_year="2")),
-                "entry 3 \"Feb 30\": crontab * * 30 2 * (TIME_ZONE) is not valid: Invalid crontab: day_of_month '30'",
+                "entry 3 \"Feb 30\": crontab * * 30 2 * (UTC) is not valid: Invalid crontab: day_of_month '30'",
             ),
             (
                 definition("No kwarg like that", every(5), kwargs={"days": 2}),
