@@ -335,13 +335,15 @@ def _plan(*, desired: list[_Desired], state: _State, now: datetime) -> tuple[Per
 
     for item in desired:
         task = state.managed.get(item.name)
+        # The name is PeriodicTask's unique key: a task the sync does not manage
+        # may hold it (also when a managed task renamed in the admin is renamed back).
+        if item.name in state.unmanaged_names:
+            conflicts.append(
+                f'"{item.name}": a periodic task of that name exists and is not managed by code '
+                "(made in the admin?); rename or delete it there, or rename the definition"
+            )
+            continue
         if task is None:
-            if item.name in state.unmanaged_names:
-                conflicts.append(
-                    f'"{item.name}": a periodic task of that name exists and is not managed by code '
-                    "(made in the admin?); rename or delete it there, or rename the definition"
-                )
-                continue
             values = dict(item.task_values)
             if item.kind == "clocked" and item.schedule_values["clocked_time"] <= now:
                 values["enabled"] = False

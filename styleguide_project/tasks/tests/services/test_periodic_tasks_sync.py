@@ -506,6 +506,18 @@ def test_a_name_taken_by_a_task_made_in_the_admin_is_rejected():
     assert snapshot() == before
 
 
+def test_a_managed_task_renamed_in_the_admin_is_not_renamed_back_onto_an_admin_task():
+    periodic_tasks_sync(definitions=[definition("Report", every(60))])
+    PeriodicTask.objects.filter(name="Report").update(name="Report (old)")
+    PeriodicTask.objects.create(name="Report", task="emails.email_send", interval=IntervalSchedule.objects.get())
+    before = snapshot()
+
+    with pytest.raises(PeriodicTaskDefinitionError, match='"Report": a periodic task of that name exists'):
+        periodic_tasks_sync(definitions=[definition("Report", every(60))])
+
+    assert snapshot() == before
+
+
 def test_thousands_of_definitions_are_written_in_bulk():
     definitions = [
         definition(f"Task {number}", Crontab(minute=str(number % 60), hour=str(number % 24), timezone="UTC"))
