@@ -104,7 +104,9 @@ class LockedDatabaseScheduler(DatabaseScheduler):
         if owned and not self._active:
             self._become_active()
         elif not owned and self._active:
-            logger.error("beat: lost the lock %s (holder: %s); standing by, sending nothing", self._lock_key, holder)
+            logger.error(
+                "beat: lost the lock %s (holder: %s); standing by, sending nothing", self._lock_key, _text(holder)
+            )
             self._active = False
         if not owned and not self._standby_logged:
             logger.info("beat: standby; the lock %s is held by %s", self._lock_key, _text(holder))

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 import redis
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask, PeriodicTasks
 
@@ -95,7 +96,7 @@ def test_a_standby_takes_over_once_the_active_beat_stops_renewing(settings, redi
 
     with caplog.at_level(logging.INFO):
         first.tick()
-    assert f"beat: lost the lock {settings.BEAT_LOCK_KEY}" in caplog.text
+    assert f"beat: lost the lock {settings.BEAT_LOCK_KEY} (holder: {second._token})" in caplog.text
     assert holder(redis_client, settings) == second._token
 
 
@@ -148,3 +149,11 @@ def test_without_redis_it_runs_as_the_plain_database_scheduler(settings, schedul
     assert second.tick() <= 5
     assert first._lock is None
     assert "Every minute" in second.schedule
+
+
+def test_a_lock_shorter_than_three_seconds_is_refused(settings):
+    settings.REDIS_URL = "redis://127.0.0.1:6379/0"
+    settings.BEAT_LOCK_TTL_SECONDS = 2
+
+    with pytest.raises(ImproperlyConfigured, match="BEAT_LOCK_TTL_SECONDS must be at least 3, not 2"):
+        LockedDatabaseScheduler(app=celery_app)
