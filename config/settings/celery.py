@@ -3,6 +3,8 @@
 Each setting carries the reason it is set.
 """
 
+from datetime import timedelta
+
 from config.env import env
 
 # Unset means eager mode: tasks run inside the calling process, so a fresh
@@ -29,17 +31,45 @@ CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
 # STARTED lets a status read tell a running task from a queued one.
 CELERY_TASK_TRACK_STARTED = True
+# A week of results (seconds from the environment) to look into an incident;
+# the "Tasks: delete expired task results" periodic task deletes older ones.
+# Tasks whose result nobody reads (email_send: the Email row is the record)
+# set ignore_result=True and store nothing.
+CELERY_RESULT_EXPIRES = timedelta(seconds=env.int("CELERY_RESULT_EXPIRES", default=7 * 24 * 3600))
 
-# Schedules are rows in the database, managed by `setup_periodic_tasks`.
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# Schedules are declared in styleguide_project/tasks/periodic.py, not here.
+# Beat's clock and crontabs without a timezone of their own follow Django's
+# TIME_ZONE (same variable, same default; a test keeps the two equal).
+CELERY_TIMEZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
+
+# django-celery-beat's DatabaseScheduler (schedules are rows that
+# `setup_periodic_tasks` keeps equal to styleguide_project/tasks/periodic.py),
+# holding a Redis lock so that only one beat sends tasks at a time.
+CELERY_BEAT_SCHEDULER = "styleguide_project.tasks.beat:LockedDatabaseScheduler"
+# Empty for good: a settings entry is matched by name and never updated in the
+# database; periodic.py replaces it.
 CELERY_BEAT_SCHEDULE: dict[str, object] = {}
+# A crontab run missed by more than this (beat was down, or last_run_at is
+# stale after a deploy) is skipped rather than sent late at start-up.
+CELERY_BEAT_CRON_STARTING_DEADLINE = 600
+# The active beat saves last_run_at after every task it sends, not every 3
+# minutes, so a standby that takes over after a crash does not send them again.
+CELERY_BEAT_SYNC_EVERY = 1
 
 # A worker that starts before Redis must wait for it instead of exiting.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # @one_instance: seconds before the lock of a run that was killed outright lapses.
 DEFAULT_ONE_INSTANCE_TIMEOUT = env.int("DEFAULT_ONE_INSTANCE_TIMEOUT", default=7200)
+
+# The beat lock lives this long without renewal (the active beat renews it
+# every tick): a standby beat takes over within about this long after the
+# active one dies. Key: one per deployment sharing a Redis.
+BEAT_LOCK_TTL_SECONDS = env.int("BEAT_LOCK_TTL_SECONDS", default=30)
+BEAT_LOCK_KEY = env.str("BEAT_LOCK_KEY", default="styleguide_project:beat:lock")
+# The active beat writes the unix time here at every tick, for health checks;
+# the key disappears this long after beat stops ticking.
+BEAT_LAST_TICK_KEY = "styleguide_project:beat:last_tick"
+BEAT_LAST_TICK_TTL_SECONDS = 300
 
 # Task retries: the base of the exponential backoff and the number of tries.
 TASK_RETRY_BACKOFF_SECONDS = env.int("TASK_RETRY_BACKOFF_SECONDS", default=5)
@@ -85,11 +115,6 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 # memory (KiB), so a slow leak in a library cannot grow a worker for ever.
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=10_000)
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=300_000)
-
-# Stored results are deleted after this many seconds by `celery.backend_cleanup`.
-# Tasks whose result nobody reads (email_send: the Email row is the record)
-# set ignore_result=True and store nothing.
-CELERY_RESULT_EXPIRES = env.int("CELERY_RESULT_EXPIRES", default=7 * 24 * 3600)
 
 # Recovery of stranded emails: a SENDING email with no attempt for this long
 # (and no retry due) is enqueued again by `emails.email_recover_stranded`.

@@ -1,5 +1,5 @@
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -12,11 +12,14 @@ from django.utils import timezone
 from styleguide_project.common.services import model_update
 from styleguide_project.core.exceptions import ApplicationError
 from styleguide_project.emails.models import Email
+from styleguide_project.emails.selectors import email_failed_list
 from styleguide_project.emails.tasks import email_send as email_send_task
 from styleguide_project.tasks.services import task_enqueue_on_commit
 
 # Statuses from which `email_send_all` may (re)queue an email.
 SENDABLE_STATUSES = (Email.Status.READY, Email.Status.FAILED)
+# The failed-emails summary lists this many; it counts the rest.
+FAILED_SUMMARY_LIMIT = 50
 
 
 def email_create(*, to: str, subject: str, html: str, plain_text: str) -> Email:
@@ -169,3 +172,37 @@ def email_recover_stranded(*, stranded_after: timedelta, limit: int) -> list[int
     Email.objects.filter(id__in=ids).update(updated_at=now, next_attempt_at=None)
     task_enqueue_on_commit(task=email_send_task, kwargs_list=[{"email_id": email_id} for email_id in ids])
     return ids
+
+
+def email_failed_summary_send(*, day: date) -> Email | None:
+    """Mail `SUPPORT_EMAIL` a summary of the emails that failed for good on `day`, a calendar day in TIME_ZONE.
+
+    A calendar day, not "the last 24 hours": consecutive daily runs cover every
+    failure exactly once, also across daylight saving changes (a 23- or
+    25-hour day) and when a run starts late. Nothing is sent for a day without
+    failures. The summary is an ordinary email, queued with `email_send_all`
+    and delivered by the `email_send` task with its retries; it is returned.
+    """
+    zone = timezone.get_default_timezone()
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    failed = email_failed_list(since=start, until=end)
+    count = failed.count()
+    if count == 0:
+        return None
+
+    email = email_create_from_template(
+        to=settings.SUPPORT_EMAIL,
+        template="failed_summary",
+        context={
+            "day": day,
+            "time_zone": str(zone),
+            "count": count,
+            "emails": list(failed[:FAILED_SUMMARY_LIMIT]),
+            "more": max(0, count - FAILED_SUMMARY_LIMIT),
+            "total": Email.objects.filter(status=Email.Status.FAILED).count(),
+        },
+    )
+    email_send_all(emails=[email])
+    email.refresh_from_db()
+    return email

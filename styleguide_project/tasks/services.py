@@ -1,14 +1,19 @@
-"""Services shared by every app's tasks: enqueueing after commit, retry backoff, freeing locks."""
+"""Services shared by every app's tasks: enqueueing after commit, retry backoff, freeing locks,
+result cleanup. The periodic task sync is in `periodic_sync.py`.
+"""
 
 import logging
 import random
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from typing import Any
 
 from celery import Task
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
+from django_celery_results.models import GroupResult, TaskResult
 
 from styleguide_project.tasks.locks import CACHE_INDEX_KEY, LOCK_PREFIX, redis_client
 
@@ -84,3 +89,16 @@ def task_lock_free(*, key: str) -> bool:
     index = cache.get(CACHE_INDEX_KEY, set())
     cache.set(CACHE_INDEX_KEY, index - {key}, timeout=None)
     return existed
+
+
+@transaction.atomic
+def task_result_delete_expired(*, expires: timedelta) -> dict[str, int]:
+    """Delete the task and group results that finished more than `expires` ago; returns how many of each.
+
+    What Celery's own `celery.backend_cleanup` does for this result backend,
+    as a project task with a result that says what it deleted.
+    """
+    cutoff = timezone.now() - expires
+    task_results, _ = TaskResult.objects.filter(date_done__lt=cutoff).delete()
+    group_results, _ = GroupResult.objects.filter(date_done__lt=cutoff).delete()
+    return {"task_results": task_results, "group_results": group_results}

@@ -185,6 +185,14 @@ def start_worker(
     return worker
 
 
+def start_beat(*, env: dict[str, str], name: str = "beat", wait: bool = True) -> ManagedProcess:
+    """A real `celery beat` with the project's scheduler; `wait=False` returns before it is up."""
+    beat = ManagedProcess(celery_command("beat", "--loglevel", "INFO"), env=env, name=name).start()
+    if wait:
+        beat.wait_for_output(r"beat: Starting\.\.\.", timeout=60)
+    return beat
+
+
 @contextmanager
 def celery_app_on_broker(app: Celery, broker_url: str) -> Iterator[Celery]:
     """Point this process's Celery app at a real broker (not eager) for the block."""

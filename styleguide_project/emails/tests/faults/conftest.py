@@ -22,7 +22,6 @@ from styleguide_project.tasks.testing import (
     wait_until,
 )
 
-
 # One line per scenario, printed at the end of the run (pytest captures print()).
 FAULT_REPORTS: list[str] = []
 

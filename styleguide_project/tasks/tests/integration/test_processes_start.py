@@ -4,7 +4,6 @@ import pytest
 from django_celery_beat.models import PeriodicTask
 
 from styleguide_project.tasks.celery import app as celery_app
-from styleguide_project.tasks.testing import ManagedProcess, celery_command, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -19,17 +18,12 @@ def test_worker_starts_and_answers_a_ping(celery_worker):
     assert "emails.email_send" in worker.output
 
 
-def test_beat_starts_with_the_database_scheduler(live_env):
-    beat = ManagedProcess(celery_command("beat", "--loglevel", "INFO"), env=live_env, name="beat").start()
-    try:
-        beat.wait_for_output(r"beat: Starting\.\.\.", timeout=30)
-        # The DatabaseScheduler writes Celery's own cleanup entry when it starts.
-        wait_until(
-            lambda: PeriodicTask.objects.filter(name="celery.backend_cleanup").exists(),
-            timeout=30,
-            what="beat's first write to the schedule tables",
-        )
-        assert beat.alive()
-        assert "django_celery_beat.schedulers.DatabaseScheduler" in beat.output
-    finally:
-        beat.stop()
+def test_beat_starts_with_the_projects_scheduler_and_becomes_active(celery_beat):
+    beat = celery_beat()
+
+    beat.wait_for_output(r"beat: took the lock", timeout=30)
+    assert beat.alive()
+    assert "styleguide_project.tasks.beat.LockedDatabaseScheduler" in beat.output
+    # Unlike django-celery-beat's own scheduler, it writes no celery.backend_cleanup
+    # entry: the result cleanup is declared in styleguide_project/tasks/periodic.py.
+    assert not PeriodicTask.objects.exists()

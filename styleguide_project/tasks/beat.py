@@ -1,0 +1,146 @@
+"""The beat scheduler: django-celery-beat's DatabaseScheduler, with one beat at a time.
+
+Two beats would send every periodic task twice, and a deploy or a failover can
+easily start a second one. Every beat runs this scheduler (CELERY_BEAT_SCHEDULER);
+at each tick it takes or renews a lock in Redis (REDIS_URL, key BEAT_LOCK_KEY)
+holding its own token, with a time to live of BEAT_LOCK_TTL_SECONDS:
+
+- the beat holding the lock is active: it renews the lock (only if the key
+  still holds its token), writes the unix time to BEAT_LAST_TICK_KEY for
+  health checks, and sends what is due; it never sleeps longer than a third
+  of the TTL between renewals;
+- any other beat is a standby: it sends nothing and tries to take the lock
+  about every second. When the active beat dies, its lock expires within one
+  TTL and a standby takes over; a beat stopped normally releases the lock at
+  once;
+- a beat that becomes active first reloads the schedule from the database,
+  where the previous active beat saved `last_run_at` after every send
+  (CELERY_BEAT_SYNC_EVERY = 1), so nothing already sent is sent again;
+- a beat that cannot renew its lock (expired while it was stalled, or Redis
+  not answering) stops sending at once and stands by.
+
+Without REDIS_URL (eager development) there is nothing to lock: it runs as
+the plain DatabaseScheduler.
+"""
+
+import os
+import socket
+import time
+import uuid
+from typing import Any
+
+import redis
+from celery.utils.log import get_logger
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django_celery_beat.schedulers import DatabaseScheduler
+from redis.exceptions import LockError, RedisError
+
+logger = get_logger(__name__)
+
+
+class LockedDatabaseScheduler(DatabaseScheduler):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._active = False
+        self._standby_logged = False
+        self._ttl = float(settings.BEAT_LOCK_TTL_SECONDS)
+        self._lock_key: str = settings.BEAT_LOCK_KEY
+        # Who holds the lock, readable in Redis and in the standby's log.
+        self._token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._redis: redis.Redis | None = None
+        self._lock: Any = None
+        if settings.REDIS_URL:
+            if self._ttl < 3:
+                raise ImproperlyConfigured(
+                    f"BEAT_LOCK_TTL_SECONDS must be at least 3, not {settings.BEAT_LOCK_TTL_SECONDS}."
+                )
+            # A Redis that does not answer must not hold a tick longer than the lock lives.
+            self._redis = redis.Redis.from_url(
+                settings.REDIS_URL, socket_timeout=self._ttl / 6, socket_connect_timeout=self._ttl / 6
+            )
+            self._lock = self._redis.lock(self._lock_key, timeout=self._ttl, thread_local=False)
+        super().__init__(*args, **kwargs)
+
+    def install_default_entries(self, data: Any) -> None:
+        # Celery would write its `celery.backend_cleanup` entry at every start,
+        # from any beat, standby or not. The result cleanup is declared in
+        # periodic.py instead, so beat writes nothing to the schedule at start.
+        pass
+
+    def tick(self, *args: Any, **kwargs: Any) -> float:
+        if self._lock is None:
+            interval: float = super().tick(*args, **kwargs)
+            return interval
+        if not self._hold_lock():
+            return min(1.0, self._ttl / 3)
+        self._record_tick()
+        interval = super().tick(*args, **kwargs)
+        return min(interval, self._ttl / 3)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._release_lock()
+
+    def _hold_lock(self) -> bool:
+        assert self._lock is not None  # noqa: S101 - only called with Redis
+        assert self._redis is not None  # noqa: S101
+        holder: Any = None
+        try:
+            try:
+                # Renews only while the key still holds this beat's token.
+                self._lock.reacquire()
+                owned = True
+            except LockError:  # not this beat's (any more), or never taken
+                owned = self._lock.acquire(blocking=False, token=self._token)
+            if not owned:
+                holder = self._redis.get(self._lock_key)
+        except RedisError as exc:
+            # Whether the lock is still ours cannot be known: sending now could
+            # double what another beat sends, so this beat waits for Redis.
+            owned, holder = False, f"unknown, Redis is not answering ({type(exc).__name__}: {exc})"
+
+        if owned and not self._active:
+            self._become_active()
+        elif not owned and self._active:
+            logger.error(
+                "beat: lost the lock %s (holder: %s); standing by, sending nothing", self._lock_key, _text(holder)
+            )
+            self._active = False
+        if not owned and not self._standby_logged:
+            logger.info("beat: standby; the lock %s is held by %s", self._lock_key, _text(holder))
+            self._standby_logged = True
+        return owned
+
+    def _become_active(self) -> None:
+        logger.info("beat: took the lock %s as %s; this beat sends the periodic tasks", self._lock_key, self._token)
+        self._active = True
+        self._standby_logged = False
+        # What this process holds in memory may be as old as its start; the
+        # previous active beat has sent tasks since and saved their runs.
+        # Reload from the database before sending anything.
+        self._dirty.clear()
+        self._initial_read = True
+        self._heap = None
+
+    def _record_tick(self) -> None:
+        assert self._redis is not None  # noqa: S101 - only called with Redis
+        try:
+            self._redis.set(settings.BEAT_LAST_TICK_KEY, str(time.time()), ex=settings.BEAT_LAST_TICK_TTL_SECONDS)
+        except RedisError as exc:
+            logger.warning("beat: could not record the tick in %s: %s", settings.BEAT_LAST_TICK_KEY, exc)
+
+    def _release_lock(self) -> None:
+        if self._lock is None or not self._active:
+            return
+        self._active = False
+        try:
+            self._lock.release()
+            logger.info("beat: released the lock %s", self._lock_key)
+        except RedisError as exc:  # already expired, or Redis gone: it expires by itself
+            logger.warning("beat: could not release the lock %s: %s", self._lock_key, exc)
+
+
+def _text(value: Any) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)

@@ -1,0 +1,106 @@
+import argparse
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser, DjangoHelpFormatter
+
+from styleguide_project.tasks.periodic import PERIODIC_TASKS
+from styleguide_project.tasks.periodic_sync import (
+    PeriodicTaskDefinitionError,
+    PeriodicTaskSyncPlan,
+    periodic_tasks_sync,
+)
+from styleguide_project.tasks.schedules import PeriodicTaskDefinition
+
+POLICY = """\
+Makes django-celery-beat's tables say exactly what styleguide_project/tasks/periodic.py
+declares. Run it at every deploy, after `migrate`; run it with --check in CI.
+
+  - Managed tasks are the ones declared in code, recognised by their
+    ManagedPeriodicTask marker. Tasks made in the admin (no marker) are never
+    changed or deleted.
+  - The code wins: edits to a managed task in the admin, including switching
+    `enabled`, last until the next sync. Pause a task for good in the code.
+  - Declared tasks removed from the code are deleted; schedule rows that no
+    task uses any more are removed.
+  - An unchanged task is not written at all: it keeps last_run_at and
+    total_run_count. A second run with the same code writes nothing.
+  - One transaction, serialised against a concurrent run; an invalid
+    definition (bad cron field, unknown task, duplicate name, bad timezone,
+    kwargs the task does not accept, ...) is reported by name and nothing is
+    written. A running beat is told the schedule changed and reloads it.
+
+Exit status: 0 done (with --check: in sync); 1 with --check: the database
+differs from the code; 2 invalid definitions, nothing written."""
+
+
+def _help(definitions: Sequence[PeriodicTaskDefinition]) -> str:
+    lines = [f'  - "{item.name}": {item.task.name}, {item.schedule.describe()}' for item in definitions]
+    return f"{POLICY}\n\nDeclared tasks:\n" + "\n".join(lines)
+
+
+class _HelpFormatter(DjangoHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Django's formatter, keeping the line breaks of the description."""
+
+
+class Command(BaseCommand):
+    help = _help(PERIODIC_TASKS)
+    # Tests pass their own definitions: call_command(..., definitions=[...]).
+    stealth_options = ("definitions",)
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        return super().create_parser(prog_name, subcommand, **kwargs)
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        mode = parser.add_mutually_exclusive_group()
+        mode.add_argument("--dry-run", action="store_true", help="Print the plan and write nothing.")
+        mode.add_argument(
+            "--check",
+            action="store_true",
+            help="Write nothing; exit 1 when the database differs from the code, 0 when it does not.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        definitions: Sequence[PeriodicTaskDefinition] | None = options.get("definitions")
+        if definitions is None:
+            definitions = PERIODIC_TASKS
+        dry_run: bool = options["dry_run"] or options["check"]
+        try:
+            plan = periodic_tasks_sync(definitions=definitions, dry_run=dry_run)
+        except PeriodicTaskDefinitionError as exc:
+            raise CommandError(exc.message, returncode=2) from exc
+
+        if options["verbosity"] >= 1:
+            self._print_plan(plan)
+        if options["check"]:
+            if not plan.in_sync:
+                raise CommandError(
+                    "The periodic tasks in the database differ from the code: run `manage.py setup_periodic_tasks`.",
+                    returncode=1,
+                )
+            self.stdout.write("In sync with the code.")
+            return
+        counts = (
+            f"{plan.count('create')} created, {plan.count('update')} updated, {plan.count('delete')} deleted, "
+            f"{plan.count('unchanged')} unchanged; {len(plan.schedule_removals)} unused schedule rows removed"
+        )
+        if dry_run:
+            self.stdout.write(f"Dry run, nothing written. It would be: {counts}.")
+        else:
+            self.stdout.write(self.style.SUCCESS(f"Periodic tasks: {counts}."))
+
+    def _print_plan(self, plan: PeriodicTaskSyncPlan) -> None:
+        styles: dict[str, Callable[[str], str]] = {
+            "create": self.style.SUCCESS,
+            "update": self.style.WARNING,
+            "delete": self.style.ERROR,
+            "unchanged": str,
+        }
+        for change in plan.changes:
+            details = f": {'; '.join(change.details)}" if change.details else ""
+            self.stdout.write(styles[change.action](f'{change.action:<9} "{change.name}"{details}'))
+        for removal in plan.schedule_removals:
+            self.stdout.write(
+                self.style.ERROR(f"{'delete':<9} unused {removal.kind} row {removal.id}: {removal.description}")
+            )

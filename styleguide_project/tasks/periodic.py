@@ -1,0 +1,65 @@
+"""Every periodic task of the project, in one place.
+
+`manage.py setup_periodic_tasks` (run at every deploy) makes django-celery-beat's
+tables say exactly this; `setup_periodic_tasks --check` tells CI whether they
+do. To add a task, add an entry: the task object itself (a typo fails at
+import), a name (its identity: renaming recreates it), a schedule and, for a
+crontab, the crontab.guru link that reads it aloud. Schedules:
+
+    Crontab(minute="0", hour="7")                 # timezone defaults to TIME_ZONE
+    Interval(every=timedelta(minutes=10))
+    Solar(event="sunrise", latitude=52.37, longitude=4.9)
+    Clocked(at=datetime(2030, 1, 1, 9, tzinfo=ZoneInfo("Europe/Amsterdam")))  # once
+
+Keyword arguments are JSON and must fit the task's signature. CELERY_BEAT_SCHEDULE
+stays empty: this list replaces it.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+
+from styleguide_project.emails.tasks import email_failed_summary_send as email_failed_summary_send_task
+from styleguide_project.emails.tasks import email_recover_stranded as email_recover_stranded_task
+from styleguide_project.tasks.schedules import Crontab, Interval, PeriodicTaskDefinition
+from styleguide_project.tasks.tasks import task_result_delete_expired as task_result_delete_expired_task
+from styleguide_project.users.tasks import user_onboarding_reminders_send as user_onboarding_reminders_send_task
+
+PERIODIC_TASKS: tuple[PeriodicTaskDefinition, ...] = (
+    PeriodicTaskDefinition(
+        name="Emails: daily summary of failed emails",
+        task=email_failed_summary_send_task,
+        # https://crontab.guru/#0_7_*_*_*
+        schedule=Crontab(minute="0", hour="7"),
+        # A summary that no worker started within 6 hours is stale news.
+        expire_seconds=6 * 3600,
+        description="Mails SUPPORT_EMAIL the emails that failed for good yesterday (TIME_ZONE); nothing if none.",
+    ),
+    PeriodicTaskDefinition(
+        name="Tasks: delete expired task results",
+        task=task_result_delete_expired_task,
+        # https://crontab.guru/#30_3_*_*_*
+        schedule=Crontab(minute="30", hour="3"),
+        expire_seconds=12 * 3600,
+        description="Deletes task and group results older than CELERY_RESULT_EXPIRES. Replaces Celery's own "
+        "celery.backend_cleanup entry, which this project's beat scheduler does not install.",
+    ),
+    PeriodicTaskDefinition(
+        name="Emails: recover stranded emails",
+        task=email_recover_stranded_task,
+        schedule=Interval(every=timedelta(seconds=settings.EMAIL_RECOVERY_INTERVAL_SECONDS)),
+        # A run that waited longer than its own interval is superseded by the next one.
+        expire_seconds=settings.EMAIL_RECOVERY_INTERVAL_SECONDS,
+        description="Enqueues again the SENDING emails that nothing has delivered for EMAIL_STRANDED_AFTER_SECONDS "
+        "(a lost publish, a killed worker). See docs/reliability.md.",
+    ),
+    PeriodicTaskDefinition(
+        name="Users: onboarding reminders",
+        task=user_onboarding_reminders_send_task,
+        # https://crontab.guru/#0_9_*_*_*
+        schedule=Crontab(minute="0", hour="9"),
+        expire_seconds=6 * 3600,
+        description="Emails, once each, the users who registered more than ONBOARDING_REMINDER_AFTER_HOURS ago "
+        "and have not completed onboarding.",
+    ),
+)
