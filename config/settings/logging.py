@@ -1,17 +1,27 @@
-"""Logging to stderr, with the level from the environment."""
+"""Logging to stdout for every process (web, worker, beat), with the level and format from the environment.
 
-from config.env import env
+`plain` is one readable line per record; `json` is one JSON object per line
+for a log collector (production's default). Celery's worker and beat use this
+configuration too (`styleguide_project/tasks/celery.py`), so one setting
+decides the format of every process.
+"""
+
+from typing import Any
+
+from config.env import env, env_choice
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOG_FORMAT = env_choice("LOG_FORMAT", choices=("plain", "json"), default="plain")
 
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(processName)s %(name)s: %(message)s"},
+        "json": {"()": "styleguide_project.core.logs.JsonFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": LOG_FORMAT},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
