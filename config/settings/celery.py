@@ -26,6 +26,16 @@ CELERY_RESULT_EXTENDED = True
 # STARTED lets a status read tell a running task from a queued one.
 CELERY_TASK_TRACK_STARTED = True
 
+# Task events let Flower (and `celery events`) follow every task: workers
+# report received/started/succeeded/failed, and senders report sent. Without
+# a monitor listening, Redis drops them at once.
+CELERY_WORKER_SEND_TASK_EVENTS = True
+CELERY_TASK_SEND_SENT_EVENT = True
+
+# Processes per worker; unset means one per CPU, which inside a container is
+# every CPU of the host.
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=None)
+
 # Schedules are rows in the database, managed by `setup_periodic_tasks`.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Schedules are declared in styleguide_project/tasks/periodic.py, not here.

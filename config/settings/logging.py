@@ -25,6 +25,9 @@ LOGGING: dict[str, Any] = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's default console handler (active when DEBUG is on) would
+        # print every django.* record a second time, next to the root's.
+        "django": {"handlers": [], "propagate": True},
         "django.db.backends": {"level": "WARNING"},
     },
 }
