@@ -10,6 +10,7 @@ import importlib.util
 import os
 import re
 import shlex
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -278,3 +279,13 @@ def test_procfile_runs_the_four_processes_with_a_reloading_worker():
     assert set(processes) == {"web", "worker", "beat", "flower"}
     assert "docker/release" in processes["web"]
     assert "watchfiles" in processes["worker"]
+
+
+@pytest.mark.parametrize("script", [*SCRIPTS, ROOT / "docker" / "release"], ids=lambda path: path.name)
+def test_start_scripts_are_valid_posix_shell(script):
+    # The image's /bin/sh is dash: `sh -n` parses without running anything.
+    result = subprocess.run(["sh", "-n", str(script)], capture_output=True, text=True, timeout=30)  # noqa: S603, S607
+
+    assert result.returncode == 0, result.stderr
+    assert script.read_text().startswith("#!/bin/sh\n")
+    assert "set -eu" in script.read_text()
