@@ -74,8 +74,10 @@ def health_celery(*, timeout: float) -> tuple[PartHealth, PartHealth]:
     """The broker (can we connect?) and the workers (how many answer a ping within `timeout`)."""
     if celery_app.conf.task_always_eager:
         return {"status": EAGER}, {"status": EAGER, "count": None}
-    # A connection of our own with short socket timeouts: the app's pooled
-    # connections wait forever on a silent broker.
+    # A connection of our own with short socket timeouts, for the broker check
+    # and the replies: the app's pooled connections wait forever on a silent
+    # broker. The ping itself goes out through the app's pool, which is why
+    # health_check() bounds this whole function with _Bounded.
     transport_options = {
         **celery_app.conf.broker_transport_options,
         "socket_timeout": timeout,
