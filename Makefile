@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run migrate test test-all lint format
+.PHONY: install run migrate test test-all lint format stack worker beat flower
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,17 @@ migrate: install
 
 run: migrate
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# The whole stack without Docker (Procfile.dev, docs/deploy.md): PostgreSQL,
+# Redis and Flower's password come from .env. One process each with
+# `make worker`, `make beat`, `make flower`.
+HONCHO := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho -f Procfile.dev
+
+stack: install
+	$(HONCHO) start
+
+worker beat flower: install
+	$(HONCHO) start $@
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -41,3 +41,24 @@ def env_database(var: str, *, default: str) -> dict[str, Any]:
     if not config.get("NAME"):
         raise ImproperlyConfigured(f"{var} is not a valid database URL: it names no database.")
     return config
+
+
+def env_required(var: str) -> str:
+    """The value of `var`, which must be set and not empty.
+
+    django-environ accepts `VAR=` (empty) as a value; for a secret or a host
+    list that is as bad as no value, and Django's own error would not name the
+    variable to set.
+    """
+    value = env.str(var, default="").strip()
+    if not value:
+        raise ImproperlyConfigured(f"{var} is required in production: set it in the environment.")
+    return value
+
+
+def env_choice(var: str, *, choices: tuple[str, ...], default: str) -> str:
+    """The value of `var`, one of `choices`; a typo stops start-up with the variable named."""
+    value = env.str(var, default=default)
+    if value not in choices:
+        raise ImproperlyConfigured(f"{var} must be one of {', '.join(choices)}, not {value!r}.")
+    return value

@@ -109,6 +109,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 from config.settings.cache import *  # noqa: E402, F403
 from config.settings.celery import *  # noqa: E402, F403
 from config.settings.email import *  # noqa: E402, F403
+from config.settings.health import *  # noqa: E402, F403
 from config.settings.logging import *  # noqa: E402, F403
 from config.settings.rest_framework import *  # noqa: E402, F403
 from config.settings.security import *  # noqa: E402, F403

@@ -1,11 +1,36 @@
-"""Production: secrets and hosts are required, there are no defaults to fall back on."""
+"""Production: secrets and hosts are required, there are no defaults to fall back on.
+
+`python manage.py check --deploy` reports no warning with these settings
+(config/tests/test_production_settings.py runs it). The site is expected to
+sit behind a TLS-terminating proxy that sets `X-Forwarded-Proto`.
+"""
 
 from config.django.base import *  # noqa: F403
-from config.env import env
+from config.env import env, env_choice, env_required
 
 DEBUG = False
-SECRET_KEY = env.str("DJANGO_SECRET_KEY")
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+SECRET_KEY = env_required("DJANGO_SECRET_KEY")
+ALLOWED_HOSTS = [host.strip() for host in env_required("DJANGO_ALLOWED_HOSTS").split(",") if host.strip()]
+
+# HTTPS only. The proxy terminates TLS and says so in X-Forwarded-Proto; only
+# trust that header when every request really comes through the proxy, which
+# must overwrite whatever the client sent.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Off only when the proxy itself redirects HTTP to HTTPS.
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+# The health endpoint is probed over plain HTTP from inside the network
+# (the compose health check, a load balancer); it must not be redirected.
+SECURE_REDIRECT_EXEMPT = [r"^api/health/$"]
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+# Browsers remember HSTS for this many seconds: start low on a first deploy,
+# raise to a year (31536000) once every subdomain is known to serve HTTPS.
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
+# Comma-separated origins (https://app.example.com) allowed to POST forms with
+# a CSRF token from another host; the API itself uses token authentication.
+CSRF_TRUSTED_ORIGINS: list[str] = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # whitenoise serves the collected static files right after SecurityMiddleware.
 MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]  # noqa: F405
@@ -13,3 +38,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# One JSON object per line on stdout, for the log collector.
+LOG_FORMAT = env_choice("LOG_FORMAT", choices=("plain", "json"), default="json")
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT  # noqa: F405

@@ -37,6 +37,16 @@ CELERY_TASK_TRACK_STARTED = True
 # set ignore_result=True and store nothing.
 CELERY_RESULT_EXPIRES = timedelta(seconds=env.int("CELERY_RESULT_EXPIRES", default=7 * 24 * 3600))
 
+# Task events let Flower (and `celery events`) follow every task: workers
+# report received/started/succeeded/failed, and senders report sent. Without
+# a monitor listening, Redis drops them at once.
+CELERY_WORKER_SEND_TASK_EVENTS = True
+CELERY_TASK_SEND_SENT_EVENT = True
+
+# Processes per worker; unset means one per CPU, which inside a container is
+# every CPU of the host.
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=None)
+
 # Beat's clock and crontabs without a timezone of their own follow Django's
 # TIME_ZONE (same variable, same default; a test keeps the two equal).
 CELERY_TIMEZONE = env.str("DJANGO_TIME_ZONE", default="UTC")

@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -9,18 +9,45 @@ from styleguide_project.api.selectors import health_check
 
 
 class HealthApi(APIView):
+    """The state of the database, the broker, the workers and beat; a 503 names the failing parts.
+
+    Public, for load balancers and uptime checks: it tells which part fails,
+    not why (the cause is logged).
+    """
+
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
     # Load balancers and the compose health check probe it every few seconds
     # from one address; throttling it would report a healthy site as down.
     throttle_classes: list[type] = []
 
-    class OutputSerializer(serializers.Serializer[dict[str, str]]):
-        status = serializers.CharField()
-        database = serializers.CharField()
-        celery = serializers.CharField()
+    class OutputSerializer(serializers.Serializer[dict[str, object]]):
+        class PartSerializer(serializers.Serializer[dict[str, object]]):
+            status = serializers.CharField(help_text="ok or error; the broker is eager when tasks run in-process.")
 
-    @extend_schema(responses={200: OutputSerializer, 503: OutputSerializer})
+        class WorkersSerializer(serializers.Serializer[dict[str, object]]):
+            status = serializers.CharField(help_text="ok, missing (no worker answered the ping), error or eager.")
+            count = serializers.IntegerField(allow_null=True, help_text="How many workers answered the ping.")
+
+        class BeatSerializer(serializers.Serializer[dict[str, object]]):
+            status = serializers.CharField(
+                help_text="ok, stale (last tick older than HEALTH_BEAT_STALE_SECONDS), missing, error or eager."
+            )
+            last_tick_seconds_ago = serializers.FloatField(allow_null=True)
+
+        status = serializers.CharField(help_text="ok when every part is ok or eager, error otherwise.")
+        failing = serializers.ListField(child=serializers.CharField(), help_text="The parts that are not good.")
+        database = PartSerializer()
+        broker = PartSerializer()
+        workers = WorkersSerializer()
+        beat = BeatSerializer()
+
+    @extend_schema(
+        responses={
+            200: OutputSerializer,
+            503: OpenApiResponse(response=OutputSerializer, description="Some part is failing: see `failing`."),
+        }
+    )
     def get(self, request: Request) -> Response:
         health = health_check()
         code = status.HTTP_200_OK if health["status"] == "ok" else status.HTTP_503_SERVICE_UNAVAILABLE

@@ -92,7 +92,8 @@ class AutoSchema(openapi.AutoSchema):
         self, serializer: serializers.Serializer[Any], direction: Literal["request", "response"]
     ) -> str:
         name = super().get_serializer_name(serializer, direction)
-        outer, _, inner = type(serializer).__qualname__.rpartition(".")
-        if not outer:
+        api, *nested = type(serializer).__qualname__.split(".")
+        if not nested:
             return name
-        return outer.removesuffix("Api") + inner.removesuffix("Serializer")
+        # Deeper nesting (`HealthApi.OutputSerializer.BeatSerializer`) reads the same way: `HealthOutputBeat`.
+        return api.removesuffix("Api") + "".join(part.removesuffix("Serializer") for part in nested)

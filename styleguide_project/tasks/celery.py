@@ -1,6 +1,7 @@
 """The project's Celery app: `celery -A styleguide_project.tasks worker|beat`."""
 
 import os
+from logging.config import dictConfig
 from typing import Any
 
 from celery import Celery
@@ -20,9 +21,12 @@ app.autodiscover_tasks()
 
 @setup_logging.connect
 def use_django_logging(**kwargs: Any) -> None:
-    """Leave logging to Django's LOGGING (config/settings/logging.py), already applied by django.setup().
+    """Log with Django's LOGGING (config/settings/logging.py) in the worker and beat too.
 
-    Without a receiver for this signal, Celery installs its own handlers and
-    formats in the worker, so task lines would not carry the project's format
-    and task context filter.
+    With a receiver on this signal Celery leaves logging alone, so workers and
+    beat log in the same format (JSON in production), to the same stream and
+    with the same task context filter as the web process.
     """
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)

@@ -7,6 +7,8 @@ start and stop those processes; the fixtures that use them are in the root
 `conftest.py`.
 """
 
+import base64
+import json
 import os
 import re
 import shutil
@@ -17,6 +19,8 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -142,6 +146,79 @@ class ManagedProcess:
             self.proc.wait(timeout=5)
 
 
+def descendants(pid: int) -> set[int]:
+    """Every process below `pid` (children, their children, ...), read from /proc.
+
+    honcho starts each of its processes in a session of its own, so a process
+    group does not hold them all; their parentage does.
+    """
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # gone while we looked
+        children.setdefault(parent, []).append(int(stat.parent.name))
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def process_start_time(pid: int) -> str | None:
+    """When `pid` started (clock ticks since boot), None once it is gone or a zombie.
+
+    A pid and its start time name one process: a pid alone may be reused.
+    """
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return None if fields[0] == "Z" else fields[19]
+
+
+def kill_leftovers(processes: dict[int, str]) -> None:
+    """SIGKILL each process of `processes` ({pid: start time}) that is still the same process and running."""
+    for pid, start_time in processes.items():
+        if process_start_time(pid) == start_time:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def http_json(
+    method: str,
+    url: str,
+    *,
+    body: Any = None,
+    token: str | None = None,
+    basic_auth: str | None = None,
+    timeout: float = 10,
+) -> tuple[int, Any]:
+    """One HTTP request to a server under test; returns the status and the decoded JSON body (or text)."""
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    if token:
+        headers["Authorization"] = f"Token {token}"
+    if basic_auth:
+        headers["Authorization"] = "Basic " + base64.b64encode(basic_auth.encode()).decode()
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310 - loopback URL
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            status, raw = response.status, response.read()
+    except urllib.error.HTTPError as error:
+        status, raw = error.code, error.read()
+    try:
+        return status, json.loads(raw)
+    except ValueError:
+        return status, raw.decode(errors="replace")
+
+
 def process_env(**overrides: str) -> dict[str, str]:
     """The environment of a child Celery or Django process: the project's real settings."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_", "DJANGO_"))}
@@ -151,6 +228,9 @@ def process_env(**overrides: str) -> dict[str, str]:
             "DJANGO_DEBUG": "False",
             "PYTHONUNBUFFERED": "1",
             "LOG_LEVEL": "INFO",
+            # The project's scripts (docker/start-*, Procfile.dev) call `python`
+            # and `celery`: the ones of this virtualenv.
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
         }
     )
     env.update(overrides)

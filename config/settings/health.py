@@ -1,0 +1,15 @@
+"""`GET /api/health/`: how long a check may wait, and when beat counts as stale."""
+
+from config.env import env
+
+# The longest any one check may wait on the network (connecting to the broker,
+# reading beat's tick), and how long live workers have to answer the ping: a
+# dead or silent Redis turns into a 503 after about this long, never a hung
+# web worker. Every health request takes about this long, as the workers'
+# replies are collected until it runs out.
+HEALTH_TIMEOUT_SECONDS = env.float("HEALTH_TIMEOUT_SECONDS", default=1.0)
+
+# The active beat writes its last tick to Redis on every tick, and ticks at
+# least every 5 seconds (django-celery-beat's longest sleep). A tick older
+# than this means beat is dead or stuck: scheduled work is not being sent.
+HEALTH_BEAT_STALE_SECONDS = env.float("HEALTH_BEAT_STALE_SECONDS", default=60.0)

@@ -1,0 +1,63 @@
+"""config.django.production, each run in a fresh process as a server would start it."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# What an operator sets; the key is long and random-looking, as check --deploy demands.
+SAMPLE_ENVIRONMENT = {
+    "DJANGO_SETTINGS_MODULE": "config.django.production",
+    "DJANGO_SECRET_KEY": "p7#vF2q!Lr9@xW4z$Kd8^Nm3&Ts6*Yb1(Hc5)Gj0-Ue2_Ri7+Oa4=Zw9~Qe1%Xn",
+    "DJANGO_ALLOWED_HOSTS": "api.example.com",
+}
+
+
+def run_manage(*args: str, **environment: str) -> subprocess.CompletedProcess[str]:
+    # The test's own DJANGO_* variables stay out; a developer's .env only
+    # fills variables that are unset, so every variable under test is set here.
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "PYTEST_"))}
+    env.update(SAMPLE_ENVIRONMENT)
+    env.update(environment)
+    return subprocess.run(  # noqa: S603 - our own command line
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_check_deploy_reports_no_warning():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize("variable", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"])
+def test_start_up_stops_without_a_required_variable(variable):
+    # Empty rather than unset: a developer's .env would fill an unset variable.
+    result = run_manage("check", **{variable: ""})
+
+    assert result.returncode != 0
+    assert f"{variable} is required in production" in result.stderr
+
+
+def test_logs_are_json_lines_on_stdout():
+    code = "import logging; logging.getLogger('styleguide_project.demo').warning('hello %s', 'ops', extra={'n': 1})"
+
+    result = run_manage("shell", "-c", code)
+
+    assert result.returncode == 0, result.stderr
+    [line] = [line for line in result.stdout.splitlines() if "styleguide_project.demo" in line]
+    entry = json.loads(line)
+    assert (entry["level"], entry["message"], entry["n"]) == ("WARNING", "hello ops", 1)
+
+
+def test_debug_is_off_even_when_the_environment_asks_for_it():
+    result = run_manage("shell", "-c", "from django.conf import settings; print(settings.DEBUG)", DJANGO_DEBUG="True")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "False"

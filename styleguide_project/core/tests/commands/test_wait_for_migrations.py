@@ -1,0 +1,24 @@
+import time
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.migrations.recorder import MigrationRecorder
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_migrated_database_returns_at_once():
+    started = time.monotonic()
+
+    call_command("wait_for_migrations", timeout=5)
+
+    assert time.monotonic() - started < 2
+
+
+def test_an_unapplied_migration_fails_after_the_timeout_naming_it():
+    # The test's transaction is rolled back afterwards, restoring the record.
+    latest = MigrationRecorder.Migration.objects.filter(app="emails").latest("id")
+    latest.delete()
+
+    with pytest.raises(CommandError, match=r"Gave up after 0\.2s: 1 unapplied migration"):
+        call_command("wait_for_migrations", timeout=0.2, interval=0.05)

@@ -1,0 +1,62 @@
+"""Flower on the project's broker (`docker/start-flower`), read back through its HTTP API."""
+
+import subprocess
+import sys
+
+import pytest
+
+from styleguide_project.emails.models import Email
+from styleguide_project.tasks.testing import ROOT, ManagedProcess, free_port, http_json, wait_until
+
+pytestmark = pytest.mark.integration
+
+CREDENTIALS = "ops:not-a-real-password"
+
+
+@pytest.fixture
+def flower(live_env):
+    port = free_port()
+    process = ManagedProcess(
+        ["docker/start-flower"],
+        env={**live_env, "FLOWER_BASIC_AUTH": CREDENTIALS, "FLOWER_PORT": str(port)},
+        name="flower",
+    ).start()
+    try:
+        process.wait_for_output(r"Visit me at http://127\.0\.0\.1:\d+", timeout=60)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.stop()
+
+
+def test_flower_shows_the_worker_and_a_finished_task(celery_worker, flower, staff_client):
+    worker = celery_worker(name="flowered", concurrency=1)
+    email = Email.objects.create(to="ada@example.com", subject="s", html="<p>h</p>", plain_text="h")
+
+    # Flower's API is behind the basic auth, like its pages.
+    assert http_json("GET", f"{flower}/api/workers")[0] == 401
+    workers = wait_until(
+        lambda: http_json("GET", f"{flower}/api/workers?refresh=1", basic_auth=CREDENTIALS)[1],
+        timeout=30,
+        what="the worker in Flower",
+    )
+    assert any(name.startswith("flowered-") for name in workers)
+
+    response = staff_client.post("/api/emails/send/", {"ids": [email.id]}, format="json")
+    assert response.status_code == 202
+
+    def finished_task() -> dict | None:
+        _, tasks = http_json("GET", f"{flower}/api/tasks?taskname=emails.email_send", basic_auth=CREDENTIALS)
+        return next((task for task in tasks.values() if task["state"] == "SUCCESS"), None)
+
+    task = wait_until(finished_task, timeout=30, what="a finished emails.email_send in Flower")
+    assert task["worker"].startswith("flowered-")
+    assert f"'email_id': {email.id}" in task["kwargs"]
+    assert "emails.email_send" in worker.output
+
+
+def test_the_container_health_check_accepts_flower(flower):
+    result = subprocess.run(  # noqa: S603 - our own script
+        [sys.executable, "docker/healthcheck.py", f"{flower}/healthcheck"], cwd=ROOT, capture_output=True, timeout=30
+    )
+
+    assert result.returncode == 0, result.stderr
