@@ -28,14 +28,16 @@ class AutoSchema(openapi.AutoSchema):
     """Names nested serializers after their API: `EmailListApi.OutputSerializer` is `EmailListOutput`.
 
     Every API nests its own `InputSerializer` / `OutputSerializer`, so the
-    default names (`Input`, `Output`) would collide across the schema.
+    default names (`Input`, `Output`) would collide across the schema. A
+    serializer nested one level deeper is named after both:
+    `TaskStatusApi.OutputSerializer.ProgressSerializer` is `TaskStatusOutputProgress`.
     """
 
     def get_serializer_name(
         self, serializer: serializers.Serializer[Any], direction: Literal["request", "response"]
     ) -> str:
         name = super().get_serializer_name(serializer, direction)
-        outer, _, inner = type(serializer).__qualname__.rpartition(".")
-        if not outer:
+        outer, *inner = type(serializer).__qualname__.split(".")
+        if not inner:
             return name
-        return outer.removesuffix("Api") + inner.removesuffix("Serializer")
+        return outer.removesuffix("Api") + "".join(part.removesuffix("Serializer") for part in inner)
