@@ -2,7 +2,8 @@ from typing import TypedDict
 
 from django.db.models import QuerySet
 
-from styleguide_project.emails.models import Email
+from styleguide_project.emails.models import Email, EmailCampaign
+from styleguide_project.users.models import BaseUser
 
 
 class EmailFilters(TypedDict, total=False):
@@ -22,3 +23,16 @@ def email_list(*, filters: EmailFilters | None = None) -> QuerySet[Email]:
 
 def email_get(*, email_id: int) -> Email | None:
     return Email.objects.filter(id=email_id).first()
+
+
+def email_campaign_get(*, campaign_id: int) -> EmailCampaign | None:
+    return EmailCampaign.objects.filter(id=campaign_id).first()
+
+
+def email_campaign_recipients(*, campaign: EmailCampaign) -> QuerySet[BaseUser]:
+    """The users a campaign still has to email: active, onboarded, and without this campaign's email yet."""
+    return (
+        BaseUser.objects.filter(is_active=True, onboarded_at__isnull=False)
+        .exclude(email__in=Email.objects.filter(campaign=campaign).values("to"))
+        .order_by("id")
+    )

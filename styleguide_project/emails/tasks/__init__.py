@@ -1,3 +1,4 @@
+from styleguide_project.emails.tasks.campaigns import email_campaign_send
 from styleguide_project.emails.tasks.sending import email_send
 
-__all__ = ("email_send",)
+__all__ = ("email_campaign_send", "email_send")
