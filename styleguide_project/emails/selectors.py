@@ -1,6 +1,6 @@
 from typing import TypedDict
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from styleguide_project.emails.models import Email, EmailCampaign
 from styleguide_project.users.models import BaseUser
@@ -36,3 +36,9 @@ def email_campaign_recipients(*, campaign: EmailCampaign) -> QuerySet[BaseUser]:
         .exclude(email__in=Email.objects.filter(campaign=campaign).values("to"))
         .order_by("id")
     )
+
+
+def email_campaign_status_counts(*, campaign: EmailCampaign) -> dict[str, int]:
+    """How many of the campaign's emails are in each status (every status present, 0 when none)."""
+    counts = dict(Email.objects.filter(campaign=campaign).values_list("status").annotate(count=Count("id")).order_by())
+    return {status: counts.get(status, 0) for status in Email.Status.values}

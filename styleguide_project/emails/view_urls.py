@@ -2,8 +2,9 @@
 
 from django.urls import path
 
-from styleguide_project.emails.views import EmailCampaignLaunchView
+from styleguide_project.emails.views import EmailCampaignDetailView, EmailCampaignLaunchView
 
 urlpatterns = [
     path("campaigns/new/", EmailCampaignLaunchView.as_view(), name="campaign-launch"),
+    path("campaigns/<int:campaign_id>/", EmailCampaignDetailView.as_view(), name="campaign-detail"),
 ]

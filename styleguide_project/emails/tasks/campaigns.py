@@ -25,7 +25,7 @@ def _email_campaign_send_failure(
 
 
 def _campaign_page(campaign_id: int) -> str:
-    return reverse("admin:emails_emailcampaign_change", args=[campaign_id])
+    return reverse("emails:campaign-detail", kwargs={"campaign_id": campaign_id})
 
 
 @shared_task(bind=True, base=ProjectTask, name="emails.email_campaign_send", on_failure=_email_campaign_send_failure)

@@ -28,7 +28,7 @@ def test_staff_queue_a_campaign_and_follow_it(staff_client, django_capture_on_co
     status = staff_client.get(body["status_url"]).json()
     assert (status["state"], status["progress"]["percent"]) == ("SUCCESS", 100.0)
     assert status["result"] == {
-        "redirect": f"/admin/emails/emailcampaign/{campaign.id}/change/",
+        "redirect": f"/emails/campaigns/{campaign.id}/",
         "campaign_id": campaign.id,
         "status": "DONE",
     }

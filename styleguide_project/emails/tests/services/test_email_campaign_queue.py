@@ -42,7 +42,7 @@ def test_launch_creates_and_runs_it_on_commit(staff_user, django_capture_on_comm
     assert (campaign.status, campaign.created_by) == (EmailCampaign.Status.DONE, staff_user)
     result = celery_app.AsyncResult(campaign.task_id)
     assert result.state == "SUCCESS"
-    assert result.get()["redirect"] == f"/admin/emails/emailcampaign/{campaign.id}/change/"
+    assert result.get()["redirect"] == f"/emails/campaigns/{campaign.id}/"
 
 
 def test_a_subject_on_two_lines_is_refused(staff_user):

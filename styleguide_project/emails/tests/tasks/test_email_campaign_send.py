@@ -41,7 +41,7 @@ def test_reports_progress_chunk_by_chunk_and_redirects_to_the_campaign(settings,
         (4, 5, 80.0, "Queued 4 of 5 emails"),
         (5, 5, 100.0, "Queued 5 of 5 emails"),
     ]
-    expected = {"redirect": f"/admin/emails/emailcampaign/{campaign.id}/change/", "campaign_id": campaign.id}
+    expected = {"redirect": f"/emails/campaigns/{campaign.id}/", "campaign_id": campaign.id}
     assert own[-1] == ("SUCCESS", {**expected, "status": "DONE"})
     assert result.get() == {**expected, "status": "DONE"}
 
@@ -73,5 +73,5 @@ def test_a_campaign_not_sending_is_left_alone_and_still_redirects():
 
     result = email_campaign_send_task.delay(campaign_id=campaign.id).get()
 
-    assert result["redirect"] == f"/admin/emails/emailcampaign/{campaign.id}/change/"
+    assert result["redirect"] == f"/emails/campaigns/{campaign.id}/"
     assert result["status"] == "DONE"
