@@ -116,15 +116,15 @@ def test_garbage_meta_reads_as_a_bar_within_bounds(meta):
 
 
 def test_a_success_gives_its_result_and_redirect(queue_for, user):
-    ownership = queue_for(user, steps=3, redirect="/admin/emails/emailcampaign/7/change/")
+    ownership = queue_for(user, steps=3, redirect="/emails/campaigns/7/")
 
     progress = task_progress_get(ownership=ownership)
 
     assert (progress.state, progress.complete, progress.success) == ("SUCCESS", True, True)
     assert progress.percent == 100
-    assert progress.result == {"redirect": "/admin/emails/emailcampaign/7/change/"}
-    assert progress.redirect == "/admin/emails/emailcampaign/7/change/"
-    assert progress.bar_info["result"] == {"redirect": "/admin/emails/emailcampaign/7/change/"}
+    assert progress.result == {"redirect": "/emails/campaigns/7/"}
+    assert progress.redirect == "/emails/campaigns/7/"
+    assert progress.bar_info["result"] == {"redirect": "/emails/campaigns/7/"}
 
 
 @pytest.mark.parametrize(
