@@ -5,14 +5,19 @@ Chromium with the flags that work on a machine with no network but the
 package registries, and a fresh profile per test.
 """
 
-import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from django.db import connections
 
 from styleguide_project.tasks.testing import service_missing
+
+T = TypeVar("T")
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -76,8 +81,7 @@ def chromium_page(profile_dir: Path) -> Iterator[tuple[Any, list[tuple[float, st
 
 def log_in(page: Any, *, base_url: str, email: str, password: str, next_path: str) -> None:
     """Log in through the login page, as a person would, and land on `next_path`."""
-    page.goto(f"{base_url}{next_path}")
-    page.wait_for_url(re.compile(r".*/accounts/login/\?next=.*"))
+    page.goto(f"{base_url}/accounts/login/?next={quote(next_path)}")
     page.fill("input[name=username]", email)
     page.fill("input[name=password]", password)
     page.click("#login-form button[type=submit]")
@@ -91,3 +95,20 @@ def intermediate_percents(seen: list[tuple[float, str, str]]) -> list[float]:
         if 0 < percent < 100 and percent not in values:
             values.append(percent)
     return values
+
+
+def outside_the_browser_loop(func: Callable[[], T]) -> T:
+    """Run database work while the browser is open.
+
+    Playwright's sync API runs an event loop in this thread, and Django refuses
+    ORM calls from a thread with a running loop; another thread has none.
+    """
+
+    def run() -> T:
+        try:
+            return func()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()

@@ -14,7 +14,12 @@ from django.utils import timezone
 from styleguide_project.emails.models import EmailCampaign
 from styleguide_project.task_progress.services import task_enqueue_for_user
 from styleguide_project.task_progress.tests import probe_tasks
-from styleguide_project.task_progress.tests.integration.browser import chromium_page, intermediate_percents, log_in
+from styleguide_project.task_progress.tests.integration.browser import (
+    chromium_page,
+    intermediate_percents,
+    log_in,
+    outside_the_browser_loop,
+)
 from styleguide_project.tasks.testing import ROOT
 from styleguide_project.users.tests.factories import TEST_PASSWORD, BaseUserFactory
 
@@ -27,13 +32,16 @@ MID_WAY = """() => {
 
 
 def test_a_campaign_shows_its_bar_advancing_then_lands_on_the_campaign(celery_worker, live_server, tmp_path):
-    # given: six users to email, two per chunk, a second and a half between chunks
+    # given: six users to email, two per chunk, two seconds between chunks
     staff = BaseUserFactory.create(is_staff=True)
     BaseUserFactory.create_batch(6, onboarded_at=timezone.now())
-    celery_worker(env={"EMAIL_CAMPAIGN_CHUNK_SIZE": "2", "EMAIL_CAMPAIGN_CHUNK_PAUSE_SECONDS": "1.5"})
+    celery_worker(env={"EMAIL_CAMPAIGN_CHUNK_SIZE": "2", "EMAIL_CAMPAIGN_CHUNK_PAUSE_SECONDS": "2"})
     form = reverse("emails:campaign-launch")
 
     with chromium_page(tmp_path / "profile") as (page, seen):
+        # An anonymous visitor of the form is sent to log in, and back.
+        page.goto(f"{live_server.url}{form}")
+        assert page.url == f"{live_server.url}/accounts/login/?next={form}"
         log_in(page, base_url=live_server.url, email=staff.email, password=TEST_PASSWORD, next_path=form)
 
         # when: the staff user sends a campaign from the form
@@ -66,15 +74,19 @@ def test_a_campaign_shows_its_bar_advancing_then_lands_on_the_campaign(celery_wo
 
 def test_a_failing_task_shows_its_error_on_the_page(celery_worker, live_server, user, tmp_path):
     celery_worker(extra=("--include", "styleguide_project.task_progress.tests.probe_tasks"))
-    task_id = task_enqueue_for_user(
-        task=probe_tasks.progress_steps,
-        kwargs={"steps": 5, "pause": 1.2, "fail_with": "The export ran out of disk space."},
-        user=user,
-    )
-    progress_page = reverse("task:progress", kwargs={"task_id": task_id})
 
     with chromium_page(tmp_path / "profile") as (page, seen):
-        log_in(page, base_url=live_server.url, email=user.email, password=TEST_PASSWORD, next_path=progress_page)
+        log_in(page, base_url=live_server.url, email=user.email, password=TEST_PASSWORD, next_path="/api/docs/")
+        # Queued once the browser is ready, so the page sees the run from its start.
+        task_id = outside_the_browser_loop(
+            lambda: task_enqueue_for_user(
+                task=probe_tasks.progress_steps,
+                kwargs={"steps": 3, "pause": 1.5, "fail_with": "The export ran out of disk space."},
+                user=user,
+            )
+        )
+        progress_page = reverse("task:progress", kwargs={"task_id": task_id})
+        page.goto(f"{live_server.url}{progress_page}")
 
         page.wait_for_selector('#task-progress[data-state="FAILURE"]')
         error = page.inner_text("#task-error")
