@@ -62,16 +62,21 @@ def test_a_campaigns_progress_shows_chunk_by_chunk_through_the_api(celery_worker
 
 
 @pytest.mark.parametrize(
-    ("task", "visible_between"),
-    [(probe_tasks.progress_steps, True), (probe_tasks.progress_in_one_transaction, False)],
-    ids=["between transactions", "inside one transaction"],
+    ("task", "kwargs", "visible_between"),
+    [
+        (probe_tasks.progress_steps, {"steps": 4, "pause": 0.8}, True),
+        # Seed 003's update_state(state="PROGRESS", meta={"process_percent": n}).
+        (probe_tasks.progress_percent, {"percents": [25, 50, 75], "pause": 0.8}, True),
+        (probe_tasks.progress_in_one_transaction, {"steps": 4, "pause": 0.8}, False),
+    ],
+    ids=["recorder between transactions", "update_state between transactions", "inside one transaction"],
 )
 def test_progress_inside_the_tasks_transaction_stays_invisible_until_it_commits(
-    celery_worker, user, task, visible_between
+    celery_worker, user, task, kwargs, visible_between
 ):
     worker = celery_worker(extra=PROBES)
 
-    task_id = task_enqueue_for_user(task=task, kwargs={"steps": 4, "pause": 0.8}, user=user)
+    task_id = task_enqueue_for_user(task=task, kwargs=kwargs, user=user)
     ownership = TaskOwnership.objects.get(task_id=task_id)
 
     def read():
