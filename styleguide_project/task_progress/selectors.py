@@ -97,8 +97,7 @@ def task_progress_get(*, ownership: TaskOwnership) -> TaskProgress:
     state = result.state
 
     if state == states.PENDING and _expired(ownership):
-        keep = _result_expires()
-        message = f"This task's record is no longer kept (results are kept for {keep})."
+        message = f"This task's record is no longer kept (results are kept for {_duration(_result_expires())})."
         info: dict[str, Any] = {"state": EXPIRED_STATE, "complete": True, "success": False, "result": message}
     elif state not in _KNOWN_STATES:
         # celery-progress declares any other state a failure, but a task that
@@ -211,6 +210,17 @@ def _result_expires() -> timedelta | None:
     if expires is None or isinstance(expires, timedelta):
         return expires
     return timedelta(seconds=float(expires))
+
+
+def _duration(value: timedelta | None) -> str:
+    if value is None:
+        return "ever"
+    seconds = int(value.total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return f"{seconds} seconds"
 
 
 def _expired(ownership: TaskOwnership) -> bool:

@@ -197,15 +197,25 @@ def test_a_revoked_run_has_ended_without_success():
     assert progress.error
 
 
-def test_a_run_whose_record_expired_says_so_instead_of_waiting_forever(settings):
+def test_a_run_whose_record_expired_says_so_instead_of_waiting_forever(monkeypatch):
+    monkeypatch.setitem(celery_app.conf, "result_expires", datetime.timedelta(hours=6))
     ownership = TaskOwnershipFactory.create()
-    ownership.created_at = timezone.now() - celery_app.conf.result_expires - datetime.timedelta(minutes=1)
+    ownership.created_at = timezone.now() - datetime.timedelta(hours=6, minutes=1)
     ownership.save(update_fields=["created_at"])
 
     progress = task_progress_get(ownership=ownership)
 
     assert (progress.state, progress.complete, progress.success) == (EXPIRED_STATE, True, False)
-    assert "no longer kept" in progress.error
+    assert progress.error == "This task's record is no longer kept (results are kept for 6 hours)."
+
+
+def test_a_recent_pending_run_is_still_waiting(monkeypatch):
+    monkeypatch.setitem(celery_app.conf, "result_expires", datetime.timedelta(hours=6))
+    ownership = TaskOwnershipFactory.create()
+    ownership.created_at = timezone.now() - datetime.timedelta(hours=5)
+    ownership.save(update_fields=["created_at"])
+
+    assert task_progress_get(ownership=ownership).state == "PENDING"
 
 
 def test_seed_003_style_run_end_to_end_in_eager_mode(queue_for, user):
