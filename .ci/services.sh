@@ -1,5 +1,6 @@
-# Start PostgreSQL and Redis on loopback when they are not running.
-# Sourced by .ci/run; the commands are the machine's documented start commands.
+# Start PostgreSQL and Redis on loopback when they are not running, and install
+# Chromium when it is missing. Sourced by .ci/run; the commands are the
+# machine's documented start commands.
 
 ensure_postgres() {
   if pg_isready -q -h 127.0.0.1 -p 5432; then return 0; fi
@@ -19,4 +20,16 @@ ensure_redis() {
   for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && return 0; sleep 1; done
   echo "ci: Redis did not start" >&2
   return 1
+}
+
+# The progress page's end-to-end test drives Debian's Chromium (never a browser
+# download). Installed only when missing; apt-get needs root (or sudo).
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ]; then return 0; fi
+  echo "ci: installing Chromium"
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+  if [ ! -x /usr/bin/chromium ]; then echo "ci: Chromium did not install" >&2; return 1; fi
 }

@@ -6,6 +6,10 @@ urlpatterns = [
     # DJANGO_ADMIN_URL; the admin refuses everyone but active staff.
     path(settings.ADMIN_URL, admin.site.urls),
     path("api/", include(("styleguide_project.api.urls", "api"))),
+    # HTML pages for people in a browser, with session login.
+    path("accounts/", include(("styleguide_project.authentication.view_urls", "accounts"))),
+    path("tasks/", include(("styleguide_project.task_progress.urls", "task"))),
+    path("emails/", include(("styleguide_project.emails.view_urls", "emails"))),
 ]
 
 handler404 = "styleguide_project.core.error_views.page_not_found"

@@ -23,6 +23,7 @@ LOCAL_APPS = [
     "styleguide_project.authentication.apps.AuthenticationConfig",
     "styleguide_project.emails.apps.EmailsConfig",
     "styleguide_project.tasks.apps.TasksConfig",
+    "styleguide_project.task_progress.apps.TaskProgressConfig",
 ]
 
 THIRD_PARTY_APPS = [
@@ -33,6 +34,9 @@ THIRD_PARTY_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_results",
     "django_celery_beat",
+    # Only for its static JavaScript progress bar; its URLs are not mounted
+    # (they show any task to anyone), see styleguide_project/task_progress/views.py.
+    "celery_progress",
 ]
 
 INSTALLED_APPS = [
@@ -103,6 +107,15 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Files shared by every page (the base stylesheet); apps keep theirs in <app>/static/.
+STATICFILES_DIRS = [APPS_DIR / "static"]
+
+# The HTML pages (progress pages, the campaign form) use session login; an
+# anonymous visitor is sent to the login page and back. After a plain login,
+# the API's documentation, which works with the session too.
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "api:docs"
+LOGOUT_REDIRECT_URL = "accounts:login"
 
 # One module per concern. Star imports are the Django idiom for composing
 # settings modules; each concern module only defines upper-case settings.

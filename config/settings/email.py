@@ -17,3 +17,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="styleguide-project@l
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where task failures are reported.
 SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="support@localhost")
+
+# Campaigns create and queue their emails this many users at a time, each
+# chunk in its own transaction, with the task's progress recorded in between.
+EMAIL_CAMPAIGN_CHUNK_SIZE = env.int("EMAIL_CAMPAIGN_CHUNK_SIZE", default=100)
+# Seconds to wait between two chunks: bounds how fast a campaign hands emails to
+# the workers and the SMTP relay (chunk size / pause = emails per second). 0: no wait.
+EMAIL_CAMPAIGN_CHUNK_PAUSE_SECONDS = env.float("EMAIL_CAMPAIGN_CHUNK_PAUSE_SECONDS", default=0.0)

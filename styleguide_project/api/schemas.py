@@ -46,7 +46,9 @@ class AutoSchema(openapi.AutoSchema):
     - Names nested serializers after their API: `EmailListApi.OutputSerializer`
       is `EmailListOutput`. Every API nests its own `InputSerializer` /
       `OutputSerializer`, so the default names (`Input`, `Output`) would
-      collide across the schema.
+      collide across the schema. A serializer nested one level deeper is
+      named after both: `TaskStatusApi.OutputSerializer.ProgressSerializer`
+      is `TaskStatusOutputProgress`.
     """
 
     def get_operation(self, *args: Any, **kwargs: Any) -> Any:

@@ -1,6 +1,40 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from styleguide_project.common.models import BaseModel
+
+
+class EmailCampaign(BaseModel):
+    """One message sent by staff to every onboarded, active user, one `Email` per user."""
+
+    class Status(models.TextChoices):
+        DRAFT = "DRAFT", "Draft"
+        # A task is creating the emails and queueing them, a chunk at a time.
+        SENDING = "SENDING", "Sending"
+        # Every recipient's email has been created and queued; each is delivered on its own.
+        DONE = "DONE", "Done"
+        # The task failed; sending it again carries on with the users not emailed yet.
+        FAILED = "FAILED", "Failed"
+
+    subject = models.CharField(max_length=255)
+    plain_text = models.TextField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The run of the last send, for its progress page.
+    task_id = models.CharField(max_length=255, blank=True)
+    last_error = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.subject} ({self.status})"
+
+    def clean(self) -> None:
+        # A line break in a subject would fail every send (a header injection guard).
+        if "\n" in self.subject or "\r" in self.subject:
+            raise ValidationError({"subject": "A subject is a single line."})
 
 
 class Email(BaseModel):
@@ -21,6 +55,16 @@ class Email(BaseModel):
     last_error = models.TextField(blank=True)
     # When the retry of a failed attempt is due: recovery leaves the email alone until then.
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    # Set for the emails of a campaign. PROTECT: a campaign that has emailed
+    # people is part of their history and cannot be deleted from under them.
+    campaign = models.ForeignKey(EmailCampaign, null=True, blank=True, on_delete=models.PROTECT, related_name="emails")
+
+    class Meta:
+        constraints = [
+            # A campaign emails each address once, even if two runs race (NULLs never collide).
+            models.UniqueConstraint(fields=["campaign", "to"], name="emails_email_one_per_campaign_and_address"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to} ({self.status})"

@@ -1,9 +1,10 @@
 from datetime import datetime
 from typing import TypedDict
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
-from styleguide_project.emails.models import Email
+from styleguide_project.emails.models import Email, EmailCampaign
+from styleguide_project.users.models import BaseUser
 
 
 class EmailFilters(TypedDict, total=False):
@@ -30,3 +31,22 @@ def email_failed_list(*, since: datetime, until: datetime) -> QuerySet[Email]:
     return Email.objects.filter(status=Email.Status.FAILED, updated_at__gte=since, updated_at__lt=until).order_by(
         "updated_at", "id"
     )
+
+
+def email_campaign_get(*, campaign_id: int) -> EmailCampaign | None:
+    return EmailCampaign.objects.filter(id=campaign_id).first()
+
+
+def email_campaign_recipients(*, campaign: EmailCampaign) -> QuerySet[BaseUser]:
+    """The users a campaign still has to email: active, onboarded, and without this campaign's email yet."""
+    return (
+        BaseUser.objects.filter(is_active=True, onboarded_at__isnull=False)
+        .exclude(email__in=Email.objects.filter(campaign=campaign).values("to"))
+        .order_by("id")
+    )
+
+
+def email_campaign_status_counts(*, campaign: EmailCampaign) -> dict[str, int]:
+    """How many of the campaign's emails are in each status (every status present, 0 when none)."""
+    counts = dict(Email.objects.filter(campaign=campaign).values_list("status").annotate(count=Count("id")).order_by())
+    return {status: counts.get(status, 0) for status in Email.Status.values}

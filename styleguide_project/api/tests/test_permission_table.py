@@ -16,6 +16,7 @@ the admin's patterns.
 """
 
 import enum
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -23,10 +24,13 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.contrib import admin
+from django.shortcuts import resolve_url
+from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from styleguide_project.task_progress.models import TaskOwnership
 from styleguide_project.users.models import BaseUser
 from styleguide_project.users.tests.factories import BaseUserFactory
 
@@ -56,12 +60,29 @@ ADMIN = f"{settings.ADMIN_URL}*"
 
 
 def admin_calls() -> tuple[str, ...]:
-    """The admin index and the list and add pages of every model registered in the admin."""
+    """The admin index and the list and add pages of every model registered in the admin.
+
+    A model whose admin allows no adding at all (rows written only by a
+    service, such as task ownership) has no add page to call.
+    """
     calls = [f"GET {reverse('admin:index')}"]
-    for model in admin.site._registry:
+    superuser = BaseUser(is_active=True, is_staff=True, is_superuser=True)
+    request = RequestFactory().get("/")
+    request.user = superuser
+    for model, model_admin in admin.site._registry.items():
         info = f"admin:{model._meta.app_label}_{model._meta.model_name}"
-        calls += [f"GET {reverse(f'{info}_changelist')}", f"GET {reverse(f'{info}_add')}"]
+        calls.append(f"GET {reverse(f'{info}_changelist')}")
+        if model_admin.has_add_permission(request):
+            calls.append(f"GET {reverse(f'{info}_add')}")
     return tuple(calls)
+
+
+def task_owned_by(user: BaseUser) -> dict[str, Any]:
+    """A task run queued by `user` (its ownership row; the run itself need not exist)."""
+    ownership = TaskOwnership.objects.create(
+        task_id=str(uuid.uuid4()), task_name="emails.email_campaign_send", user=user
+    )
+    return {"task_id": ownership.task_id}
 
 
 # Keyed by the pattern as Django prints it, prefixes joined. Keep it grouped by app.
@@ -82,6 +103,23 @@ ACCESS: dict[str, Access] = {
     "api/emails/send/": Access(Who.STAFF, ("POST /api/emails/send/",)),
     "api/emails/<int:email_id>/": Access(Who.STAFF, ("GET /api/emails/1/",)),
     "api/emails/<int:email_id>/retry/": Access(Who.STAFF, ("POST /api/emails/1/retry/",)),
+    "api/emails/campaigns/": Access(Who.STAFF, ("POST /api/emails/campaigns/",)),
+    # emails: the staff pages that launch a campaign and follow it.
+    "emails/campaigns/new/": Access(
+        Who.STAFF, ("GET /emails/campaigns/new/", "POST /emails/campaigns/new/", "PUT /emails/campaigns/new/")
+    ),
+    "emails/campaigns/<int:campaign_id>/": Access(Who.STAFF, ("GET /emails/campaigns/1/",)),
+    # task progress: only whoever queued the run, or staff.
+    "api/tasks/<str:task_id>/": Access(Who.OWNER_OR_STAFF, ("GET /api/tasks/{task_id}/",), owned=task_owned_by),
+    "tasks/<str:task_id>/progress/": Access(
+        Who.OWNER_OR_STAFF, ("GET /tasks/{task_id}/progress/",), owned=task_owned_by
+    ),
+    "tasks/<str:task_id>/progress/data/": Access(
+        Who.OWNER_OR_STAFF, ("GET /tasks/{task_id}/progress/data/",), owned=task_owned_by
+    ),
+    # The session login of the HTML pages.
+    "accounts/login/": Access(Who.ANYONE, ("GET /accounts/login/", "POST /accounts/login/", "PUT /accounts/login/")),
+    "accounts/logout/": Access(Who.ANYONE, ("POST /accounts/logout/",)),
     # The Django admin, at DJANGO_ADMIN_URL.
     ADMIN: Access(Who.STAFF, ()),
 }
@@ -193,7 +231,8 @@ class Caller:
         path = path.format(**values)
         client = APIClient()
         if self.user is not None:
-            if path.startswith(f"/{settings.ADMIN_URL}"):
+            if not path.startswith("/api/"):
+                # The admin and the HTML pages use the session.
                 client.force_login(self.user)
             else:
                 # A fresh token each call: a call may have been a logout.
@@ -205,7 +244,11 @@ class Caller:
 def is_refused(response: Any) -> bool:
     if response.status_code in (401, 403):
         return True
-    return response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
+    if response.status_code != 302:
+        return False
+    # A refusal sends to a login page and back (`?next=`); a logout's redirect to it does not.
+    location = response["Location"]
+    return location.startswith((reverse("admin:login"), resolve_url(settings.LOGIN_URL))) and "next=" in location
 
 
 def is_allowed(response: Any) -> bool:
@@ -234,7 +277,7 @@ def check(access: Access) -> list[str]:
         if access.who in (Who.OWNER, Who.OWNER_OR_STAFF):
             assert access.owned is not None, "an OWNER entry needs `owned` to make the object"
             values = access.owned(user)
-            expect("anonymous", anonymous, call, is_refused, **values)
+            expect("anonymous", anonymous, call, refused_as_stranger, **values)
             expect("owner", as_user, call, lambda r: is_allowed(r) and r.status_code != 404, **values)
             expect("another user", as_other, call, refused_as_stranger, **values)
             staff_ok = is_allowed if access.who is Who.OWNER_OR_STAFF else refused_as_stranger

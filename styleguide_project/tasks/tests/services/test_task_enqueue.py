@@ -10,6 +10,7 @@ from styleguide_project.emails.tests.factories import EmailFactory
 from styleguide_project.tasks.celery import app as celery_app
 from styleguide_project.tasks.services import task_enqueue, task_enqueue_on_commit
 from styleguide_project.tasks.testing import celery_app_on_broker, free_port
+from styleguide_project.tasks.tests.probe_tasks import probe_echo
 
 pytestmark = pytest.mark.django_db
 
@@ -54,5 +55,21 @@ def test_in_eager_mode_one_failing_run_does_not_stop_the_others(settings, caplog
 def test_nothing_is_registered_for_an_empty_list(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
         task_enqueue_on_commit(task=email_send_task, kwargs_list=[])
+
+    assert callbacks == []
+
+
+def test_runs_get_the_ids_chosen_up_front(django_capture_on_commit_callbacks):
+    ids = ["0d6e9a4e-1c54-4f0c-8d0a-6a2c6f1f5d1e", "5b1f6c0e-8a51-4e40-9d7c-2f0a8a1c3b7d"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        task_enqueue_on_commit(task=probe_echo, kwargs_list=[{"value": 1}, {"value": 2}], task_ids=ids)
+
+    assert [celery_app.AsyncResult(task_id).result for task_id in ids] == [1, 2]
+
+
+def test_one_id_per_run_or_nothing_is_registered(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(ValueError, match="1 task ids for 2 runs"):
+        task_enqueue_on_commit(task=email_send_task, kwargs_list=[{"email_id": 1}, {"email_id": 2}], task_ids=["a"])
 
     assert callbacks == []

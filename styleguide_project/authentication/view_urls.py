@@ -1,0 +1,18 @@
+"""The HTML login and logout pages, under `/accounts/` with the namespace `accounts`."""
+
+from django.contrib.auth.views import LoginView, LogoutView
+from django.urls import path
+
+from styleguide_project.authentication.views import LoginForm
+
+urlpatterns = [
+    path(
+        "login/",
+        LoginView.as_view(
+            template_name="authentication/login.html", authentication_form=LoginForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    # POST only (Django's LogoutView): a link or an image cannot log anyone out.
+    path("logout/", LogoutView.as_view(), name="logout"),
+]

@@ -1,0 +1,46 @@
+from typing import Any
+
+from celery import Task, shared_task
+from celery.utils.log import get_task_logger
+from django.urls import reverse
+
+from styleguide_project.emails.models import EmailCampaign
+from styleguide_project.emails.selectors import email_campaign_get
+from styleguide_project.task_progress.recorders import TaskProgressRecorder
+from styleguide_project.tasks.base import ProjectTask
+
+logger = get_task_logger(__name__)
+
+
+def _email_campaign_send_failure(
+    self: Task, exc: BaseException, task_id: str, args: tuple[Any, ...], kwargs: dict[str, Any], einfo: Any
+) -> None:
+    campaign = email_campaign_get(campaign_id=kwargs["campaign_id"])
+    if campaign is None:
+        return
+
+    from styleguide_project.emails.services import email_campaign_failed
+
+    email_campaign_failed(campaign=campaign, error=f"{type(exc).__name__}: {exc}")
+
+
+def _campaign_page(campaign_id: int) -> str:
+    return reverse("emails:campaign-detail", kwargs={"campaign_id": campaign_id})
+
+
+@shared_task(bind=True, base=ProjectTask, name="emails.email_campaign_send", on_failure=_email_campaign_send_failure)
+def email_campaign_send(self: Task, *, campaign_id: int) -> dict[str, Any] | None:
+    """Create and queue a campaign's emails, reporting progress; the result's `redirect` is the campaign's page."""
+    campaign = email_campaign_get(campaign_id=campaign_id)
+    if campaign is None:
+        logger.info("Campaign %s no longer exists; nothing to send.", campaign_id)
+        return None
+    if campaign.status != EmailCampaign.Status.SENDING:
+        logger.info("Campaign %s is %s, not SENDING; nothing to send.", campaign_id, campaign.status)
+        return {"redirect": _campaign_page(campaign.id), "campaign_id": campaign.id, "status": campaign.status}
+
+    from styleguide_project.emails.services import email_campaign_send
+
+    recorder = TaskProgressRecorder(self)
+    campaign = email_campaign_send(campaign=campaign, on_progress=recorder.set_progress)
+    return {"redirect": _campaign_page(campaign.id), "campaign_id": campaign.id, "status": campaign.status}

@@ -1,0 +1,55 @@
+"""Staff pages: the form that starts a campaign (then its progress page), and the campaign's page."""
+
+from django import forms
+from django.contrib.auth.mixins import UserPassesTestMixin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views import View
+from django.views.generic import FormView
+
+from styleguide_project.core.exceptions import ApplicationError
+from styleguide_project.emails.selectors import email_campaign_get, email_campaign_status_counts
+from styleguide_project.emails.services import email_campaign_launch
+from styleguide_project.users.models import BaseUser
+
+
+class StaffOnlyMixin(UserPassesTestMixin):
+    """Anonymous visitors go to the login page and back; users who are not staff get 403."""
+
+    request: HttpRequest
+
+    def test_func(self) -> bool:
+        user = self.request.user
+        return isinstance(user, BaseUser) and user.is_active and user.is_staff
+
+
+class EmailCampaignLaunchView(StaffOnlyMixin, FormView[forms.Form]):
+    class Form(forms.Form):
+        subject = forms.CharField(max_length=255)
+        plain_text = forms.CharField(label="Message", widget=forms.Textarea, max_length=20_000)
+
+    form_class = Form
+    template_name = "emails/campaign_launch.html"
+
+    def form_valid(self, form: forms.Form) -> HttpResponse:
+        assert isinstance(self.request.user, BaseUser)  # noqa: S101 - test_func ran first
+        try:
+            campaign = email_campaign_launch(created_by=self.request.user, **form.cleaned_data)
+        except (ApplicationError, ValidationError) as exc:
+            form.add_error(None, exc.message if isinstance(exc, ApplicationError) else exc)
+            return self.form_invalid(form)
+        return redirect("task:progress", task_id=campaign.task_id)
+
+
+class EmailCampaignDetailView(StaffOnlyMixin, View):
+    """Where a campaign's progress page leads when it is done: its status and its emails by status."""
+
+    http_method_names = ["get", "head"]
+
+    def get(self, request: HttpRequest, campaign_id: int) -> HttpResponse:
+        campaign = email_campaign_get(campaign_id=campaign_id)
+        if campaign is None:
+            return render(request, "emails/campaign_not_found.html", status=404)
+        context = {"campaign": campaign, "counts": email_campaign_status_counts(campaign=campaign)}
+        return render(request, "emails/campaign_detail.html", context)

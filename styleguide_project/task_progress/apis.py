@@ -1,0 +1,41 @@
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from styleguide_project.api.schemas import NOT_FOUND, UNAUTHENTICATED
+from styleguide_project.task_progress.selectors import TaskProgress, task_ownership_get, task_progress_get
+
+
+class TaskStatusApi(APIView):
+    """The state and progress of a task run: only for the user who queued it, or staff (404 for anyone else)."""
+
+    class OutputSerializer(serializers.Serializer[TaskProgress]):
+        class ProgressSerializer(serializers.Serializer[TaskProgress]):
+            current = serializers.IntegerField()
+            total = serializers.IntegerField()
+            percent = serializers.FloatField(min_value=0, max_value=100)
+            description = serializers.CharField(allow_blank=True)
+
+        task_id = serializers.CharField()
+        task_name = serializers.CharField()
+        state = serializers.CharField(
+            help_text="PENDING, STARTED, PROGRESS, RETRY, SUCCESS, FAILURE, REVOKED, IGNORED, a task's own state "
+            "(still running), or EXPIRED (its record was deleted)."
+        )
+        complete = serializers.BooleanField(help_text="The run has ended, however it ended.")
+        success = serializers.BooleanField(
+            allow_null=True, help_text="true: succeeded; false: failed; null: not ended (or ended without outcome)."
+        )
+        progress = ProgressSerializer(source="*")
+        result = serializers.JSONField(allow_null=True, help_text="The task's return value once it succeeded.")
+        error = serializers.CharField(allow_blank=True, help_text="Why it failed (no traceback), or empty.")
+
+    @extend_schema(responses={200: OutputSerializer, **UNAUTHENTICATED, **NOT_FOUND})
+    def get(self, request: Request, task_id: str) -> Response:
+        ownership = task_ownership_get(task_id=task_id, user=request.user)
+        if ownership is None:
+            raise Http404
+        return Response(self.OutputSerializer(task_progress_get(ownership=ownership)).data)

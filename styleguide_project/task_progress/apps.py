@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TaskProgressConfig(AppConfig):
+    name = "styleguide_project.task_progress"
+    label = "task_progress"

@@ -1,0 +1,34 @@
+"""Queueing task runs that a user will watch, and recording who queued them."""
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from celery import Task
+from django.db import transaction
+
+from styleguide_project.task_progress.models import TaskOwnership
+from styleguide_project.tasks.services import task_enqueue_on_commit
+from styleguide_project.users.models import BaseUser
+
+
+def task_ownership_record(*, task_id: str, user: BaseUser, task_name: str) -> TaskOwnership:
+    """Record that `user` queued the run `task_id`; only they (or staff) may see its progress."""
+    ownership = TaskOwnership(task_id=task_id, user=user, task_name=task_name)
+    ownership.full_clean()
+    ownership.save()
+    return ownership
+
+
+@transaction.atomic
+def task_enqueue_for_user(*, task: Task, kwargs: Mapping[str, Any], user: BaseUser) -> str:
+    """Queue one run of `task` once the transaction commits, owned by `user`; returns the run's id.
+
+    The id is chosen here, before the commit, so that the caller can record it
+    and redirect to `task:progress` at once, while the message itself is only
+    published after the commit (a rollback queues nothing and records nothing).
+    """
+    task_id = str(uuid.uuid4())
+    task_ownership_record(task_id=task_id, user=user, task_name=task.name)
+    task_enqueue_on_commit(task=task, kwargs_list=[kwargs], task_ids=[task_id])
+    return task_id
