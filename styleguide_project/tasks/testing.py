@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from celery import Celery
@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[2]
 REQUIRE_SERVICES = os.environ.get("STYLEGUIDE_REQUIRE_SERVICES") == "1"
 
 
-def service_missing(reason: str) -> None:
+def service_missing(reason: str) -> NoReturn:
     """Skip the test on a bare machine; fail it where services are required."""
     if REQUIRE_SERVICES:
         pytest.fail(f"required service missing: {reason}")
