@@ -2,10 +2,12 @@
 
 import uuid
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from celery import Task
 from django.db import transaction
+from django.utils import timezone
 
 from styleguide_project.task_progress.models import TaskOwnership
 from styleguide_project.tasks.services import task_enqueue_on_commit
@@ -32,3 +34,15 @@ def task_enqueue_for_user(*, task: Task, kwargs: Mapping[str, Any], user: BaseUs
     task_ownership_record(task_id=task_id, user=user, task_name=task.name)
     task_enqueue_on_commit(task=task, kwargs_list=[kwargs], task_ids=[task_id])
     return task_id
+
+
+@transaction.atomic
+def task_ownership_delete_expired(*, expires: timedelta) -> int:
+    """Delete the ownership of runs queued more than `expires` ago; returns how many.
+
+    Their results are gone by then (the result cleanup uses the same age), so
+    the progress page had nothing more to show than "expired"; now it answers
+    404 like any unknown run.
+    """
+    deleted, _ = TaskOwnership.objects.filter(created_at__lt=timezone.now() - expires).delete()
+    return deleted

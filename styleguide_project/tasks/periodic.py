@@ -21,6 +21,7 @@ from django.conf import settings
 
 from styleguide_project.emails.tasks import email_failed_summary_send as email_failed_summary_send_task
 from styleguide_project.emails.tasks import email_recover_stranded as email_recover_stranded_task
+from styleguide_project.task_progress.tasks import task_ownership_delete_expired as task_ownership_delete_expired_task
 from styleguide_project.tasks.schedules import Crontab, Interval, PeriodicTaskDefinition
 from styleguide_project.tasks.tasks import task_result_delete_expired as task_result_delete_expired_task
 from styleguide_project.users.tasks import user_onboarding_reminders_send as user_onboarding_reminders_send_task
@@ -61,5 +62,14 @@ PERIODIC_TASKS: tuple[PeriodicTaskDefinition, ...] = (
         expire_seconds=6 * 3600,
         description="Emails, once each, the users who registered more than ONBOARDING_REMINDER_AFTER_HOURS ago "
         "and have not completed onboarding.",
+    ),
+    PeriodicTaskDefinition(
+        name="Tasks: delete expired task ownership",
+        task=task_ownership_delete_expired_task,
+        # https://crontab.guru/#45_3_*_*_*
+        schedule=Crontab(minute="45", hour="3"),
+        expire_seconds=12 * 3600,
+        description="Deletes who-queued-what rows of runs older than CELERY_RESULT_EXPIRES, whose results "
+        "the result cleanup has already deleted.",
     ),
 )

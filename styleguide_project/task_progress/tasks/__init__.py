@@ -1,1 +1,5 @@
-"""task_progress runs no task of its own: it shows the progress of other apps' tasks."""
+"""task_progress shows the progress of other apps' tasks; its own task only cleans up after them."""
+
+from styleguide_project.task_progress.tasks.cleanup import task_ownership_delete_expired
+
+__all__ = ("task_ownership_delete_expired",)

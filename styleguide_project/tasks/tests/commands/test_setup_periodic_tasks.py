@@ -30,11 +30,13 @@ def test_syncs_the_shipped_definitions_and_says_what_it_did():
         "crontab 30 3 * * * (UTC)",
         'create    "Emails: recover stranded emails": task emails.email_recover_stranded, every 1 minute',
         'create    "Users: onboarding reminders": task users.user_onboarding_reminders_send, crontab 0 9 * * * (UTC)',
-        "Periodic tasks: 4 created, 0 updated, 0 deleted, 0 unchanged; 0 unused schedule rows removed.",
+        'create    "Tasks: delete expired task ownership": task task_progress.task_ownership_delete_expired, '
+        "crontab 45 3 * * * (UTC)",
+        "Periodic tasks: 5 created, 0 updated, 0 deleted, 0 unchanged; 0 unused schedule rows removed.",
     ]
     assert set(PeriodicTask.objects.values_list("name", flat=True)) == {item.name for item in PERIODIC_TASKS}
     assert run().splitlines()[-1] == (
-        "Periodic tasks: 0 created, 0 updated, 0 deleted, 4 unchanged; 0 unused schedule rows removed."
+        "Periodic tasks: 0 created, 0 updated, 0 deleted, 5 unchanged; 0 unused schedule rows removed."
     )
 
 
