@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run migrate test test-all lint format stack worker beat flower
+.PHONY: install run migrate test test-all lint format stack worker beat flower bench bench-quick
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,3 +53,16 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Benchmarks (docs/benchmarks.md): the project side by side with the plain
+# styleguide path, on PostgreSQL and Redis (started here when not running).
+# bench-quick is a smoke run with small sizes.
+SERVICES := bash -c 'source .ci/services.sh && ensure_postgres && ensure_redis'
+
+bench: install
+	$(SERVICES)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+bench-quick: install
+	$(SERVICES)
+	$(BIN)/python -m bench.run --quick $(BENCH_ARGS)
