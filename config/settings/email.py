@@ -24,3 +24,13 @@ EMAIL_CAMPAIGN_CHUNK_SIZE = env.int("EMAIL_CAMPAIGN_CHUNK_SIZE", default=100)
 # Seconds to wait between two chunks: bounds how fast a campaign hands emails to
 # the workers and the SMTP relay (chunk size / pause = emails per second). 0: no wait.
 EMAIL_CAMPAIGN_CHUNK_PAUSE_SECONDS = env.float("EMAIL_CAMPAIGN_CHUNK_PAUSE_SECONDS", default=0.0)
+
+# Workers keep one SMTP connection per process across messages
+# (styleguide_project/emails/connection.py). After this many idle seconds it is
+# checked with NOOP before use, since servers close idle sessions.
+EMAIL_CONNECTION_IDLE_CHECK_SECONDS = env.float("EMAIL_CONNECTION_IDLE_CHECK_SECONDS", default=5.0)
+# A new session after this many messages: some relays cap messages per session.
+EMAIL_CONNECTION_MAX_MESSAGES = env.int("EMAIL_CONNECTION_MAX_MESSAGES", default=100)
+# `email_send_all` publishes one `emails.email_send_batch` message per this many
+# emails: fewer broker messages and task runs, one SMTP session for each batch.
+EMAIL_SEND_BATCH_SIZE = env.int("EMAIL_SEND_BATCH_SIZE", default=50)

@@ -1,23 +1,28 @@
 import logging
+import smtplib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import F, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from styleguide_project.common.services import model_update
 from styleguide_project.core.exceptions import ApplicationError
+from styleguide_project.emails.connection import email_connection_send
 from styleguide_project.emails.models import Email, EmailCampaign
 from styleguide_project.emails.selectors import email_campaign_recipients, email_failed_list
 from styleguide_project.emails.tasks import email_campaign_send as email_campaign_send_task
 from styleguide_project.emails.tasks import email_send as email_send_task
+from styleguide_project.emails.tasks import email_send_batch as email_send_batch_task
 from styleguide_project.task_progress.services import task_enqueue_for_user
 from styleguide_project.tasks.services import task_enqueue_on_commit
 from styleguide_project.users.models import BaseUser
@@ -27,6 +32,11 @@ logger = logging.getLogger(__name__)
 # Called with (current, total, description) as work advances; a task passes
 # celery-progress's `ProgressRecorder(self).set_progress`.
 ProgressCallback = Callable[[int, int, str], object]
+
+# Errors of a delivery that may heal by themselves: the SMTP server or the
+# network, or the database connection. Anything else is a bug or bad data,
+# and retrying it would only delay the failure.
+TRANSIENT_EMAIL_ERRORS = (smtplib.SMTPException, OSError, OperationalError, InterfaceError)
 
 # Statuses from which `email_send_all` may (re)queue an email.
 SENDABLE_STATUSES = (Email.Status.READY, Email.Status.FAILED)
@@ -72,7 +82,11 @@ def email_send(*, email: Email) -> Email:
     email = Email.objects.select_for_update().get(id=email.id)
     if email.status != Email.Status.SENDING:
         raise ApplicationError(f"Cannot send an email in status {email.status}; it must be SENDING.")
+    return _email_deliver(email=email)
 
+
+def _email_deliver(*, email: Email) -> Email:
+    """Send a locked SENDING email over the process's kept connection and mark it SENT (in the caller's transaction)."""
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.plain_text,
@@ -81,7 +95,7 @@ def email_send(*, email: Email) -> Email:
         headers={"Message-ID": email_message_id(email=email)},
     )
     message.attach_alternative(email.html, "text/html")
-    message.send()
+    email_connection_send(message)
 
     email, _ = model_update(
         instance=email,
@@ -95,6 +109,69 @@ def email_send(*, email: Email) -> Email:
         },
     )
     return email
+
+
+@dataclass(frozen=True)
+class EmailBatchResult:
+    sent: list[int] = field(default_factory=list)
+    # Failed for good (bad data or a bug, not the network): marked FAILED.
+    failed: list[int] = field(default_factory=list)
+    # Not sent because of `error`, a transient error: the email it happened
+    # to first, then the ones not tried yet. The caller retries them.
+    remaining: list[int] = field(default_factory=list)
+    error: Exception | None = None
+
+
+def email_send_batch(*, email_ids: Sequence[int]) -> EmailBatchResult:
+    """Deliver the SENDING emails among `email_ids` in order, each in its own transaction, over one SMTP session.
+
+    Each email is sent as `email_send` sends it (row locked, status read
+    again, marked SENT in the same transaction), so a batch delivered twice
+    sends each email once, and a batch cut short keeps what it sent. Emails
+    that are gone or no longer SENDING are skipped. The first transient error
+    (`TRANSIENT_EMAIL_ERRORS`: the SMTP server, the network, the database)
+    stops the batch: the emails not sent are returned with it for a retry.
+    Any other error fails only its own email, which is marked FAILED.
+    """
+    sent: list[int] = []
+    failed: list[int] = []
+    for index, email_id in enumerate(email_ids):
+        try:
+            with transaction.atomic():
+                email = Email.objects.select_for_update().filter(id=email_id).first()
+                if email is None or email.status != Email.Status.SENDING:
+                    continue
+                _email_deliver(email=email)
+        except TRANSIENT_EMAIL_ERRORS as exc:
+            return EmailBatchResult(sent=sent, failed=failed, remaining=list(email_ids[index:]), error=exc)
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception as exc:  # one bad email must not hold back the others; it is recorded
+            logger.exception("Email %s failed for good in a batch", email_id)
+            email_failed(email=Email.objects.get(id=email_id), error=f"{type(exc).__name__}: {exc}")
+            failed.append(email_id)
+            continue
+        sent.append(email_id)
+    return EmailBatchResult(sent=sent, failed=failed)
+
+
+@transaction.atomic
+def email_batch_attempt_failed(*, email_ids: Sequence[int], error: str, retry_in_seconds: float) -> int:
+    """Record that a batch failed on `email_ids[0]` and will retry all of `email_ids` in `retry_in_seconds`.
+
+    The first email counts a failed attempt with its error; the others, not
+    tried, only get the retry's due time, which keeps the recovery of stranded
+    emails away from them until then. Returns how many rows were updated.
+    """
+    if not email_ids:
+        return 0
+    now = timezone.now()
+    retry_at = now + timedelta(seconds=retry_in_seconds)
+    sending = Email.objects.filter(status=Email.Status.SENDING)
+    updated = sending.filter(id=email_ids[0]).update(
+        attempts=F("attempts") + 1, last_error=error, next_attempt_at=retry_at, updated_at=now
+    )
+    return updated + sending.filter(id__in=email_ids[1:]).update(next_attempt_at=retry_at, updated_at=now)
 
 
 @transaction.atomic
@@ -136,7 +213,9 @@ def email_send_all(*, emails: QuerySet[Email] | Iterable[Email]) -> list[int]:
     """Mark every READY or FAILED email among `emails` SENDING and enqueue one send each on commit.
 
     Emails in other statuses are skipped (SENT is done, SENDING is already on
-    its way). Returns the ids that were queued.
+    its way). Returns the ids that were queued. One UPDATE marks them all, and
+    they are published as `emails.email_send_batch` runs of
+    `EMAIL_SEND_BATCH_SIZE` emails each, through one producer.
     """
     queryset = emails if isinstance(emails, QuerySet) else Email.objects.filter(id__in=[e.id for e in emails])
     ids = list(
@@ -146,8 +225,15 @@ def email_send_all(*, emails: QuerySet[Email] | Iterable[Email]) -> list[int]:
         return []
 
     Email.objects.filter(id__in=ids).update(status=Email.Status.SENDING, updated_at=timezone.now())
-    task_enqueue_on_commit(task=email_send_task, kwargs_list=[{"email_id": email_id} for email_id in ids])
+    _email_enqueue_batches(ids=ids)
     return ids
+
+
+def _email_enqueue_batches(*, ids: list[int]) -> None:
+    """Enqueue `emails.email_send_batch` on commit, one run per `EMAIL_SEND_BATCH_SIZE` emails."""
+    size = max(1, settings.EMAIL_SEND_BATCH_SIZE)
+    batches = [ids[start : start + size] for start in range(0, len(ids), size)]
+    task_enqueue_on_commit(task=email_send_batch_task, kwargs_list=[{"email_ids": batch} for batch in batches])
 
 
 @transaction.atomic
@@ -186,7 +272,7 @@ def email_recover_stranded(*, stranded_after: timedelta, limit: int) -> list[int
         return []
 
     Email.objects.filter(id__in=ids).update(updated_at=now, next_attempt_at=None)
-    task_enqueue_on_commit(task=email_send_task, kwargs_list=[{"email_id": email_id} for email_id in ids])
+    _email_enqueue_batches(ids=ids)
     return ids
 
 

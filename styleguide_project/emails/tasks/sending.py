@@ -1,4 +1,3 @@
-import smtplib
 from typing import Any
 
 from celery import Task, shared_task
@@ -8,16 +7,19 @@ from django.db import InterfaceError, OperationalError
 
 from styleguide_project.core.exceptions import ApplicationError
 from styleguide_project.emails.models import Email
-from styleguide_project.emails.selectors import email_get
+from styleguide_project.emails.selectors import email_get, email_list_sending
 from styleguide_project.tasks.base import ProjectTask
 from styleguide_project.tasks.services import task_backoff_countdown
 
 logger = get_task_logger(__name__)
 
-# Errors that may heal by themselves: the SMTP server or the network, or the
-# database connection. Anything else is a bug or bad data, and retrying it
-# would only delay the failure.
-TRANSIENT_ERRORS = (smtplib.SMTPException, OSError, OperationalError, InterfaceError)
+
+def _retry_countdown(task: Task) -> float:
+    return task_backoff_countdown(
+        retries=task.request.retries,
+        base=settings.TASK_RETRY_BACKOFF_SECONDS,
+        maximum=settings.TASK_RETRY_BACKOFF_MAX_SECONDS,
+    )
 
 
 def _email_send_failure(
@@ -36,7 +38,7 @@ def _email_send_failure(
 # The Email row records the outcome: nobody reads this task's result.
 @shared_task(bind=True, base=ProjectTask, name="emails.email_send", on_failure=_email_send_failure, ignore_result=True)
 def email_send(self: Task, *, email_id: int) -> None:
-    from styleguide_project.emails.services import email_attempt_failed, email_send
+    from styleguide_project.emails.services import TRANSIENT_EMAIL_ERRORS, email_attempt_failed, email_send
 
     email = None
     try:
@@ -51,14 +53,10 @@ def email_send(self: Task, *, email_id: int) -> None:
     except ApplicationError as exc:
         # Its status changed under us (another delivery got there first).
         logger.info("Email %s was not sent: %s", email_id, exc.message)
-    except TRANSIENT_ERRORS as exc:
+    except TRANSIENT_EMAIL_ERRORS as exc:
         if self.request.retries >= settings.TASK_MAX_RETRIES:
             raise  # for good: `_email_send_failure` marks it FAILED
-        countdown = task_backoff_countdown(
-            retries=self.request.retries,
-            base=settings.TASK_RETRY_BACKOFF_SECONDS,
-            maximum=settings.TASK_RETRY_BACKOFF_MAX_SECONDS,
-        )
+        countdown = _retry_countdown(self)
         logger.warning(
             "Sending email %s failed (%s: %s); retry %d of %d in %.1fs",
             email_id,
@@ -75,3 +73,62 @@ def email_send(self: Task, *, email_id: int) -> None:
                 # The database is what failed: the retry goes ahead unrecorded.
                 logger.warning("Could not record the failed attempt of email %s; retrying anyway.", email_id)
         raise self.retry(exc=exc, countdown=countdown, max_retries=settings.TASK_MAX_RETRIES) from exc
+
+
+def _email_send_batch_failure(
+    self: Task, exc: BaseException, task_id: str, args: tuple[Any, ...], kwargs: dict[str, Any], einfo: Any
+) -> None:
+    # The kwargs of the last attempt: the emails that were still not sent.
+    emails = list(email_list_sending(email_ids=kwargs["email_ids"]))
+    if not emails:
+        return
+
+    from styleguide_project.emails.services import email_failed
+
+    logger.warning("%d emails of a batch failed for good after %d retries: %s", len(emails), self.request.retries, exc)
+    for email in emails:
+        email_failed(email=email, error=f"{type(exc).__name__}: {exc}")
+
+
+# A batch of the emails `email_send_all` queued together. The Email rows
+# record the outcome: nobody reads this task's result.
+@shared_task(
+    bind=True,
+    base=ProjectTask,
+    name="emails.email_send_batch",
+    on_failure=_email_send_batch_failure,
+    ignore_result=True,
+)
+def email_send_batch(self: Task, *, email_ids: list[int]) -> None:
+    from styleguide_project.emails.services import email_batch_attempt_failed, email_send_batch
+
+    result = email_send_batch(email_ids=email_ids)
+    if result.error is None:
+        return
+    exc = result.error
+    if self.request.retries >= settings.TASK_MAX_RETRIES:
+        # For good: `_email_send_batch_failure` marks the emails not sent FAILED.
+        raise exc
+    countdown = _retry_countdown(self)
+    logger.warning(
+        "Batch stopped at email %s (%s: %s): %d sent, %d to retry; retry %d of %d in %.1fs",
+        result.remaining[0],
+        type(exc).__name__,
+        exc,
+        len(result.sent),
+        len(result.remaining),
+        self.request.retries + 1,
+        settings.TASK_MAX_RETRIES,
+        countdown,
+    )
+    try:
+        email_batch_attempt_failed(
+            email_ids=result.remaining, error=f"{type(exc).__name__}: {exc}", retry_in_seconds=countdown
+        )
+    except (OperationalError, InterfaceError):
+        # The database is what failed: the retry goes ahead unrecorded.
+        logger.warning("Could not record the failed attempt of %d emails; retrying anyway.", len(result.remaining))
+    # The retry carries only the emails not sent yet.
+    raise self.retry(
+        kwargs={"email_ids": result.remaining}, exc=exc, countdown=countdown, max_retries=settings.TASK_MAX_RETRIES
+    ) from exc

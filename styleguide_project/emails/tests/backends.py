@@ -12,13 +12,17 @@ from django.core.mail.backends.locmem import EmailBackend
 
 
 class FlakyEmailBackend(EmailBackend):
+    # This many messages go through before the failures start.
+    delivers_first = 0
     failures_left = 0
     error: type[Exception] = smtplib.SMTPServerDisconnected
     calls = 0
 
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         FlakyEmailBackend.calls += 1
-        if FlakyEmailBackend.failures_left > 0:
+        if FlakyEmailBackend.delivers_first > 0:
+            FlakyEmailBackend.delivers_first -= 1
+        elif FlakyEmailBackend.failures_left > 0:
             FlakyEmailBackend.failures_left -= 1
             raise FlakyEmailBackend.error("Connection unexpectedly closed")
         return super().send_messages(email_messages)

@@ -9,13 +9,16 @@ from styleguide_project.emails.tests.backends import FlakyEmailBackend
 
 @pytest.fixture
 def flaky_email(settings) -> Iterator[type[FlakyEmailBackend]]:
-    """Email backend that fails `failures_left` times with `error`, then delivers to the outbox."""
+    """Email backend that delivers `delivers_first` messages, fails `failures_left` times with `error`,
+    then delivers to the outbox."""
     settings.EMAIL_BACKEND = "styleguide_project.emails.tests.backends.FlakyEmailBackend"
     FlakyEmailBackend.failures_left = 0
+    FlakyEmailBackend.delivers_first = 0
     FlakyEmailBackend.error = smtplib.SMTPServerDisconnected
     FlakyEmailBackend.calls = 0
     yield FlakyEmailBackend
     FlakyEmailBackend.failures_left = 0
+    FlakyEmailBackend.delivers_first = 0
 
 
 @pytest.fixture

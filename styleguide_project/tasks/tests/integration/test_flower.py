@@ -45,13 +45,13 @@ def test_flower_shows_the_worker_and_a_finished_task(celery_worker, flower, staf
     assert response.status_code == 202
 
     def finished_task() -> dict | None:
-        _, tasks = http_json("GET", f"{flower}/api/tasks?taskname=emails.email_send", basic_auth=CREDENTIALS)
+        _, tasks = http_json("GET", f"{flower}/api/tasks?taskname=emails.email_send_batch", basic_auth=CREDENTIALS)
         return next((task for task in tasks.values() if task["state"] == "SUCCESS"), None)
 
-    task = wait_until(finished_task, timeout=30, what="a finished emails.email_send in Flower")
+    task = wait_until(finished_task, timeout=30, what="a finished emails.email_send_batch in Flower")
     assert task["worker"].startswith("flowered-")
-    assert f"'email_id': {email.id}" in task["kwargs"]
-    assert "emails.email_send" in worker.output
+    assert f"'email_ids': [{email.id}]" in task["kwargs"]
+    assert "emails.email_send_batch" in worker.output
 
 
 def test_the_container_health_check_accepts_flower(flower):

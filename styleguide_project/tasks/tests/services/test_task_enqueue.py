@@ -30,7 +30,10 @@ def test_a_broker_that_is_down_does_not_fail_the_request(user_client, django_cap
     assert response.status_code == 200
     email = Email.objects.get()
     assert email.status == Email.Status.SENDING
-    assert f"Could not enqueue emails.email_send: 1 of 1 runs not sent: [{{'email_id': {email.id}}}]" in caplog.text
+    assert (
+        f"Could not enqueue emails.email_send_batch: 1 of 1 runs not sent: [{{'email_ids': [{email.id}]}}]"
+        in caplog.text
+    )
 
 
 def test_in_eager_mode_one_failing_run_does_not_stop_the_others(settings, caplog):

@@ -1,0 +1,99 @@
+import smtplib
+
+import pytest
+from django.core import mail
+
+from styleguide_project.emails.models import Email
+from styleguide_project.emails.services import email_batch_attempt_failed, email_send_batch
+from styleguide_project.emails.tests.factories import EmailFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sends_each_sending_email_in_order_and_marks_it_sent(flaky_email):
+    emails = EmailFactory.create_batch(3, status=Email.Status.SENDING)
+
+    result = email_send_batch(email_ids=[email.id for email in emails])
+
+    assert result.sent == [email.id for email in emails]
+    assert (result.failed, result.remaining, result.error) == ([], [], None)
+    assert [message.to[0] for message in mail.outbox] == [email.to for email in emails]
+    assert set(Email.objects.values_list("status", flat=True)) == {Email.Status.SENT}
+    assert set(Email.objects.values_list("attempts", flat=True)) == {1}
+
+
+def test_skips_emails_that_are_gone_or_no_longer_sending(flaky_email):
+    sent = EmailFactory.create(status=Email.Status.SENT)
+    ready = EmailFactory.create(status=Email.Status.READY)
+    sending = EmailFactory.create(status=Email.Status.SENDING)
+
+    result = email_send_batch(email_ids=[sent.id, 999_999, ready.id, sending.id])
+
+    assert result.sent == [sending.id]
+    assert [message.to[0] for message in mail.outbox] == [sending.to]
+    ready.refresh_from_db()
+    assert ready.status == Email.Status.READY
+
+
+def test_a_batch_delivered_twice_sends_each_email_once(flaky_email):
+    emails = EmailFactory.create_batch(2, status=Email.Status.SENDING)
+    ids = [email.id for email in emails]
+
+    first = email_send_batch(email_ids=ids)
+    second = email_send_batch(email_ids=ids)
+
+    assert first.sent == ids
+    assert second.sent == []
+    assert len(mail.outbox) == 2
+
+
+def test_a_transient_error_stops_the_batch_and_returns_what_is_left(flaky_email):
+    first, second, third = EmailFactory.create_batch(3, status=Email.Status.SENDING)
+    # The first message goes through, the second meets a dropped connection.
+    flaky_email.delivers_first, flaky_email.failures_left = 1, 1
+
+    result = email_send_batch(email_ids=[first.id, second.id, third.id])
+
+    assert result.sent == [first.id]
+    assert result.remaining == [second.id, third.id]
+    assert isinstance(result.error, smtplib.SMTPServerDisconnected)
+    # Nothing after the error was tried, and what was not sent stays SENDING.
+    assert flaky_email.calls == 2
+    assert [message.to[0] for message in mail.outbox] == [first.to]
+    assert set(Email.objects.filter(id__in=[second.id, third.id]).values_list("status", flat=True)) == {
+        Email.Status.SENDING
+    }
+
+
+def test_any_other_error_fails_only_its_own_email(flaky_email):
+    flaky_email.error, flaky_email.failures_left = ValueError, 1
+    broken, fine = EmailFactory.create_batch(2, status=Email.Status.SENDING)
+
+    result = email_send_batch(email_ids=[broken.id, fine.id])
+
+    assert result.sent == [fine.id]
+    assert result.failed == [broken.id]
+    assert result.error is None
+    broken.refresh_from_db()
+    assert broken.status == Email.Status.FAILED
+    assert broken.last_error == "ValueError: Connection unexpectedly closed"
+    assert [message.to[0] for message in mail.outbox] == [fine.to]
+
+
+def test_attempt_failed_counts_an_attempt_for_the_first_email_only():
+    tried, untried = EmailFactory.create_batch(2, status=Email.Status.SENDING)
+    sent = EmailFactory.create(status=Email.Status.SENT)
+
+    updated = email_batch_attempt_failed(
+        email_ids=[tried.id, untried.id, sent.id], error="SMTPServerDisconnected: gone", retry_in_seconds=30
+    )
+
+    assert updated == 2
+    tried.refresh_from_db()
+    untried.refresh_from_db()
+    sent.refresh_from_db()
+    assert (tried.attempts, tried.last_error) == (1, "SMTPServerDisconnected: gone")
+    assert (untried.attempts, untried.last_error) == (0, "")
+    assert tried.next_attempt_at is not None
+    assert untried.next_attempt_at == tried.next_attempt_at
+    assert sent.next_attempt_at is None

@@ -1,0 +1,87 @@
+import smtplib
+
+import pytest
+from django.core import mail
+
+from styleguide_project.emails.models import Email
+from styleguide_project.emails.services import email_send_all
+from styleguide_project.emails.tasks import email_send_batch as email_send_batch_task
+from styleguide_project.emails.tests.factories import EmailFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_email_send_all_publishes_one_batch_per_batch_size(settings, django_capture_on_commit_callbacks):
+    settings.EMAIL_SEND_BATCH_SIZE = 2
+    emails = EmailFactory.create_batch(5, status=Email.Status.READY)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        email_send_all(emails=Email.objects.all())
+
+    # Five emails in runs of 2, 2 and 1, all delivered.
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(email.to for email in emails)
+    assert set(Email.objects.values_list("status", flat=True)) == {Email.Status.SENT}
+
+
+def test_a_transient_error_retries_only_the_emails_not_sent(flaky_email, retry_countdowns, monkeypatch):
+    first, second, third = EmailFactory.create_batch(3, status=Email.Status.SENDING)
+    batches: list[list[int]] = []
+    original = email_send_batch_task.run
+
+    def recording_run(*, email_ids):
+        batches.append(list(email_ids))
+        return original(email_ids=email_ids)
+
+    monkeypatch.setattr(email_send_batch_task, "run", recording_run)
+    # The first message fails once: the batch is retried whole from there.
+    flaky_email.failures_left = 1
+
+    email_send_batch_task.delay(email_ids=[first.id, second.id, third.id])
+
+    assert batches == [[first.id, second.id, third.id], [first.id, second.id, third.id]]
+    assert len(retry_countdowns) == 1
+    assert set(Email.objects.values_list("status", flat=True)) == {Email.Status.SENT}
+    first.refresh_from_db()
+    assert first.attempts == 2  # the failed one and the one that went through
+
+
+def test_a_retry_carries_on_after_the_emails_already_sent(flaky_email, retry_countdowns, monkeypatch):
+    first, second = EmailFactory.create_batch(2, status=Email.Status.SENDING)
+    batches: list[list[int]] = []
+    original = email_send_batch_task.run
+
+    def recording_run(*, email_ids):
+        batches.append(list(email_ids))
+        return original(email_ids=email_ids)
+
+    monkeypatch.setattr(email_send_batch_task, "run", recording_run)
+    # The second message meets a dropped connection once.
+    flaky_email.delivers_first, flaky_email.failures_left = 1, 1
+
+    email_send_batch_task.delay(email_ids=[first.id, second.id])
+
+    assert batches == [[first.id, second.id], [second.id]]
+    assert [message.to[0] for message in mail.outbox] == [first.to, second.to]
+    assert len(retry_countdowns) == 1
+
+
+def test_retries_exhausted_the_emails_not_sent_fail_and_the_sent_stay_sent(
+    settings, flaky_email, retry_countdowns, task_failures
+):
+    settings.TASK_MAX_RETRIES = 2
+    first, second = EmailFactory.create_batch(2, status=Email.Status.SENDING)
+    flaky_email.delivers_first, flaky_email.failures_left = 1, 100
+
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        email_send_batch_task.delay(email_ids=[first.id, second.id])
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert len(retry_countdowns) == 2
+    # _email_send_batch_failure ran once, for the final failure only.
+    assert [type(exc) for exc in task_failures] == [smtplib.SMTPServerDisconnected]
+    assert first.status == Email.Status.SENT
+    assert second.status == Email.Status.FAILED
+    assert second.last_error == "SMTPServerDisconnected: Connection unexpectedly closed"
+    # Three tries of the second email: the first and two retries.
+    assert second.attempts == 3
