@@ -1,7 +1,8 @@
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -50,9 +51,14 @@ class EmailCampaignAdmin(admin.ModelAdmin[EmailCampaign]):
         "finished_at",
     )
     actions = ["send_selected"]
+    list_select_related = ("created_by",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[EmailCampaign]:
-        return super().get_queryset(request).select_related("created_by").annotate(_email_count=Count("emails"))
+        # A subquery, not Count("emails") over a join: the changelist's two
+        # COUNTs then skip the annotation instead of grouping every email.
+        emails = Email.objects.filter(campaign=OuterRef("pk")).order_by().values("campaign")
+        email_count = Coalesce(Subquery(emails.annotate(count=Count("id")).values("count")), 0)
+        return super().get_queryset(request).annotate(_email_count=email_count)
 
     def get_readonly_fields(self, request: HttpRequest, obj: EmailCampaign | None = None) -> tuple[str, ...]:
         # What has been sent to people cannot be edited afterwards.

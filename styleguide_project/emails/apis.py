@@ -60,7 +60,8 @@ class EmailListApi(APIView):
         return get_paginated_response(
             pagination_class=self.Pagination,
             serializer_class=self.OutputSerializer,
-            queryset=email_list(filters=filters.validated_data),
+            # The list shows no body; bodies can be large.
+            queryset=email_list(filters=filters.validated_data).defer("html", "plain_text"),
             request=request,
             view=self,
         )

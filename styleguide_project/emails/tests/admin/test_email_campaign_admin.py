@@ -3,7 +3,7 @@ from django.contrib.messages import get_messages
 from django.test import Client
 
 from styleguide_project.emails.models import EmailCampaign
-from styleguide_project.emails.tests.factories import EmailCampaignFactory
+from styleguide_project.emails.tests.factories import EmailCampaignFactory, EmailFactory
 from styleguide_project.users.tests.factories import BaseUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -69,3 +69,37 @@ def test_adding_a_draft_records_its_author(admin_client_):
     assert campaign.status == EmailCampaign.Status.DRAFT
     assert campaign.created_by is not None
     assert campaign.created_by.is_superuser
+
+
+@pytest.mark.parametrize("rows", [2, 12])
+def test_changelist_query_count_does_not_grow_with_the_rows(admin_client_, django_assert_num_queries, rows):
+    # given: campaigns written by users of their own, each with emails
+    for _ in range(rows):
+        campaign = EmailCampaignFactory.create(created_by=BaseUserFactory.create(), status=EmailCampaign.Status.DONE)
+        EmailFactory.create_batch(2, campaign=campaign)
+
+    # when
+    with django_assert_num_queries(5) as captured:
+        response = admin_client_.get(URL)
+
+    # then: the session, the user, two COUNTs and the page, with each row's
+    # author and email count, at 2 rows as at 12
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == rows
+    counts = [query["sql"] for query in captured.captured_queries if "COUNT(*)" in query["sql"]]
+    # Counting campaigns does not go through their emails.
+    assert len(counts) == 2
+    assert not any("emails_email" in sql.replace("emails_emailcampaign", "") for sql in counts)
+
+
+def test_changelist_shows_each_campaigns_email_count_and_author(admin_client_):
+    author = BaseUserFactory.create(email="author@example.com")
+    with_emails = EmailCampaignFactory.create(created_by=author)
+    EmailFactory.create_batch(3, campaign=with_emails)
+    without_emails = EmailCampaignFactory.create()
+
+    page = admin_client_.get(URL).content.decode()
+
+    assert f'?campaign__id__exact={with_emails.id}">3</a>' in page
+    assert f'?campaign__id__exact={without_emails.id}">0</a>' in page
+    assert "author@example.com" in page

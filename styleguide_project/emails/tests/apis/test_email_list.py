@@ -1,7 +1,8 @@
 import pytest
 
 from styleguide_project.emails.models import Email
-from styleguide_project.emails.tests.factories import EmailFactory
+from styleguide_project.emails.tests.factories import EmailCampaignFactory, EmailFactory
+from styleguide_project.users.tests.factories import BaseUserFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/api/emails/"
@@ -56,3 +57,31 @@ def test_non_staff_is_a_403(user_client):
 
 def test_anonymous_is_a_401(api_client):
     assert api_client.get(URL).status_code == 401
+
+
+@pytest.mark.parametrize("rows", [2, 12])
+def test_list_query_count_does_not_grow_with_the_rows(staff_client, django_assert_num_queries, rows):
+    # given: each email in a campaign of its own, written by a user of its own
+    for _ in range(rows):
+        EmailFactory.create(campaign=EmailCampaignFactory.create(created_by=BaseUserFactory.create()))
+
+    # when
+    with django_assert_num_queries(2):
+        response = staff_client.get(URL, {"limit": 50})
+
+    # then: COUNT and SELECT, the same at 2 rows as at 12
+    assert len(response.json()["results"]) == rows
+
+
+def test_list_does_not_load_the_bodies(staff_client, django_assert_num_queries):
+    EmailFactory.create(html="<p>big body</p>")
+
+    with django_assert_num_queries(2) as captured:
+        response = staff_client.get(URL)
+
+    assert response.status_code == 200
+    # The list shows no body, and bodies can be large.
+    page_query = captured.captured_queries[-1]["sql"]
+    assert "emails_email" in page_query
+    assert '"html"' not in page_query
+    assert '"plain_text"' not in page_query
