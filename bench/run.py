@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 bench.flush_redis()
                 result: ScenarioResult = module.run(bench, sink)
-            except Exception:
+            except Exception:  # noqa: BLE001 - one failing scenario must not hide the figures of the others
                 traceback.print_exc()
                 failed.append(name)
                 report["scenarios"][name] = {"error": traceback.format_exc(limit=3)}

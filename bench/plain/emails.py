@@ -10,6 +10,7 @@
 Only the benchmarks use this module; nothing in the project imports it.
 """
 
+import time
 from collections.abc import Iterable
 from functools import partial
 
@@ -38,14 +39,18 @@ def email_send(email: Email) -> Email:
     return email
 
 
-def email_queue(emails: Iterable[Email]) -> int:
-    """Mark each email SENDING and `delay()` its task when that email's transaction commits."""
+def email_queue(emails: Iterable[Email]) -> dict[int, float]:
+    """Mark each email SENDING and `delay()` its task when that email's transaction commits.
+
+    Returns when each email was queued (unix time, by email id), for the
+    benchmark's per-email latency.
+    """
     from bench.plain.tasks import email_send as email_send_task
 
-    count = 0
+    queued_at: dict[int, float] = {}
     for email in emails:
         with transaction.atomic():
             model_update(instance=email, fields=["status"], data={"status": Email.Status.SENDING})
             transaction.on_commit(partial(email_send_task.delay, email.id))
-        count += 1
-    return count
+        queued_at[email.id] = time.time()
+    return queued_at

@@ -338,6 +338,8 @@ class SinkMessage:
     to: list[str]
     subject: str
     message: Message
+    # The client's address and port: one per SMTP session.
+    peer: str = ""
 
 
 @dataclass
@@ -371,6 +373,7 @@ class SmtpSink:
                     to=list(envelope.rcpt_tos),
                     subject=str(message.get("Subject", "")),
                     message=message,
+                    peer=str(session.peer),
                 )
             )
         return "250 OK"
