@@ -1,4 +1,3 @@
-from collections.abc import Sequence
 from datetime import datetime
 from typing import TypedDict
 
@@ -25,11 +24,6 @@ def email_list(*, filters: EmailFilters | None = None) -> QuerySet[Email]:
 
 def email_get(*, email_id: int) -> Email | None:
     return Email.objects.filter(id=email_id).first()
-
-
-def email_list_sending(*, email_ids: Sequence[int]) -> QuerySet[Email]:
-    """The emails among `email_ids` that are still SENDING, in id order."""
-    return Email.objects.filter(id__in=email_ids, status=Email.Status.SENDING).order_by("id")
 
 
 def email_failed_list(*, since: datetime, until: datetime) -> QuerySet[Email]:

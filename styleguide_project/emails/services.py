@@ -1,7 +1,7 @@
 import logging
 import smtplib
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
@@ -37,6 +37,9 @@ ProgressCallback = Callable[[int, int, str], object]
 # network, or the database connection. Anything else is a bug or bad data,
 # and retrying it would only delay the failure.
 TRANSIENT_EMAIL_ERRORS = (smtplib.SMTPException, OSError, OperationalError, InterfaceError)
+# Among those, the SMTP server's refusal of one message (its sender, its
+# recipients or its data): the connection is fine and the next message may go through.
+MESSAGE_REFUSED_ERRORS = (smtplib.SMTPSenderRefused, smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError)
 
 # Statuses from which `email_send_all` may (re)queue an email.
 SENDABLE_STATUSES = (Email.Status.READY, Email.Status.FAILED)
@@ -116,9 +119,10 @@ class EmailBatchResult:
     sent: list[int] = field(default_factory=list)
     # Failed for good (bad data or a bug, not the network): marked FAILED.
     failed: list[int] = field(default_factory=list)
-    # Not sent because of `error`, a transient error: the email it happened
-    # to first, then the ones not tried yet. The caller retries them.
-    remaining: list[int] = field(default_factory=list)
+    # Not sent because of a transient error, in batch order: id -> the error.
+    # The caller retries them.
+    retry: dict[int, str] = field(default_factory=dict)
+    # The last transient error, if any.
     error: Exception | None = None
 
 
@@ -128,13 +132,19 @@ def email_send_batch(*, email_ids: Sequence[int]) -> EmailBatchResult:
     Each email is sent as `email_send` sends it (row locked, status read
     again, marked SENT in the same transaction), so a batch delivered twice
     sends each email once, and a batch cut short keeps what it sent. Emails
-    that are gone or no longer SENDING are skipped. The first transient error
-    (`TRANSIENT_EMAIL_ERRORS`: the SMTP server, the network, the database)
-    stops the batch: the emails not sent are returned with it for a retry.
+    that are gone or no longer SENDING are skipped.
+
+    Transient errors (`TRANSIENT_EMAIL_ERRORS`) leave the email SENDING and
+    listed in `retry` with its error. A refusal of one message (a 4xx/5xx
+    answer to its sender, recipients or data) does not stop the others; a
+    lost connection to the SMTP server or the database does, since the rest
+    would fail alike: they are listed in `retry` with that error, untried.
     Any other error fails only its own email, which is marked FAILED.
     """
     sent: list[int] = []
     failed: list[int] = []
+    retry: dict[int, str] = {}
+    error: Exception | None = None
     for index, email_id in enumerate(email_ids):
         try:
             with transaction.atomic():
@@ -142,36 +152,74 @@ def email_send_batch(*, email_ids: Sequence[int]) -> EmailBatchResult:
                 if email is None or email.status != Email.Status.SENDING:
                     continue
                 _email_deliver(email=email)
+        except MESSAGE_REFUSED_ERRORS as exc:
+            retry[email_id], error = _describe(exc), exc
+            continue
         except TRANSIENT_EMAIL_ERRORS as exc:
-            return EmailBatchResult(sent=sent, failed=failed, remaining=list(email_ids[index:]), error=exc)
+            error = exc
+            retry |= dict.fromkeys(email_ids[index:], _describe(exc))
+            break
         except SoftTimeLimitExceeded:
             raise
         except Exception as exc:  # one bad email must not hold back the others; it is recorded
             logger.exception("Email %s failed for good in a batch", email_id)
-            email_failed(email=Email.objects.get(id=email_id), error=f"{type(exc).__name__}: {exc}")
+            email_failed(email=Email.objects.get(id=email_id), error=_describe(exc))
             failed.append(email_id)
             continue
         sent.append(email_id)
-    return EmailBatchResult(sent=sent, failed=failed)
+    return EmailBatchResult(sent=sent, failed=failed, retry=retry, error=error)
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
 
 
 @transaction.atomic
-def email_batch_attempt_failed(*, email_ids: Sequence[int], error: str, retry_in_seconds: float) -> int:
-    """Record that a batch failed on `email_ids[0]` and will retry all of `email_ids` in `retry_in_seconds`.
+def email_batch_attempt_failed(*, errors: Mapping[int, str], retry_in_seconds: float) -> int:
+    """Record a failed attempt, with its error, on each SENDING email of `errors` (id -> error), retried later.
 
-    The first email counts a failed attempt with its error; the others, not
-    tried, only get the retry's due time, which keeps the recovery of stranded
-    emails away from them until then. Returns how many rows were updated.
+    The retry's due time keeps the recovery of stranded emails away from them
+    until then. One UPDATE per distinct error; returns how many rows changed.
     """
-    if not email_ids:
-        return 0
     now = timezone.now()
-    retry_at = now + timedelta(seconds=retry_in_seconds)
-    sending = Email.objects.filter(status=Email.Status.SENDING)
-    updated = sending.filter(id=email_ids[0]).update(
-        attempts=F("attempts") + 1, last_error=error, next_attempt_at=retry_at, updated_at=now
-    )
-    return updated + sending.filter(id__in=email_ids[1:]).update(next_attempt_at=retry_at, updated_at=now)
+    updated = 0
+    for error, ids in _ids_by_error(errors).items():
+        updated += Email.objects.filter(id__in=ids, status=Email.Status.SENDING).update(
+            attempts=F("attempts") + 1,
+            last_error=error,
+            next_attempt_at=now + timedelta(seconds=retry_in_seconds),
+            updated_at=now,
+        )
+    return updated
+
+
+@transaction.atomic
+def email_batch_failed(*, errors: Mapping[int, str]) -> list[int]:
+    """Each SENDING email of `errors` (id -> error) fails for good after a last attempt; returns their ids."""
+    now = timezone.now()
+    failed: list[int] = []
+    for error, ids in _ids_by_error(errors).items():
+        sending = list(
+            Email.objects.filter(id__in=ids, status=Email.Status.SENDING)
+            .select_for_update()
+            .values_list("id", flat=True)
+        )
+        Email.objects.filter(id__in=sending).update(
+            status=Email.Status.FAILED,
+            attempts=F("attempts") + 1,
+            last_error=error,
+            next_attempt_at=None,
+            updated_at=now,
+        )
+        failed += sending
+    return sorted(failed)
+
+
+def _ids_by_error(errors: Mapping[int, str]) -> dict[str, list[int]]:
+    grouped: dict[str, list[int]] = {}
+    for email_id, error in errors.items():
+        grouped.setdefault(error, []).append(email_id)
+    return grouped
 
 
 @transaction.atomic

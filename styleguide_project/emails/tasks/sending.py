@@ -7,7 +7,7 @@ from django.db import InterfaceError, OperationalError
 
 from styleguide_project.core.exceptions import ApplicationError
 from styleguide_project.emails.models import Email
-from styleguide_project.emails.selectors import email_get, email_list_sending
+from styleguide_project.emails.selectors import email_get
 from styleguide_project.tasks.base import ProjectTask
 from styleguide_project.tasks.services import task_backoff_countdown
 
@@ -79,15 +79,13 @@ def _email_send_batch_failure(
     self: Task, exc: BaseException, task_id: str, args: tuple[Any, ...], kwargs: dict[str, Any], einfo: Any
 ) -> None:
     # The kwargs of the last attempt: the emails that were still not sent.
-    emails = list(email_list_sending(email_ids=kwargs["email_ids"]))
-    if not emails:
-        return
+    # Those it gave up on itself are FAILED already; this catches the rest
+    # (a time limit, an unexpected error).
+    from styleguide_project.emails.services import email_batch_failed
 
-    from styleguide_project.emails.services import email_failed
-
-    logger.warning("%d emails of a batch failed for good after %d retries: %s", len(emails), self.request.retries, exc)
-    for email in emails:
-        email_failed(email=email, error=f"{type(exc).__name__}: {exc}")
+    error = f"{type(exc).__name__}: {exc}"
+    for email_id in email_batch_failed(errors=dict.fromkeys(kwargs["email_ids"], error)):
+        logger.warning("Email %s failed for good: %s", email_id, error)
 
 
 # A batch of the emails `email_send_all` queued together. The Email rows
@@ -100,35 +98,37 @@ def _email_send_batch_failure(
     ignore_result=True,
 )
 def email_send_batch(self: Task, *, email_ids: list[int]) -> None:
-    from styleguide_project.emails.services import email_batch_attempt_failed, email_send_batch
+    from styleguide_project.emails.services import email_batch_attempt_failed, email_batch_failed, email_send_batch
 
     result = email_send_batch(email_ids=email_ids)
     if result.error is None:
         return
-    exc = result.error
     if self.request.retries >= settings.TASK_MAX_RETRIES:
-        # For good: `_email_send_batch_failure` marks the emails not sent FAILED.
-        raise exc
+        for email_id in email_batch_failed(errors=result.retry):
+            logger.warning(
+                "Email %s failed for good after %d retries: %s", email_id, self.request.retries, result.retry[email_id]
+            )
+        raise result.error
     countdown = _retry_countdown(self)
     logger.warning(
-        "Batch stopped at email %s (%s: %s): %d sent, %d to retry; retry %d of %d in %.1fs",
-        result.remaining[0],
-        type(exc).__name__,
-        exc,
+        "Batch of %d: %d sent, %d to retry (%s); retry %d of %d in %.1fs",
+        len(email_ids),
         len(result.sent),
-        len(result.remaining),
+        len(result.retry),
+        result.error,
         self.request.retries + 1,
         settings.TASK_MAX_RETRIES,
         countdown,
     )
     try:
-        email_batch_attempt_failed(
-            email_ids=result.remaining, error=f"{type(exc).__name__}: {exc}", retry_in_seconds=countdown
-        )
+        email_batch_attempt_failed(errors=result.retry, retry_in_seconds=countdown)
     except (OperationalError, InterfaceError):
         # The database is what failed: the retry goes ahead unrecorded.
-        logger.warning("Could not record the failed attempt of %d emails; retrying anyway.", len(result.remaining))
+        logger.warning("Could not record the failed attempt of %d emails; retrying anyway.", len(result.retry))
     # The retry carries only the emails not sent yet.
     raise self.retry(
-        kwargs={"email_ids": result.remaining}, exc=exc, countdown=countdown, max_retries=settings.TASK_MAX_RETRIES
-    ) from exc
+        kwargs={"email_ids": list(result.retry)},
+        exc=result.error,
+        countdown=countdown,
+        max_retries=settings.TASK_MAX_RETRIES,
+    ) from result.error

@@ -4,10 +4,17 @@ import pytest
 from django.core import mail
 
 from styleguide_project.emails.models import Email
-from styleguide_project.emails.services import email_batch_attempt_failed, email_send_batch
+from styleguide_project.emails.services import email_batch_attempt_failed, email_batch_failed, email_send_batch
 from styleguide_project.emails.tests.factories import EmailFactory
 
 pytestmark = pytest.mark.django_db
+
+
+class NoSuchUser(smtplib.SMTPRecipientsRefused):
+    """The server's answer to RCPT TO for a mailbox it does not have; the session goes on."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__({"nobody@example.com": (550, b"5.1.1 No such user")})
 
 
 def test_sends_each_sending_email_in_order_and_marks_it_sent(flaky_email):
@@ -16,7 +23,7 @@ def test_sends_each_sending_email_in_order_and_marks_it_sent(flaky_email):
     result = email_send_batch(email_ids=[email.id for email in emails])
 
     assert result.sent == [email.id for email in emails]
-    assert (result.failed, result.remaining, result.error) == ([], [], None)
+    assert (result.failed, result.retry, result.error) == ([], {}, None)
     assert [message.to[0] for message in mail.outbox] == [email.to for email in emails]
     assert set(Email.objects.values_list("status", flat=True)) == {Email.Status.SENT}
     assert set(Email.objects.values_list("attempts", flat=True)) == {1}
@@ -47,7 +54,7 @@ def test_a_batch_delivered_twice_sends_each_email_once(flaky_email):
     assert len(mail.outbox) == 2
 
 
-def test_a_transient_error_stops_the_batch_and_returns_what_is_left(flaky_email):
+def test_a_lost_connection_stops_the_batch_and_returns_what_is_left(flaky_email):
     first, second, third = EmailFactory.create_batch(3, status=Email.Status.SENDING)
     # The first message goes through, the second meets a dropped connection.
     flaky_email.delivers_first, flaky_email.failures_left = 1, 1
@@ -55,7 +62,8 @@ def test_a_transient_error_stops_the_batch_and_returns_what_is_left(flaky_email)
     result = email_send_batch(email_ids=[first.id, second.id, third.id])
 
     assert result.sent == [first.id]
-    assert result.remaining == [second.id, third.id]
+    error = "SMTPServerDisconnected: Connection unexpectedly closed"
+    assert result.retry == {second.id: error, third.id: error}
     assert isinstance(result.error, smtplib.SMTPServerDisconnected)
     # Nothing after the error was tried, and what was not sent stays SENDING.
     assert flaky_email.calls == 2
@@ -63,6 +71,18 @@ def test_a_transient_error_stops_the_batch_and_returns_what_is_left(flaky_email)
     assert set(Email.objects.filter(id__in=[second.id, third.id]).values_list("status", flat=True)) == {
         Email.Status.SENDING
     }
+
+
+def test_a_refused_message_does_not_stop_the_others(flaky_email):
+    flaky_email.error, flaky_email.failures_left = NoSuchUser, 1
+    refused, fine = EmailFactory.create_batch(2, status=Email.Status.SENDING)
+
+    result = email_send_batch(email_ids=[refused.id, fine.id])
+
+    assert result.sent == [fine.id]
+    assert list(result.retry) == [refused.id]
+    assert result.retry[refused.id].startswith("NoSuchUser: {'nobody@example.com': (550")
+    assert [message.to[0] for message in mail.outbox] == [fine.to]
 
 
 def test_any_other_error_fails_only_its_own_email(flaky_email):
@@ -73,27 +93,41 @@ def test_any_other_error_fails_only_its_own_email(flaky_email):
 
     assert result.sent == [fine.id]
     assert result.failed == [broken.id]
-    assert result.error is None
+    assert (result.retry, result.error) == ({}, None)
     broken.refresh_from_db()
     assert broken.status == Email.Status.FAILED
     assert broken.last_error == "ValueError: Connection unexpectedly closed"
     assert [message.to[0] for message in mail.outbox] == [fine.to]
 
 
-def test_attempt_failed_counts_an_attempt_for_the_first_email_only():
-    tried, untried = EmailFactory.create_batch(2, status=Email.Status.SENDING)
+def test_attempt_failed_records_each_error_and_the_retry_time():
+    refused, untried = EmailFactory.create_batch(2, status=Email.Status.SENDING)
     sent = EmailFactory.create(status=Email.Status.SENT)
 
     updated = email_batch_attempt_failed(
-        email_ids=[tried.id, untried.id, sent.id], error="SMTPServerDisconnected: gone", retry_in_seconds=30
+        errors={refused.id: "SMTPDataError: (451, 'later')", untried.id: "SMTPServerDisconnected: gone", sent.id: "x"},
+        retry_in_seconds=30,
     )
 
     assert updated == 2
-    tried.refresh_from_db()
-    untried.refresh_from_db()
-    sent.refresh_from_db()
-    assert (tried.attempts, tried.last_error) == (1, "SMTPServerDisconnected: gone")
-    assert (untried.attempts, untried.last_error) == (0, "")
-    assert tried.next_attempt_at is not None
-    assert untried.next_attempt_at == tried.next_attempt_at
-    assert sent.next_attempt_at is None
+    for email in (refused, untried, sent):
+        email.refresh_from_db()
+    assert (refused.attempts, refused.last_error) == (1, "SMTPDataError: (451, 'later')")
+    assert (untried.attempts, untried.last_error) == (1, "SMTPServerDisconnected: gone")
+    assert refused.next_attempt_at is not None
+    assert untried.next_attempt_at == refused.next_attempt_at
+    assert (sent.attempts, sent.next_attempt_at) == (0, None)
+
+
+def test_batch_failed_marks_only_sending_emails_failed_with_their_own_errors():
+    first, second = EmailFactory.create_batch(2, status=Email.Status.SENDING, attempts=2)
+    sent = EmailFactory.create(status=Email.Status.SENT)
+
+    failed = email_batch_failed(errors={first.id: "error one", second.id: "error two", sent.id: "error three"})
+
+    assert failed == [first.id, second.id]
+    for email in (first, second, sent):
+        email.refresh_from_db()
+    assert (first.status, first.attempts, first.last_error) == (Email.Status.FAILED, 3, "error one")
+    assert (second.status, second.attempts, second.last_error) == (Email.Status.FAILED, 3, "error two")
+    assert sent.status == Email.Status.SENT
