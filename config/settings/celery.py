@@ -117,6 +117,11 @@ if CELERY_BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://")):
     # RabbitMQ acknowledges each publish: a message the broker did not take raises.
     CELERY_BROKER_TRANSPORT_OPTIONS["confirm_publish"] = True
 
+# On Redis, kombu's transport with a fix that keeps a worker alive when it
+# loses the broker while holding unacknowledged messages (see the module).
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT = "styleguide_project.tasks.broker:Transport"
+
 # A publish that fails is retried briefly, then the caller logs it and the
 # recovery task re-enqueues the work: a request never waits long on a dead broker.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
