@@ -104,7 +104,7 @@ def test_make_stack_serves_onboarding_and_the_worker_delivers_the_email(stack_en
         output = ANSI_COLOUR.sub("", stack.output)
         for process in ("web", "worker", "beat", "flower"):
             assert re.search(rf"^\S+ {process}\.1\s+\| ", output, re.MULTILINE), process
-        assert re.search(r"worker\.1\s+\| .*emails\.email_send\[.*\] succeeded", output)
+        assert re.search(r"worker\.1\s+\| .*emails\.email_send_batch\[.*\] succeeded", output)
         assert re.search(r"beat\.1\s+\| .*beat: Starting", output)
         # The health endpoint now reports every part good, beat's tick included.
         _, health = http_json("GET", f"{api}/health/")
