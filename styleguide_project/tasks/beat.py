@@ -28,11 +28,14 @@ import socket
 import time
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import redis
 from celery.utils.log import get_logger
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import QuerySet
+from django_celery_beat.models import CrontabSchedule
 from django_celery_beat.schedulers import DatabaseScheduler
 from redis.exceptions import LockError, RedisError
 
@@ -66,6 +69,19 @@ class LockedDatabaseScheduler(DatabaseScheduler):
         # from any beat, standby or not. The result cleanup is declared in
         # periodic.py instead, so beat writes nothing to the schedule at start.
         pass
+
+    def _get_unique_timezone_names(self) -> QuerySet[Any, ZoneInfo]:
+        # Every reload (at start, and whenever the schedule changed) builds a
+        # CASE with one branch per timezone this returns. django-celery-beat
+        # 2.9's own version runs its DISTINCT without clearing
+        # CrontabSchedule's default ordering, and Django adds the ordering
+        # columns to a DISTINCT select: it gets one row per crontab, not per
+        # timezone (celery/django-celery-beat#947, fix proposed in #896). With
+        # 10,000 crontabs that CASE of 10,000 branches made a reload take
+        # seconds. Without the ordering, the DISTINCT is over the timezone
+        # alone, on every database. The values are the field's (ZoneInfo), as
+        # in the original.
+        return CrontabSchedule.objects.order_by().values_list("timezone", flat=True).distinct()
 
     def tick(self, *args: Any, **kwargs: Any) -> float:
         if self._lock is None:

@@ -1,4 +1,5 @@
-"""The beat scheduler's lock, driven tick by tick in this process against the real Redis.
+"""The beat scheduler's lock, driven tick by tick in this process against the real Redis,
+and its schedule reload (no Redis needed).
 
 Real `celery beat` processes (two at once, one killed) are in
 integration/test_periodic_tasks_on_a_real_beat.py.
@@ -7,17 +8,20 @@ integration/test_periodic_tasks_on_a_real_beat.py.
 import logging
 import time
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
-from django_celery_beat.models import PeriodicTask, PeriodicTasks
+from django_celery_beat import schedulers as beat_schedulers
+from django_celery_beat.models import CrontabSchedule, PeriodicTask, PeriodicTasks
+from django_celery_beat.schedulers import DatabaseScheduler
 
 from styleguide_project.tasks.beat import LockedDatabaseScheduler
 from styleguide_project.tasks.celery import app as celery_app
 from styleguide_project.tasks.periodic_sync import periodic_tasks_sync
+from styleguide_project.tasks.schedules import Crontab
 from styleguide_project.tasks.testing import wait_until
 from styleguide_project.tasks.tests.periodic_helpers import definition, every
 
@@ -157,3 +161,63 @@ def test_a_lock_shorter_than_three_seconds_is_refused(settings):
 
     with pytest.raises(ImproperlyConfigured, match="BEAT_LOCK_TTL_SECONDS must be at least 3, not 2"):
         LockedDatabaseScheduler(app=celery_app)
+
+
+# --- The schedule reload ---
+
+
+@pytest.fixture
+def reload_scheduler():
+    """A scheduler that has loaded nothing yet (lazy, as the bench builds it); no tick, so no Redis."""
+    scheduler = LockedDatabaseScheduler(app=celery_app, lazy=True)
+    yield scheduler
+    scheduler.close()
+
+
+def test_the_reload_lists_each_crontab_timezone_once(reload_scheduler):
+    for minute in range(3):
+        CrontabSchedule.objects.create(minute=str(minute), hour="7", timezone="UTC")
+        CrontabSchedule.objects.create(minute=str(minute), hour="7", timezone="Asia/Tokyo")
+
+    timezones = list(reload_scheduler._get_unique_timezone_names())
+
+    assert sorted(str(zone) for zone in timezones) == ["Asia/Tokyo", "UTC"]
+    # django-celery-beat 2.9's own query (celery/django-celery-beat#947): its
+    # DISTINCT also covers the default ordering, so one row per crontab. If
+    # this fails, upstream is fixed and the override in beat.py can go.
+    upstream = list(DatabaseScheduler._get_unique_timezone_names(reload_scheduler))
+    assert len(upstream) == 6
+    # The same kind of values as upstream's, for the CASE built from them.
+    assert {type(zone) for zone in timezones} == {type(zone) for zone in upstream}
+
+
+def test_the_reload_loads_the_same_enabled_tasks_as_django_celery_beat(reload_scheduler, monkeypatch):
+    # 12:00 UTC (the server's timezone in tests): beat loads the crontabs whose
+    # single-number hour falls in 10:00-14:00 UTC (and hour 4, Celery's
+    # cleanup), and every other schedule. Asia/Tokyo is UTC+9 all year, so its
+    # hours map to UTC whatever the date.
+    monkeypatch.setattr(beat_schedulers, "aware_now", lambda: datetime(2026, 1, 15, 12, 0, tzinfo=UTC))
+    periodic_tasks_sync(
+        definitions=[
+            definition("UTC 12:00", Crontab(minute="0", hour="12", timezone="UTC")),
+            definition("UTC 12:30", Crontab(minute="30", hour="12", timezone="UTC")),
+            definition("UTC 20:00", Crontab(minute="0", hour="20", timezone="UTC")),
+            definition("Tokyo 21:00", Crontab(minute="0", hour="21", timezone="Asia/Tokyo")),
+            definition("Tokyo 21:15", Crontab(minute="15", hour="21", timezone="Asia/Tokyo")),
+            definition("Tokyo 12:00", Crontab(minute="0", hour="12", timezone="Asia/Tokyo")),
+            definition("UTC every hour", Crontab(minute="5", hour="*", timezone="UTC")),
+            definition("Every minute", every(60)),
+            definition("UTC 12:00, disabled", Crontab(minute="45", hour="12", timezone="UTC"), enabled=False),
+        ]
+    )
+
+    schedule = reload_scheduler.all_as_schedule()
+
+    assert set(schedule) == {"UTC 12:00", "UTC 12:30", "Tokyo 21:00", "Tokyo 21:15", "UTC every hour", "Every minute"}
+    # What django-celery-beat's own scheduler loads, with its own query.
+    plain = DatabaseScheduler(app=celery_app, lazy=True)
+    try:
+        assert set(plain.all_as_schedule()) == set(schedule)
+    finally:
+        plain.close()
+    assert schedule["Tokyo 21:00"].schedule == CrontabSchedule.objects.get(minute="0", hour="21").schedule

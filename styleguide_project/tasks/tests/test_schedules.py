@@ -3,8 +3,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
+from django_celery_beat import validators
 
+from styleguide_project.tasks import schedules
 from styleguide_project.tasks.schedules import Clocked, Crontab, Interval, Solar
+
+CRON_FIELDS = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
 
 
 def test_crontab_row_carries_an_explicit_timezone_defaulting_to_time_zone():
@@ -33,6 +38,54 @@ def test_crontab_row_carries_an_explicit_timezone_defaulting_to_time_zone():
 def test_invalid_crontabs_are_rejected(crontab, error):
     with pytest.raises(ValueError, match=re.escape(error)):
         crontab.row_values(default_timezone="UTC")
+
+
+@pytest.fixture
+def validator_calls(monkeypatch):
+    """Empty crontab caches, and the values each django-celery-beat field validator is called with."""
+    calls: dict[str, list[str]] = {name: [] for name in CRON_FIELDS}
+    for name in CRON_FIELDS:
+        validator = getattr(validators, f"{name}_validator")
+
+        def counting(value, *, name=name, validator=validator):
+            calls[name].append(value)
+            validator(value)
+
+        monkeypatch.setattr(validators, f"{name}_validator", counting)
+    schedules._crontab_row.cache_clear()
+    schedules._check_cron_field.cache_clear()
+    yield calls
+    schedules._crontab_row.cache_clear()
+    schedules._check_cron_field.cache_clear()
+
+
+def test_each_crontab_field_value_is_validated_once(validator_calls):
+    # 20 crontabs, each its own, made of 10 minutes and 2 hours.
+    crontabs = [Crontab(minute=str(minute), hour=hour) for hour in ("7", "8-18") for minute in range(10)]
+
+    rows = [crontab.row_values(default_timezone="UTC") for crontab in crontabs]
+
+    assert [(row["minute"], row["hour"]) for row in rows] == [(c.minute, c.hour) for c in crontabs]
+    assert validator_calls == {
+        "minute": [str(minute) for minute in range(10)],
+        "hour": ["7", "8-18"],
+        "day_of_month": ["*"],
+        "month_of_year": ["*"],
+        "day_of_week": ["*"],
+    }
+
+
+def test_an_invalid_crontab_field_is_rejected_the_same_way_every_time(validator_calls):
+    for minute in ("5", "6"):
+        with pytest.raises(ValueError, match=re.escape("crontab hour '25' is not valid")) as raised:
+            Crontab(minute=minute, hour="25").row_values(default_timezone="UTC")
+        assert isinstance(raised.value.__cause__, ValidationError)
+
+    # Not cached: checked again (and rejected again) the second time.
+    assert validator_calls["hour"] == ["25", "25"]
+    # A valid field of an invalid crontab still is.
+    assert Crontab(minute="5", hour="7").row_values(default_timezone="UTC")["minute"] == "5"
+    assert validator_calls["minute"] == ["5", "6"]
 
 
 @pytest.mark.parametrize(
