@@ -23,9 +23,10 @@ ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DATABASE_NAME = os.environ.get("BENCH_DATABASE_NAME", "styleguide_bench")
 REDIS_BASE = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
-# Redis databases of the benchmark's own: the broker, and Django's cache.
-BROKER_DB = 11
-CACHE_DB = 12
+# Redis databases of the benchmark's own: the broker, and Django's cache. Two
+# runs at once on one machine need their own (and their own database name).
+BROKER_DB = int(os.environ.get("BENCH_REDIS_BROKER_DB", "11"))
+CACHE_DB = int(os.environ.get("BENCH_REDIS_CACHE_DB", "12"))
 
 # Figure = one number in bench/results/latest.json.
 Figures = dict[str, Any]
@@ -97,6 +98,8 @@ class Bench:
                 "CELERY_BROKER_URL": self.broker_url,
                 "EMAIL_URL": self.sink_url or "consolemail://",
                 "PYTHONUNBUFFERED": "1",
+                # The project's default (the runner itself logs warnings only).
+                "LOG_LEVEL": "INFO",
                 "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
             }
         )

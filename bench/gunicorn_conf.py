@@ -1,0 +1,44 @@
+"""gunicorn for the benchmarks: the product's own config/gunicorn.py, plus two bench-only hooks.
+
+`gunicorn --config bench/gunicorn_conf.py --bind ... config.wsgi:application`.
+Everything the web service sets (workers from WEB_CONCURRENCY, timeouts,
+JSON access log) comes from the product's file, so the server measured is the
+one that ships. What this file adds never reaches the product:
+
+- `BENCH_ENQUEUE_OFF=1` switches the publish of tasks off, to measure what
+  enqueueing adds to a request: the rest of the path (the Email row, the
+  on-commit callback) still runs.
+- Each worker logs `BENCH_READY_MARK` once its application is loaded, so the
+  bench knows when the server can take load (gunicorn's own "Booting worker"
+  comes before Django is set up).
+"""
+
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from config.gunicorn import *  # noqa: F403
+
+if TYPE_CHECKING:
+    # Only for the annotation: the master process, which reads this file,
+    # imports no more than the product's config does before it forks.
+    from celery import Task
+
+BENCH_READY_MARK = "bench-worker-ready"
+
+
+def _enqueue_off(*, task: "Task", kwargs_list: list[dict[str, Any]], task_ids: Sequence[str] | None = None) -> int:
+    # Same signature as the real `task_enqueue`; publishes nothing.
+    return 0
+
+
+def post_worker_init(worker: Any) -> None:
+    """Runs in each worker after it loaded the WSGI application (Django is set up)."""
+    enqueue_off = os.environ.get("BENCH_ENQUEUE_OFF") == "1"
+    if enqueue_off:
+        from styleguide_project.tasks import services
+
+        # `task_enqueue_on_commit` looks `task_enqueue` up in its module when
+        # the transaction commits, so replacing the module global is enough.
+        services.task_enqueue = _enqueue_off
+    worker.log.info("%s pid=%s enqueue_off=%s", BENCH_READY_MARK, os.getpid(), enqueue_off)
