@@ -54,5 +54,10 @@ def worker_start(bench: Bench, *, name: str, concurrency: int = 2, **env: str) -
         name=f"bench-{name}",
     ).start()
     worker.hostname = hostname
-    worker.wait_for_output(r"ready\.", timeout=60)
+    try:
+        worker.wait_for_output(r"ready\.", timeout=60)
+    except BaseException:
+        # A worker left running would take the next run's messages.
+        worker.stop()
+        raise
     return worker

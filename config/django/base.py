@@ -88,7 +88,13 @@ WSGI_APPLICATION = "config.wsgi.application"
 DATABASES = {
     "default": env_database("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+# Seconds a process keeps its database connection between requests (and
+# between tasks in a worker). A new PostgreSQL connection costs a few
+# milliseconds of server CPU, about half of a cheap request (docs/benchmarks.md).
+# The health check makes a process notice a connection the server dropped
+# (a restart, a failover) before it uses it, instead of failing the request.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "users.BaseUser"

@@ -98,8 +98,9 @@ def test_broker_down_while_onboarding_requests_arrive(faults_factory, recovery_t
 def terminate_other_backends(*, for_seconds: float) -> int:
     """Terminate every other connection to the test database, again and again for a while.
 
-    Workers hold a connection only while a task runs (CONN_MAX_AGE=0), so a
-    single sweep can find none; a short burst of sweeps hits tasks mid-flight.
+    Workers keep their connection between tasks and check it before reuse, so
+    a connection killed while idle is replaced quietly; a short burst of
+    sweeps also hits deliveries mid-flight, which is the harder case.
     """
     terminated = 0
     deadline = time.monotonic() + for_seconds
