@@ -88,8 +88,7 @@ def email_send(*, email: Email) -> Email:
     return _email_deliver(email=email)
 
 
-def _email_deliver(*, email: Email) -> Email:
-    """Send a locked SENDING email over the process's kept connection and mark it SENT (in the caller's transaction)."""
+def _email_message(*, email: Email) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.plain_text,
@@ -98,7 +97,12 @@ def _email_deliver(*, email: Email) -> Email:
         headers={"Message-ID": email_message_id(email=email)},
     )
     message.attach_alternative(email.html, "text/html")
-    email_connection_send(message)
+    return message
+
+
+def _email_deliver(*, email: Email) -> Email:
+    """Send a locked SENDING email over the process's kept connection and mark it SENT (in the caller's transaction)."""
+    email_connection_send(_email_message(email=email))
 
     email, _ = model_update(
         instance=email,
@@ -129,10 +133,13 @@ class EmailBatchResult:
 def email_send_batch(*, email_ids: Sequence[int]) -> EmailBatchResult:
     """Deliver the SENDING emails among `email_ids` in order, each in its own transaction, over one SMTP session.
 
-    Each email is sent as `email_send` sends it (row locked, status read
-    again, marked SENT in the same transaction), so a batch delivered twice
-    sends each email once, and a batch cut short keeps what it sent. Emails
-    that are gone or no longer SENDING are skipped.
+    One query reads the batch. Then each email is marked SENT by an UPDATE
+    that matches only a SENDING row, and sent while that UPDATE holds the
+    row's lock, in one transaction: a failed send rolls the mark back, and a
+    second delivery of the same email waits for the lock, then matches
+    nothing and skips it. So a batch delivered twice sends each email once
+    and a batch cut short keeps what it sent, with one statement and one
+    commit per email. Emails that are gone or no longer SENDING are skipped.
 
     Transient errors (`TRANSIENT_EMAIL_ERRORS`) leave the email SENDING and
     listed in `retry` with its error. A refusal of one message (a 4xx/5xx
@@ -145,13 +152,19 @@ def email_send_batch(*, email_ids: Sequence[int]) -> EmailBatchResult:
     failed: list[int] = []
     retry: dict[int, str] = {}
     error: Exception | None = None
+    try:
+        emails = Email.objects.filter(status=Email.Status.SENDING).in_bulk(list(email_ids))
+    except TRANSIENT_EMAIL_ERRORS as exc:
+        return EmailBatchResult(retry=dict.fromkeys(email_ids, _describe(exc)), error=exc)
     for index, email_id in enumerate(email_ids):
+        email = emails.get(email_id)
+        if email is None:
+            continue
         try:
             with transaction.atomic():
-                email = Email.objects.select_for_update().filter(id=email_id).first()
-                if email is None or email.status != Email.Status.SENDING:
+                if not _email_mark_sent(email_id=email_id):
                     continue
-                _email_deliver(email=email)
+                email_connection_send(_email_message(email=email))
         except MESSAGE_REFUSED_ERRORS as exc:
             retry[email_id], error = _describe(exc), exc
             continue
@@ -168,6 +181,20 @@ def email_send_batch(*, email_ids: Sequence[int]) -> EmailBatchResult:
             continue
         sent.append(email_id)
     return EmailBatchResult(sent=sent, failed=failed, retry=retry, error=error)
+
+
+def _email_mark_sent(*, email_id: int) -> bool:
+    """Mark the email SENT if it is SENDING; the row stays locked until the caller's transaction ends."""
+    now = timezone.now()
+    marked = Email.objects.filter(id=email_id, status=Email.Status.SENDING).update(
+        status=Email.Status.SENT,
+        sent_at=now,
+        attempts=F("attempts") + 1,
+        last_error="",
+        next_attempt_at=None,
+        updated_at=now,
+    )
+    return marked == 1
 
 
 def _describe(exc: BaseException) -> str:

@@ -8,7 +8,7 @@ from django.db import connection
 
 from styleguide_project.core.exceptions import ApplicationError
 from styleguide_project.emails.models import Email
-from styleguide_project.emails.services import email_message_id, email_send
+from styleguide_project.emails.services import email_message_id, email_send, email_send_batch
 from styleguide_project.emails.tasks import email_send as email_send_task
 from styleguide_project.emails.tests.factories import EmailFactory
 from styleguide_project.tasks.testing import service_missing
@@ -76,3 +76,31 @@ def test_two_concurrent_deliveries_send_once():
 
     assert sorted(outcomes) == ["already sent", "sent"]
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_batches_of_the_same_emails_send_each_once():
+    if connection.vendor != "postgresql":
+        service_missing("needs PostgreSQL: SQLite has no row locks")
+    emails = EmailFactory.create_batch(20, status=Email.Status.SENDING)
+    ids = [email.id for email in emails]
+    barrier = threading.Barrier(2)
+    results: list[list[int]] = []
+
+    def deliver() -> None:
+        barrier.wait()
+        try:
+            results.append(email_send_batch(email_ids=ids).sent)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    # Between them the two runs sent every email, none twice.
+    assert sorted(results[0] + results[1]) == ids
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(email.to for email in emails)
+    assert set(Email.objects.values_list("status", flat=True)) == {Email.Status.SENT}
