@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run migrate test test-all lint format stack worker beat flower bench bench-quick
+.PHONY: install run migrate test test-all lint format stack worker beat flower bench bench-quick bench-profile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,3 +66,8 @@ bench: install
 bench-quick: install
 	$(SERVICES)
 	$(BIN)/python -m bench.run --quick $(BENCH_ARGS)
+
+# Where a worker's time goes per email (pyinstrument call tree in bench/results/).
+bench-profile: install
+	$(SERVICES)
+	$(BIN)/python -m bench.profile
