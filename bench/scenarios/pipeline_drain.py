@@ -1,0 +1,156 @@
+"""pipeline_drain: N queued emails until every one is SENT, on one worker host (concurrency 2).
+
+- project: `email_send_all` → `emails.email_send_batch` runs, each email in
+  its own locked transaction, one kept SMTP connection per worker process.
+- plain: seed 004's task, one message and one SMTP connection per email, its
+  result stored (`bench/plain/`), on fewer emails, compared by rate.
+- floor: what the SMTP sink accepts from one client over one reused
+  connection, measured in the same run between the other two.
+
+The clock runs from the call that queues the emails (the worker is already
+up) until the last email is SENT and the sink has counted it.
+"""
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+
+from django.db import connection
+
+from bench.emails import emails_create, emails_reset, worker_start
+from bench.harness import Bench, ScenarioResult, Target, fmt, median, peak_rss, percentile, pg_commits
+from bench.plain.emails import email_queue
+from bench.sink import Sink
+from styleguide_project.emails.models import Email
+from styleguide_project.emails.services import email_send_all
+
+
+def run(bench: Bench, sink: Sink) -> ScenarioResult:
+    count = bench.size(10_000, 1_000)
+    plain_count = bench.size(1_500, 300)
+    floor_count = bench.size(3_000, 500)
+    rounds = bench.size(3, 1)
+
+    project: list[dict[str, float]] = []
+    plain: list[dict[str, float]] = []
+    floor: list[float] = []
+    message = _sample_message()
+    for _ in range(rounds):
+        project.append(_drain(bench, sink, count=count, queue=_project_queue))
+        floor.append(sink.floor_rate(message=message, count=floor_count))
+        plain.append(_drain(bench, sink, count=plain_count, queue=_plain_queue))
+    emails_reset()
+
+    def med(runs: list[dict[str, float]], key: str) -> float:
+        return median([run[key] for run in runs])
+
+    project_rate, plain_rate, floor_rate = med(project, "rate"), med(plain, "rate"), median(floor)
+    speedup, share = project_rate / plain_rate, project_rate / floor_rate
+    figures: dict[str, float | int] = {"emails": count, "plain_emails": plain_count, "rounds": rounds}
+    for name, runs in (("project", project), ("plain", plain)):
+        figures |= {
+            f"{name}_seconds": round(med(runs, "seconds"), 3),
+            f"{name}_emails_per_second": round(med(runs, "rate"), 1),
+            f"{name}_latency_p50_ms": round(med(runs, "p50"), 1),
+            f"{name}_latency_p99_ms": round(med(runs, "p99"), 1),
+            f"{name}_pg_commits_per_email": round(med(runs, "commits"), 3),
+            f"{name}_worker_peak_rss_mib": round(med(runs, "rss") / 1024, 1),
+        }
+    figures |= {
+        "floor_emails_per_second": round(floor_rate, 1),
+        "speedup_vs_plain": round(speedup, 2),
+        "share_of_floor": round(share, 4),
+    }
+    result = ScenarioResult(
+        figures=figures,
+        targets=[
+            Target("speedup_vs_plain", "emails delivered per second vs the plain path (x)", speedup, 5, "min"),
+            Target("share_of_floor", "delivery rate as a share of the SMTP floor", share, 0.6, "min"),
+        ],
+    )
+    result.rows += [
+        (f"drained (s), {count:,} vs {plain_count:,}", fmt(med(project, "seconds")), fmt(med(plain, "seconds")), ""),
+        ("emails/s", fmt(project_rate), fmt(plain_rate), f"{speedup:.1f}x"),
+        ("latency p50 / p99 (ms)", _pair(project, "p50", "p99"), _pair(plain, "p50", "p99"), "queued to SENT"),
+        ("PostgreSQL commits per email", fmt(med(project, "commits"), 2), fmt(med(plain, "commits"), 2), ""),
+        ("worker peak RSS (MiB)", fmt(med(project, "rss") / 1024), fmt(med(plain, "rss") / 1024), "whole worker"),
+        ("floor: one client, one SMTP session (emails/s)", fmt(project_rate), fmt(floor_rate), f"{share:.0%} of it"),
+    ]
+    return result
+
+
+def _pair(runs: list[dict[str, float]], first: str, second: str) -> str:
+    return f"{fmt(median([r[first] for r in runs]))} / {fmt(median([r[second] for r in runs]))}"
+
+
+def _project_queue(first: int, last: int) -> dict[int, float]:
+    ids = email_send_all(emails=Email.objects.filter(id__gte=first, id__lte=last))
+    # Every email was published when the transaction committed, just now.
+    now = time.time()
+    return dict.fromkeys(ids, now)
+
+
+def _plain_queue(first: int, last: int) -> dict[int, float]:
+    return email_queue(Email.objects.filter(id__gte=first, id__lte=last).order_by("id"))
+
+
+def _drain(bench: Bench, sink: Sink, *, count: int, queue: Callable[[int, int], dict[int, float]]) -> dict[str, float]:
+    emails_reset()
+    bench.flush_redis()
+    first, last = emails_create(count=count, tag="drain")
+    worker = worker_start(bench, name="drain")
+    try:
+        # This process's own connection reports its commits when it closes.
+        connection.close()
+        commits_before = pg_commits()
+        sink.reset()
+        with peak_rss(worker.pid) as rss:
+            started = time.perf_counter()
+            queued_at = queue(first, last)
+            sink.wait_for(count, timeout=600)
+            _wait_all_sent(count)
+            seconds = time.perf_counter() - started
+            peak = rss()
+    finally:
+        worker.stop()
+    connection.close()
+    commits = pg_commits() - commits_before
+    if sink.count != count:
+        raise RuntimeError(f"the sink counted {sink.count} messages for {count} emails")
+    sent_at: dict[int, datetime | None] = dict(Email.objects.values_list("id", "sent_at"))
+    latencies = [(_timestamp(sent_at[email_id]) - queued) * 1000 for email_id, queued in queued_at.items()]
+    return {
+        "seconds": seconds,
+        "rate": count / seconds,
+        "p50": percentile(latencies, 50),
+        "p99": percentile(latencies, 99),
+        "commits": commits / count,
+        "rss": peak,
+    }
+
+
+def _timestamp(moment: datetime | None) -> float:
+    if moment is None:
+        raise RuntimeError("an email counted as SENT has no sent_at")
+    return moment.timestamp()
+
+
+def _wait_all_sent(count: int) -> None:
+    deadline = time.monotonic() + 60
+    while Email.objects.filter(status=Email.Status.SENT).count() < count:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the sink has every message but not every email is SENT")
+        time.sleep(0.05)
+
+
+def _sample_message() -> bytes:
+    """The bytes of one onboarding-sized email, as the workers send them."""
+    first, _ = emails_create(count=1, tag="floor")
+    email = Email.objects.get(id=first)
+    from django.core.mail import EmailMultiAlternatives
+
+    message = EmailMultiAlternatives(email.subject, email.plain_text, "bench@localhost", [email.to])
+    message.attach_alternative(email.html, "text/html")
+    email.delete()
+    return partial(message.message().as_bytes, linesep="\r\n")()
