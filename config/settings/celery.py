@@ -38,10 +38,14 @@ CELERY_TASK_TRACK_STARTED = True
 CELERY_RESULT_EXPIRES = timedelta(seconds=env.int("CELERY_RESULT_EXPIRES", default=7 * 24 * 3600))
 
 # Task events let Flower (and `celery events`) follow every task: workers
-# report received/started/succeeded/failed, and senders report sent. Without
-# a monitor listening, Redis drops them at once.
+# report received/started/succeeded/failed. Without a monitor listening,
+# Redis drops them at once.
 CELERY_WORKER_SEND_TASK_EVENTS = True
-CELERY_TASK_SEND_SENT_EVENT = True
+# No "sent" event from the publisher: it is a second broker command on every
+# publish, inside the web request (about 40% of the publish's CPU, see
+# docs/benchmarks.md), for a state Flower shows only until a worker receives
+# the task a moment later. A backlog shows in the queue's length instead.
+CELERY_TASK_SEND_SENT_EVENT = False
 
 # Processes per worker; unset means one per CPU, which inside a container is
 # every CPU of the host.
