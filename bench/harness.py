@@ -220,6 +220,37 @@ def process_tree_rss_kib(pid: int) -> int:
     return total
 
 
+def cpu_seconds(pids: set[int]) -> float:
+    """User and system CPU time the processes `pids` have used so far (gone ones count 0)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def process_tree(pid: int) -> set[int]:
+    from styleguide_project.tasks.testing import descendants
+
+    return {pid, *descendants(pid)}
+
+
+def postgres_pids() -> set[int]:
+    """Every PostgreSQL server process on this machine (backends and background workers)."""
+    pids = set()
+    for comm in Path("/proc").glob("[0-9]*/comm"):
+        try:
+            if comm.read_text().startswith("postgres"):
+                pids.add(int(comm.parent.name))
+        except OSError:
+            continue
+    return pids
+
+
 @contextmanager
 def peak_rss(pid: int, *, interval: float = 0.2) -> Iterator[Callable[[], int]]:
     """Samples the RSS of a process tree while the block runs; yields a getter of the peak (KiB)."""

@@ -61,6 +61,13 @@ class Sink:
         return f"smtp://127.0.0.1:{self.port}"
 
     @property
+    def pid(self) -> int:
+        pid = self._process.pid
+        if pid is None:
+            raise RuntimeError("the SMTP sink is not running")
+        return pid
+
+    @property
     def count(self) -> int:
         return int(self._count.value)
 

@@ -19,7 +19,19 @@ from functools import partial
 from django.db import connection
 
 from bench.emails import emails_create, emails_reset, worker_start
-from bench.harness import Bench, ScenarioResult, Target, fmt, median, peak_rss, percentile, pg_commits
+from bench.harness import (
+    Bench,
+    ScenarioResult,
+    Target,
+    cpu_seconds,
+    fmt,
+    median,
+    peak_rss,
+    percentile,
+    pg_commits,
+    postgres_pids,
+    process_tree,
+)
 from bench.plain.emails import email_queue
 from bench.sink import Sink
 from styleguide_project.emails.models import Email
@@ -56,6 +68,9 @@ def run(bench: Bench, sink: Sink) -> ScenarioResult:
             f"{name}_latency_p99_ms": round(med(runs, "p99"), 1),
             f"{name}_pg_commits_per_email": round(med(runs, "commits"), 3),
             f"{name}_worker_peak_rss_mib": round(med(runs, "rss") / 1024, 1),
+            f"{name}_worker_cpu_ms_per_email": round(med(runs, "cpu_worker"), 3),
+            f"{name}_sink_cpu_ms_per_email": round(med(runs, "cpu_sink"), 3),
+            f"{name}_postgres_cpu_ms_per_email": round(med(runs, "cpu_postgres"), 3),
         }
     figures |= {
         "floor_emails_per_second": round(floor_rate, 1),
@@ -75,6 +90,9 @@ def run(bench: Bench, sink: Sink) -> ScenarioResult:
         ("latency p50 / p99 (ms)", _pair(project, "p50", "p99"), _pair(plain, "p50", "p99"), "queued to SENT"),
         ("PostgreSQL commits per email", fmt(med(project, "commits"), 2), fmt(med(plain, "commits"), 2), ""),
         ("worker peak RSS (MiB)", fmt(med(project, "rss") / 1024), fmt(med(plain, "rss") / 1024), "whole worker"),
+        ("CPU ms per email: worker", fmt(med(project, "cpu_worker"), 2), fmt(med(plain, "cpu_worker"), 2), ""),
+        ("CPU ms per email: SMTP sink", fmt(med(project, "cpu_sink"), 2), fmt(med(plain, "cpu_sink"), 2), ""),
+        ("CPU ms per email: PostgreSQL", fmt(med(project, "cpu_postgres"), 2), fmt(med(plain, "cpu_postgres"), 2), ""),
         ("floor: one client, one SMTP session (emails/s)", fmt(project_rate), fmt(floor_rate), f"{share:.0%} of it"),
     ]
     return result
@@ -105,6 +123,9 @@ def _drain(bench: Bench, sink: Sink, *, count: int, queue: Callable[[int, int], 
         connection.close()
         commits_before = pg_commits()
         sink.reset()
+        workers, database = process_tree(worker.pid), postgres_pids()
+        cpu_before = {name: cpu_seconds(pids) for name, pids in (("worker", workers), ("sink", {sink.pid}))}
+        database_before = cpu_seconds(database)
         with peak_rss(worker.pid) as rss:
             started = time.perf_counter()
             queued_at = queue(first, last)
@@ -112,6 +133,11 @@ def _drain(bench: Bench, sink: Sink, *, count: int, queue: Callable[[int, int], 
             _wait_all_sent(count)
             seconds = time.perf_counter() - started
             peak = rss()
+        # Read before the worker stops: its pool processes' time is lost when they exit.
+        cpu = {name: cpu_seconds(pids) - cpu_before[name] for name, pids in (("worker", workers), ("sink", {sink.pid}))}
+        # Backends that started during the run (the worker connects at its
+        # first task) count whole; the ones of before count their increase.
+        cpu["postgres"] = cpu_seconds(postgres_pids()) - database_before
     finally:
         worker.stop()
     connection.close()
@@ -127,6 +153,8 @@ def _drain(bench: Bench, sink: Sink, *, count: int, queue: Callable[[int, int], 
         "p99": percentile(latencies, 99),
         "commits": commits / count,
         "rss": peak,
+        # CPU milliseconds per email: the worker (parent and pool), the SMTP sink, PostgreSQL.
+        **{f"cpu_{name}": used / count * 1000 for name, used in cpu.items()},
     }
 
 
