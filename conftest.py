@@ -6,6 +6,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.test import Client
 from rest_framework.test import APIClient
 
 from styleguide_project.tasks.celery import app as celery_app
@@ -82,6 +83,14 @@ def user_client(user: BaseUser) -> APIClient:
 def staff_client(staff_user: BaseUser) -> APIClient:
     client = APIClient()
     client.force_authenticate(staff_user)
+    return client
+
+
+@pytest.fixture
+def superuser_client(db: None) -> Client:
+    """A browser session of a superuser, for the admin's pages."""
+    client = Client()
+    client.force_login(BaseUserFactory.create(is_staff=True, is_superuser=True))
     return client
 
 

@@ -1,14 +1,11 @@
 """Emails for the email benchmarks: rows made in bulk, and workers that deliver them."""
 
-import os
-import socket
-
 from django.db import connection
 from django.template.loader import render_to_string
 
 from bench.harness import Bench
 from styleguide_project.emails.models import Email
-from styleguide_project.tasks.testing import ManagedProcess, celery_command
+from styleguide_project.tasks.testing import ManagedProcess, start_worker
 
 
 def emails_create(*, count: int, tag: str) -> tuple[int, int]:
@@ -35,29 +32,6 @@ def emails_reset() -> None:
 
 def worker_start(bench: Bench, *, name: str, concurrency: int = 2, **env: str) -> ManagedProcess:
     """A real `celery worker` on the bench broker that also knows the plain path's task."""
-    hostname = f"{name}-{os.getpid()}@{socket.gethostname()}"
-    worker = ManagedProcess(
-        celery_command(
-            "worker",
-            "--loglevel",
-            "INFO",
-            "--concurrency",
-            str(concurrency),
-            "--hostname",
-            hostname,
-            "--without-mingle",
-            "--without-gossip",
-            "--include",
-            "bench.plain.tasks",
-        ),
-        env=bench.env(**env),
-        name=f"bench-{name}",
-    ).start()
-    worker.hostname = hostname
-    try:
-        worker.wait_for_output(r"ready\.", timeout=60)
-    except BaseException:
-        # A worker left running would take the next run's messages.
-        worker.stop()
-        raise
-    return worker
+    return start_worker(
+        env=bench.env(**env), name=f"bench-{name}", concurrency=concurrency, extra=("--include", "bench.plain.tasks")
+    )

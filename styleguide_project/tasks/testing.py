@@ -261,7 +261,12 @@ def start_worker(
         name=name,
     ).start()
     worker.hostname = f"{name}-{os.getpid()}@{socket.gethostname()}"
-    worker.wait_for_output(r"ready\.", timeout=60)
+    try:
+        worker.wait_for_output(r"ready\.", timeout=60)
+    except BaseException:
+        # A worker left running would take the next test's (or run's) messages.
+        worker.stop()
+        raise
     return worker
 
 

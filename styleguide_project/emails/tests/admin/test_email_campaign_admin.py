@@ -1,6 +1,5 @@
 import pytest
 from django.contrib.messages import get_messages
-from django.test import Client
 
 from styleguide_project.emails.models import EmailCampaign
 from styleguide_project.emails.tests.factories import EmailCampaignFactory, EmailFactory
@@ -10,21 +9,14 @@ pytestmark = pytest.mark.django_db
 URL = "/admin/emails/emailcampaign/"
 
 
-@pytest.fixture
-def admin_client_() -> Client:
-    client = Client()
-    client.force_login(BaseUserFactory.create(is_staff=True, is_superuser=True))
-    return client
-
-
 def run_action(client, ids):
     return client.post(URL, {"action": "send_selected", "_selected_action": [str(i) for i in ids]})
 
 
-def test_sending_one_campaign_redirects_to_its_progress_page(admin_client_):
+def test_sending_one_campaign_redirects_to_its_progress_page(superuser_client):
     campaign = EmailCampaignFactory.create()
 
-    response = run_action(admin_client_, [campaign.id])
+    response = run_action(superuser_client, [campaign.id])
 
     campaign.refresh_from_db()
     assert campaign.status == EmailCampaign.Status.SENDING
@@ -32,37 +24,37 @@ def test_sending_one_campaign_redirects_to_its_progress_page(admin_client_):
     assert response["Location"] == f"/tasks/{campaign.task_id}/progress/"
 
 
-def test_more_than_one_is_refused(admin_client_):
+def test_more_than_one_is_refused(superuser_client):
     campaigns = EmailCampaignFactory.create_batch(2)
 
-    response = run_action(admin_client_, [c.id for c in campaigns])
+    response = run_action(superuser_client, [c.id for c in campaigns])
 
     assert [str(m) for m in get_messages(response.wsgi_request)] == ["Select exactly one campaign to send."]
     assert set(EmailCampaign.objects.values_list("status", flat=True)) == {EmailCampaign.Status.DRAFT}
 
 
-def test_a_campaign_already_done_is_refused_with_the_reason(admin_client_):
+def test_a_campaign_already_done_is_refused_with_the_reason(superuser_client):
     campaign = EmailCampaignFactory.create(status=EmailCampaign.Status.DONE)
 
-    response = run_action(admin_client_, [campaign.id])
+    response = run_action(superuser_client, [campaign.id])
 
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
         "This campaign is DONE; only a draft or a failed campaign can be sent."
     ]
 
 
-def test_the_list_and_a_sent_campaign_render(admin_client_):
+def test_the_list_and_a_sent_campaign_render(superuser_client):
     campaign = EmailCampaignFactory.create(status=EmailCampaign.Status.DONE, task_id="abc")
 
-    assert admin_client_.get(URL).status_code == 200
-    page = admin_client_.get(f"{URL}{campaign.id}/change/").content.decode()
+    assert superuser_client.get(URL).status_code == 200
+    page = superuser_client.get(f"{URL}{campaign.id}/change/").content.decode()
     assert 'href="/tasks/abc/progress/"' in page
     # What was sent can no longer be edited.
     assert 'name="subject"' not in page
 
 
-def test_adding_a_draft_records_its_author(admin_client_):
-    response = admin_client_.post(f"{URL}add/", {"subject": "News", "plain_text": "Hello"})
+def test_adding_a_draft_records_its_author(superuser_client):
+    response = superuser_client.post(f"{URL}add/", {"subject": "News", "plain_text": "Hello"})
 
     assert response.status_code == 302
     campaign = EmailCampaign.objects.select_related("created_by").get()
@@ -72,7 +64,7 @@ def test_adding_a_draft_records_its_author(admin_client_):
 
 
 @pytest.mark.parametrize("rows", [2, 12])
-def test_changelist_query_count_does_not_grow_with_the_rows(admin_client_, django_assert_num_queries, rows):
+def test_changelist_query_count_does_not_grow_with_the_rows(superuser_client, django_assert_num_queries, rows):
     # given: campaigns written by users of their own, each with emails
     for _ in range(rows):
         campaign = EmailCampaignFactory.create(created_by=BaseUserFactory.create(), status=EmailCampaign.Status.DONE)
@@ -80,7 +72,7 @@ def test_changelist_query_count_does_not_grow_with_the_rows(admin_client_, djang
 
     # when
     with django_assert_num_queries(5) as captured:
-        response = admin_client_.get(URL)
+        response = superuser_client.get(URL)
 
     # then: the session, the user, two COUNTs and the page, with each row's
     # author and email count, at 2 rows as at 12
@@ -92,13 +84,13 @@ def test_changelist_query_count_does_not_grow_with_the_rows(admin_client_, djang
     assert not any("emails_email" in sql.replace("emails_emailcampaign", "") for sql in counts)
 
 
-def test_changelist_shows_each_campaigns_email_count_and_author(admin_client_):
+def test_changelist_shows_each_campaigns_email_count_and_author(superuser_client):
     author = BaseUserFactory.create(email="author@example.com")
     with_emails = EmailCampaignFactory.create(created_by=author)
     EmailFactory.create_batch(3, campaign=with_emails)
     without_emails = EmailCampaignFactory.create()
 
-    page = admin_client_.get(URL).content.decode()
+    page = superuser_client.get(URL).content.decode()
 
     assert f'?campaign__id__exact={with_emails.id}">3</a>' in page
     assert f'?campaign__id__exact={without_emails.id}">0</a>' in page

@@ -1,6 +1,8 @@
 import smtplib
+from collections.abc import Iterator
 
 import pytest
+from celery.signals import task_prerun
 from django.core import mail
 
 from styleguide_project.emails.models import Email
@@ -9,6 +11,20 @@ from styleguide_project.emails.tasks import email_send_batch as email_send_batch
 from styleguide_project.emails.tests.factories import EmailFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def batches() -> Iterator[list[list[int]]]:
+    """The email ids of every run of emails.email_send_batch (each retry is a run) while the test runs."""
+    runs: list[list[int]] = []
+
+    def record(sender, task_id, task, args, kwargs, **extra):
+        if task.name == email_send_batch_task.name:
+            runs.append(list(kwargs["email_ids"]))
+
+    task_prerun.connect(record, weak=False)
+    yield runs
+    task_prerun.disconnect(record)
 
 
 def test_email_send_all_publishes_one_batch_per_batch_size(settings, django_capture_on_commit_callbacks):
@@ -23,16 +39,8 @@ def test_email_send_all_publishes_one_batch_per_batch_size(settings, django_capt
     assert set(Email.objects.values_list("status", flat=True)) == {Email.Status.SENT}
 
 
-def test_a_transient_error_retries_only_the_emails_not_sent(flaky_email, retry_countdowns, monkeypatch):
+def test_a_transient_error_retries_only_the_emails_not_sent(flaky_email, retry_countdowns, batches):
     first, second, third = EmailFactory.create_batch(3, status=Email.Status.SENDING)
-    batches: list[list[int]] = []
-    original = email_send_batch_task.run
-
-    def recording_run(*, email_ids):
-        batches.append(list(email_ids))
-        return original(email_ids=email_ids)
-
-    monkeypatch.setattr(email_send_batch_task, "run", recording_run)
     # The first message fails once: the batch is retried whole from there.
     flaky_email.failures_left = 1
 
@@ -45,16 +53,8 @@ def test_a_transient_error_retries_only_the_emails_not_sent(flaky_email, retry_c
     assert first.attempts == 2  # the failed one and the one that went through
 
 
-def test_a_retry_carries_on_after_the_emails_already_sent(flaky_email, retry_countdowns, monkeypatch):
+def test_a_retry_carries_on_after_the_emails_already_sent(flaky_email, retry_countdowns, batches):
     first, second = EmailFactory.create_batch(2, status=Email.Status.SENDING)
-    batches: list[list[int]] = []
-    original = email_send_batch_task.run
-
-    def recording_run(*, email_ids):
-        batches.append(list(email_ids))
-        return original(email_ids=email_ids)
-
-    monkeypatch.setattr(email_send_batch_task, "run", recording_run)
     # The second message meets a dropped connection once.
     flaky_email.delivers_first, flaky_email.failures_left = 1, 1
 
