@@ -176,8 +176,8 @@ def email_send_batch(*, email_ids: Sequence[int]) -> EmailBatchResult:
             raise
         except Exception as exc:  # one bad email must not hold back the others; it is recorded
             logger.exception("Email %s failed for good in a batch", email_id)
-            email_failed(email=Email.objects.get(id=email_id), error=_describe(exc))
-            failed.append(email_id)
+            if email_batch_failed(errors={email_id: _describe(exc)}):
+                failed.append(email_id)
             continue
         sent.append(email_id)
     return EmailBatchResult(sent=sent, failed=failed, retry=retry, error=error)
