@@ -1,6 +1,7 @@
 """Two deliveries of the same email send it once."""
 
 import threading
+from collections.abc import Callable
 
 import pytest
 from django.core import mail
@@ -12,6 +13,23 @@ from styleguide_project.emails.services import email_message_id, email_send, ema
 from styleguide_project.emails.tasks import email_send as email_send_task
 from styleguide_project.emails.tests.factories import EmailFactory
 from styleguide_project.tasks.testing import service_missing
+
+
+def run_twice_at_once(deliver: Callable[[threading.Barrier], None]) -> None:
+    """Run `deliver` in two threads, each with its own database connection; they pass the barrier together."""
+    start = threading.Barrier(2)
+
+    def run() -> None:
+        try:
+            deliver(start)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
 
 
 @pytest.mark.django_db
@@ -54,25 +72,18 @@ def test_two_concurrent_deliveries_send_once():
     if connection.vendor != "postgresql":
         service_missing("needs PostgreSQL: SQLite has no row locks (select_for_update is a no-op)")
     email = EmailFactory.create(status=Email.Status.SENDING)
-    barrier = threading.Barrier(2)
     outcomes: list[str] = []
 
-    def deliver() -> None:
+    def deliver(start: threading.Barrier) -> None:
         stale = Email.objects.get(id=email.id)
-        barrier.wait()
+        start.wait()
         try:
             email_send(email=stale)
             outcomes.append("sent")
         except ApplicationError:
             outcomes.append("already sent")
-        finally:
-            connection.close()
 
-    threads = [threading.Thread(target=deliver) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    run_twice_at_once(deliver)
 
     assert sorted(outcomes) == ["already sent", "sent"]
     assert len(mail.outbox) == 1
@@ -84,21 +95,13 @@ def test_two_concurrent_batches_of_the_same_emails_send_each_once():
         service_missing("needs PostgreSQL: SQLite has no row locks")
     emails = EmailFactory.create_batch(20, status=Email.Status.SENDING)
     ids = [email.id for email in emails]
-    barrier = threading.Barrier(2)
     results: list[list[int]] = []
 
-    def deliver() -> None:
-        barrier.wait()
-        try:
-            results.append(email_send_batch(email_ids=ids).sent)
-        finally:
-            connection.close()
+    def deliver(start: threading.Barrier) -> None:
+        start.wait()
+        results.append(email_send_batch(email_ids=ids).sent)
 
-    threads = [threading.Thread(target=deliver) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    run_twice_at_once(deliver)
 
     # Between them the two runs sent every email, none twice.
     assert sorted(results[0] + results[1]) == ids
