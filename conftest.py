@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
 
+from styleguide_project.api.throttling import FixedWindowRateThrottle
 from styleguide_project.tasks.celery import app as celery_app
 from styleguide_project.tasks.testing import (
     ManagedProcess,
@@ -39,13 +40,23 @@ def _empty_cache() -> None:
     cache.clear()
 
 
+# 30 s into a minute, 30 min 30 s into an hour, 12 h 30 min 30 s into a day (UTC).
+MID_WINDOW = 86_400 * 20_000 + 12 * 3600 + 30 * 60 + 30.0
+
+
 @pytest.fixture
-def throttle_rates(settings: Any) -> Callable[..., None]:
+def throttle_rates(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     """Set throttle rates for this test: `throttle_rates(anon="2/minute", login_email="3/hour")`.
 
     Overriding REST_FRAMEWORK makes DRF reload its settings, and the project's
     throttles read their rate from those settings on every request.
+
+    The throttles' clock stands still in the middle of a minute, an hour and a
+    day: their windows are fixed, and a test whose requests straddled a window
+    boundary on the real clock would see its count start again (a test that
+    is about the boundary moves the clock itself).
     """
+    monkeypatch.setattr(FixedWindowRateThrottle, "timer", staticmethod(lambda: MID_WINDOW))
 
     def set_rates(**rates: str | None) -> None:
         framework = settings.REST_FRAMEWORK

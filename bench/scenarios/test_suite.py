@@ -20,9 +20,8 @@ def run(bench: Bench, sink: Sink) -> ScenarioResult:
     seconds = time.perf_counter() - started
     summary = completed.stdout.strip().splitlines()[-1] if completed.stdout.strip() else ""
     if completed.returncode != 0:
-        raise RuntimeError(
-            f"the eager suite failed (exit {completed.returncode}): {summary}\n{completed.stderr[-2000:]}"
-        )
+        failures = "\n".join(line for line in completed.stdout.splitlines() if line.startswith(("FAILED", "ERROR")))
+        raise RuntimeError(f"the eager suite failed (exit {completed.returncode}): {summary}\n{failures}")
     counts = {word: int(number) for number, word in re.findall(r"(\d+) (passed|skipped|deselected)", summary)}
     result = ScenarioResult(
         figures={
