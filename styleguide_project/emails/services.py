@@ -76,16 +76,19 @@ def email_message_id(*, email: Email) -> str:
 def email_send(*, email: Email) -> Email:
     """Deliver a SENDING email through Django's email backend and mark it SENT.
 
-    Idempotent: the row is locked and its status read again inside the
-    transaction, so two deliveries of the same task (a redelivered message,
-    a recovery run) send it once; the second one finds it SENT and raises
-    ApplicationError. The row stays locked while the SMTP server answers,
-    which also keeps the recovery task (it skips locked rows) away from it.
+    Idempotent, as each email of `email_send_batch`: the UPDATE that marks it
+    SENT matches only a SENDING row and holds the row's lock while the SMTP
+    server answers, in one transaction. A failed send rolls the mark back; a
+    second delivery of the same task (a redelivered message, a recovery run)
+    waits for the lock, finds it SENT and raises ApplicationError. The lock
+    also keeps the recovery task (it skips locked rows) away from it.
     """
-    email = Email.objects.select_for_update().get(id=email.id)
-    if email.status != Email.Status.SENDING:
-        raise ApplicationError(f"Cannot send an email in status {email.status}; it must be SENDING.")
-    return _email_deliver(email=email)
+    if not _email_mark_sent(email_id=email.id):
+        status = Email.objects.filter(id=email.id).values_list("status", flat=True).first()
+        raise ApplicationError(f"Cannot send an email in status {status}; it must be SENDING.")
+    email_connection_send(_email_message(email=email))
+    email.refresh_from_db()
+    return email
 
 
 def _email_message(*, email: Email) -> EmailMultiAlternatives:
@@ -98,24 +101,6 @@ def _email_message(*, email: Email) -> EmailMultiAlternatives:
     )
     message.attach_alternative(email.html, "text/html")
     return message
-
-
-def _email_deliver(*, email: Email) -> Email:
-    """Send a locked SENDING email over the process's kept connection and mark it SENT (in the caller's transaction)."""
-    email_connection_send(_email_message(email=email))
-
-    email, _ = model_update(
-        instance=email,
-        fields=["status", "sent_at", "attempts", "last_error", "next_attempt_at"],
-        data={
-            "status": Email.Status.SENT,
-            "sent_at": timezone.now(),
-            "attempts": email.attempts + 1,
-            "last_error": "",
-            "next_attempt_at": None,
-        },
-    )
-    return email
 
 
 @dataclass(frozen=True)
