@@ -11,17 +11,12 @@ from rest_framework.test import APIClient
 
 from styleguide_project.api.throttling import FixedWindowRateThrottle
 from styleguide_project.tasks.celery import app as celery_app
-from styleguide_project.tasks.testing import (
-    ManagedProcess,
-    SmtpSink,
-    celery_app_on_broker,
-    database_url,
-    process_env,
-    service_missing,
-    start_worker,
-)
 from styleguide_project.users.models import BaseUser
 from styleguide_project.users.tests.factories import BaseUserFactory
+from testing.brokers import celery_app_on_broker
+from testing.processes import ManagedProcess, process_env, start_worker
+from testing.services import database_url, service_missing
+from testing.smtp import SmtpSink
 
 # The Redis database the integration tests use as their broker; it is emptied
 # before each test, so it must be nobody else's. Two suites running at once on

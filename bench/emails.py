@@ -5,7 +5,7 @@ from django.template.loader import render_to_string
 
 from bench.harness import Bench
 from styleguide_project.emails.models import Email
-from styleguide_project.tasks.testing import ManagedProcess, start_worker
+from testing.processes import ManagedProcess, start_worker
 
 
 def emails_create(*, count: int, tag: str) -> tuple[int, int]:

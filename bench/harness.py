@@ -207,7 +207,7 @@ def pg_commits(database: str = DATABASE_NAME) -> int:
 
 def process_tree_rss_kib(pid: int) -> int:
     """Resident memory of `pid` and all its descendants, in KiB."""
-    from styleguide_project.tasks.testing import descendants
+    from testing.processes import descendants
 
     total = 0
     for member in {pid, *descendants(pid)}:
@@ -234,7 +234,7 @@ def cpu_seconds(pids: set[int]) -> float:
 
 
 def process_tree(pid: int) -> set[int]:
-    from styleguide_project.tasks.testing import descendants
+    from testing.processes import descendants
 
     return {pid, *descendants(pid)}
 

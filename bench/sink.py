@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from multiprocessing.sharedctypes import Synchronized
 from typing import Any
 
-from styleguide_project.tasks.testing import free_port, wait_until
+from testing.processes import free_port, wait_until
 
 
 class _CountingHandler:

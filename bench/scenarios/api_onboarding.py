@@ -51,8 +51,8 @@ from bench.gunicorn_conf import BENCH_READY_MARK
 from bench.harness import Bench, ScenarioResult, Target, fmt, median, percentile
 from bench.sink import Sink
 from styleguide_project.emails.models import Email
-from styleguide_project.tasks.testing import ManagedProcess, free_port, wait_until
 from styleguide_project.users.models import BaseUser
+from testing.processes import ManagedProcess, free_port, wait_until
 
 ONBOARDING_PATH = "/api/users/me/onboarding/complete/"
 REGISTRATION_PATH = "/api/users/"

@@ -6,8 +6,7 @@ from rest_framework.authtoken.models import Token
 
 from styleguide_project.authentication.selectors import auth_token_max_age
 from styleguide_project.core.exceptions import ApplicationError
-from styleguide_project.users.models import BaseUser
-from styleguide_project.users.services import user_normalize_email
+from styleguide_project.users.models import BaseUser, user_normalize_email
 
 
 @transaction.atomic

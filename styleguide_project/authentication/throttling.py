@@ -9,7 +9,7 @@ from typing import Any
 from rest_framework.request import Request
 
 from styleguide_project.api.throttling import FixedWindowRateThrottle, client_address_key
-from styleguide_project.users.services import user_normalize_email
+from styleguide_project.users.models import user_normalize_email
 
 
 class LoginEmailRateThrottle(FixedWindowRateThrottle):

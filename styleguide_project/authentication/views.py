@@ -6,7 +6,7 @@ REST clients use token login (`apis.py`); these pages are for people in a browse
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
-from styleguide_project.users.services import user_normalize_email
+from styleguide_project.users.models import user_normalize_email
 
 
 class LoginForm(AuthenticationForm):

@@ -6,14 +6,26 @@ from django.db import models
 from styleguide_project.common.models import BaseModel
 
 
-class UserManager(BaseUserManager["BaseUser"]):
-    # `createsuperuser` calls the manager; everything else uses `user_create`.
-    def create_user(self, email: str, password: str | None = None, **extra: Any) -> "BaseUser":
-        from styleguide_project.users.services import user_create
+def user_normalize_email(email: str) -> str:
+    """The stored form of an email address: every comparison of addresses goes through it."""
+    # Emails are compared case-insensitively everywhere, so they are stored lower-cased.
+    return email.strip().lower()
 
-        # createsuperuser has run the password validators already, and lets
-        # the operator overrule them; that decision stands.
-        return user_create(email=email, password=password, validate_password=False, **extra)
+
+class UserManager(BaseUserManager["BaseUser"]):
+    # Django's own commands (`createsuperuser`) call the manager; the project
+    # creates users with the `user_create` service. createsuperuser has run
+    # the password validators already and lets the operator overrule them,
+    # so only the model's own validation runs here.
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> "BaseUser":
+        user = self.model(email=user_normalize_email(email), **extra)
+        if password is None:
+            user.set_unusable_password()
+        else:
+            user.set_password(password)
+        user.full_clean()
+        user.save(using=self._db)
+        return user
 
     def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> "BaseUser":
         return self.create_user(email, password, is_staff=True, is_superuser=True, **extra)

@@ -9,13 +9,8 @@ from django.utils import timezone
 from styleguide_project.common.services import model_update
 from styleguide_project.core.exceptions import ApplicationError
 from styleguide_project.emails.services import email_create_from_template, email_send_all
-from styleguide_project.users.models import BaseUser
+from styleguide_project.users.models import BaseUser, user_normalize_email
 from styleguide_project.users.selectors import user_onboarding_reminder_list
-
-
-def user_normalize_email(email: str) -> str:
-    # Emails are compared case-insensitively everywhere, so they are stored lower-cased.
-    return email.strip().lower()
 
 
 def _duplicate_email_error(email: str) -> ApplicationError:

@@ -12,15 +12,8 @@ import sys
 import pytest
 from django.core.management import get_commands
 
-from styleguide_project.tasks.testing import (
-    ManagedProcess,
-    descendants,
-    free_port,
-    http_json,
-    kill_leftovers,
-    process_start_time,
-    wait_until,
-)
+from testing.http import http_json
+from testing.processes import ManagedProcess, descendants, free_port, kill_leftovers, process_start_time, wait_until
 
 pytestmark = pytest.mark.integration
 

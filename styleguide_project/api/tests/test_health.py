@@ -6,7 +6,8 @@ import pytest
 from django.test import override_settings
 
 from styleguide_project.tasks.celery import app as celery_app
-from styleguide_project.tasks.testing import celery_app_on_broker, free_port
+from testing.brokers import celery_app_on_broker
+from testing.processes import free_port
 
 pytestmark = pytest.mark.django_db
 

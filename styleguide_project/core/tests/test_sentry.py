@@ -8,7 +8,7 @@ import json
 import subprocess
 import sys
 
-from styleguide_project.tasks.testing import ROOT, process_env
+from testing.processes import ROOT, process_env
 
 PROBE = r"""
 import json, sys

@@ -7,7 +7,7 @@ import pytest
 from django.core.mail import EmailMessage
 
 from styleguide_project.emails.connection import email_connection_close, email_connection_send
-from styleguide_project.tasks.testing import SmtpSink
+from testing.smtp import SmtpSink
 
 
 def use_smtp(settings, server: SmtpSink) -> None:

@@ -22,8 +22,8 @@ from styleguide_project.tasks.beat import LockedDatabaseScheduler
 from styleguide_project.tasks.celery import app as celery_app
 from styleguide_project.tasks.periodic_sync import periodic_tasks_sync
 from styleguide_project.tasks.schedules import Crontab
-from styleguide_project.tasks.testing import wait_until
 from styleguide_project.tasks.tests.periodic_helpers import definition, every
+from testing.processes import wait_until
 
 # The scheduler commits and checks connections as beat does, which a test
 # transaction would not survive.

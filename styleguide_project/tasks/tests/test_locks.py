@@ -13,7 +13,7 @@ from styleguide_project.tasks.base import ProjectTask
 from styleguide_project.tasks.locks import one_instance, one_instance_skipped, task_lock
 from styleguide_project.tasks.selectors import task_lock_list
 from styleguide_project.tasks.services import task_lock_free
-from styleguide_project.tasks.testing import ROOT, process_env, wait_until
+from testing.processes import ROOT, process_env, wait_until
 
 # Runs of `blocking_job` wait here until the test lets them finish.
 release_run = threading.Event()

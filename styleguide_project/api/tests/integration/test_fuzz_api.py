@@ -9,8 +9,9 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from styleguide_project.emails.tests.factories import EmailFactory
-from styleguide_project.tasks.testing import ROOT, service_missing
 from styleguide_project.users.tests.factories import BaseUserFactory
+from testing.processes import ROOT
+from testing.services import service_missing
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -13,7 +13,7 @@ from django.conf import settings
 
 from styleguide_project.api.selectors import health_beat
 from styleguide_project.tasks.celery import app as celery_app
-from styleguide_project.tasks.testing import celery_app_on_broker
+from testing.brokers import celery_app_on_broker
 
 
 @pytest.fixture

@@ -12,15 +12,9 @@ import pytest
 
 from styleguide_project.emails.models import Email
 from styleguide_project.tasks.celery import app as celery_app
-from styleguide_project.tasks.testing import (
-    ManagedProcess,
-    RedisServer,
-    SmtpSink,
-    celery_app_on_broker,
-    process_env,
-    start_worker,
-    wait_until,
-)
+from testing.brokers import celery_app_on_broker
+from testing.processes import ManagedProcess, RedisServer, process_env, start_worker, wait_until
+from testing.smtp import SmtpSink
 
 # One line per scenario, printed at the end of the run (pytest captures print()).
 FAULT_REPORTS: list[str] = []

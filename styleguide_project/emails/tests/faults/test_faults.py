@@ -13,8 +13,8 @@ from styleguide_project.emails.models import Email
 from styleguide_project.emails.services import email_send_all
 from styleguide_project.emails.tests.factories import EmailFactory
 from styleguide_project.emails.tests.faults.conftest import Faults
-from styleguide_project.tasks.testing import wait_until
 from styleguide_project.users.tests.factories import BaseUserFactory
+from testing.processes import wait_until
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration, pytest.mark.slow]
 

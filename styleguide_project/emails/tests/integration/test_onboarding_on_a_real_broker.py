@@ -6,7 +6,7 @@ import pytest
 from django.test import override_settings
 
 from styleguide_project.emails.models import Email
-from styleguide_project.tasks.testing import wait_until
+from testing.processes import wait_until
 
 pytestmark = pytest.mark.integration
 

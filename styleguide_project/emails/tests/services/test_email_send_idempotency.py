@@ -12,7 +12,7 @@ from styleguide_project.emails.models import Email
 from styleguide_project.emails.services import email_message_id, email_send, email_send_batch
 from styleguide_project.emails.tasks import email_send as email_send_task
 from styleguide_project.emails.tests.factories import EmailFactory
-from styleguide_project.tasks.testing import service_missing
+from testing.services import service_missing
 
 
 def run_twice_at_once(deliver: Callable[[threading.Barrier], None]) -> None:

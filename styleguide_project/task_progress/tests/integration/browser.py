@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from django.db import connections
 
-from styleguide_project.tasks.testing import service_missing
+from testing.services import service_missing
 
 T = TypeVar("T")
 

@@ -14,8 +14,8 @@ from styleguide_project.task_progress.models import TaskOwnership
 from styleguide_project.task_progress.selectors import task_progress_get
 from styleguide_project.task_progress.services import task_enqueue_for_user
 from styleguide_project.task_progress.tests import probe_tasks
-from styleguide_project.tasks.testing import wait_until
 from styleguide_project.users.tests.factories import BaseUserFactory
+from testing.processes import wait_until
 
 pytestmark = pytest.mark.integration
 

@@ -20,8 +20,8 @@ from styleguide_project.task_progress.tests.integration.browser import (
     log_in,
     outside_the_browser_loop,
 )
-from styleguide_project.tasks.testing import ROOT
 from styleguide_project.users.tests.factories import TEST_PASSWORD, BaseUserFactory
+from testing.processes import ROOT
 
 pytestmark = pytest.mark.integration
 

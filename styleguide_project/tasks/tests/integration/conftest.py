@@ -3,7 +3,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from styleguide_project.tasks.testing import ManagedProcess, start_beat
+from testing.processes import ManagedProcess, start_beat
 
 
 @pytest.fixture

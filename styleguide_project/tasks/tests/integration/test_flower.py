@@ -6,7 +6,8 @@ import sys
 import pytest
 
 from styleguide_project.emails.models import Email
-from styleguide_project.tasks.testing import ROOT, ManagedProcess, free_port, http_json, wait_until
+from testing.http import http_json
+from testing.processes import ROOT, ManagedProcess, free_port, wait_until
 
 pytestmark = pytest.mark.integration
 

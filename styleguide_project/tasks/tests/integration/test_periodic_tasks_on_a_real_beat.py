@@ -15,8 +15,8 @@ from django_celery_results.models import TaskResult
 from styleguide_project.tasks.periodic_sync import periodic_tasks_sync
 from styleguide_project.tasks.schedules import Clocked
 from styleguide_project.tasks.tasks import task_result_delete_expired as task_result_delete_expired_task
-from styleguide_project.tasks.testing import wait_until
 from styleguide_project.tasks.tests.periodic_helpers import definition, every
+from testing.processes import wait_until
 
 pytestmark = pytest.mark.integration
 

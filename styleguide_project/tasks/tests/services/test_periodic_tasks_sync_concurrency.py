@@ -5,8 +5,8 @@ from django.db import connection, connections, transaction
 from django_celery_beat.models import PeriodicTask
 
 from styleguide_project.tasks.periodic_sync import PeriodicTaskSyncPlan, periodic_tasks_sync
-from styleguide_project.tasks.testing import wait_until
 from styleguide_project.tasks.tests.periodic_helpers import definition, every
+from testing.processes import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -9,8 +9,9 @@ from styleguide_project.emails.tests.backends import FlakyEmailBackend
 from styleguide_project.emails.tests.factories import EmailFactory
 from styleguide_project.tasks.celery import app as celery_app
 from styleguide_project.tasks.services import task_enqueue, task_enqueue_on_commit
-from styleguide_project.tasks.testing import celery_app_on_broker, free_port
 from styleguide_project.tasks.tests.probe_tasks import probe_echo
+from testing.brokers import celery_app_on_broker
+from testing.processes import free_port
 
 pytestmark = pytest.mark.django_db
 

@@ -10,10 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from styleguide_project.emails.models import Email
-from styleguide_project.tasks.testing import service_missing
 from styleguide_project.users.models import BaseUser
 from styleguide_project.users.services import user_complete_onboarding, user_onboarding_reminders_send
 from styleguide_project.users.tests.factories import BaseUserFactory
+from testing.services import service_missing
 
 pytestmark = pytest.mark.django_db
 

@@ -1,14 +1,5 @@
-"""Helpers for tests that run real Celery processes against real services.
+"""Real child processes for the integration tests: Celery workers and beats, redis-server, and their clean-up."""
 
-Unit tests run tasks eagerly. A few integration tests start real `celery
-worker` / `celery beat` processes on Redis and PostgreSQL, with an SMTP sink,
-to show that what passes eagerly also passes on a real broker. These helpers
-start and stop those processes; the fixtures that use them are in the root
-`conftest.py`.
-"""
-
-import base64
-import json
 import os
 import re
 import shutil
@@ -17,33 +8,14 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from email import message_from_bytes
-from email.message import Message
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
-import pytest
-from celery import Celery
-from django.db import connection
+from testing.services import service_missing
 
-ROOT = Path(__file__).resolve().parents[2]
-
-# .ci/run sets this: there, a missing service is a failure, not a skip.
-REQUIRE_SERVICES = os.environ.get("STYLEGUIDE_REQUIRE_SERVICES") == "1"
-
-
-def service_missing(reason: str) -> NoReturn:
-    """Skip the test on a bare machine; fail it where services are required."""
-    if REQUIRE_SERVICES:
-        pytest.fail(f"required service missing: {reason}")
-    pytest.skip(reason)
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
@@ -63,18 +35,6 @@ def wait_until(predicate: Callable[[], Any], *, timeout: float, interval: float 
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out after {timeout}s waiting for {what or predicate}")
         time.sleep(interval)
-
-
-def database_url() -> str:
-    """A URL for the database the test is using, for a child process to share it."""
-    settings = connection.settings_dict
-    if connection.vendor != "postgresql":
-        service_missing("needs PostgreSQL: set DATABASE_URL=postgres://... (SQLite's test database is in memory)")
-    user = settings["USER"] or "postgres"
-    password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
-    host = settings["HOST"] or "127.0.0.1"
-    port = settings["PORT"] or 5432
-    return f"postgres://{user}{password}@{host}:{port}/{settings['NAME']}"
 
 
 class ManagedProcess:
@@ -191,34 +151,6 @@ def kill_leftovers(processes: dict[int, str]) -> None:
                 pass
 
 
-def http_json(
-    method: str,
-    url: str,
-    *,
-    body: Any = None,
-    token: str | None = None,
-    basic_auth: str | None = None,
-    timeout: float = 10,
-) -> tuple[int, Any]:
-    """One HTTP request to a server under test; returns the status and the decoded JSON body (or text)."""
-    headers = {"Content-Type": "application/json", "Accept": "application/json"}
-    if token:
-        headers["Authorization"] = f"Token {token}"
-    if basic_auth:
-        headers["Authorization"] = "Basic " + base64.b64encode(basic_auth.encode()).decode()
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310 - loopback URL
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            status, raw = response.status, response.read()
-    except urllib.error.HTTPError as error:
-        status, raw = error.code, error.read()
-    try:
-        return status, json.loads(raw)
-    except ValueError:
-        return status, raw.decode(errors="replace")
-
-
 def process_env(**overrides: str) -> dict[str, str]:
     """The environment of a child Celery or Django process: the project's real settings."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_", "DJANGO_"))}
@@ -278,29 +210,6 @@ def start_beat(*, env: dict[str, str], name: str = "beat", wait: bool = True) ->
     return beat
 
 
-@contextmanager
-def celery_app_on_broker(app: Celery, broker_url: str) -> Iterator[Celery]:
-    """Point this process's Celery app at a real broker (not eager) for the block."""
-    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
-
-    def reset_pools() -> None:
-        # kombu keeps connection pools in a global registry keyed by URL.
-        from kombu import pools
-
-        pools.reset()
-        # Celery caches its pool and producer pool; dropping them makes it
-        # build new ones for the new broker URL (as it does after a fork).
-        app._after_fork()  # type: ignore[attr-defined]
-
-    reset_pools()
-    app.conf.update(broker_url=broker_url, task_always_eager=False)
-    try:
-        yield app
-    finally:
-        reset_pools()
-        app.conf.update(saved)
-
-
 class RedisServer:
     """A redis-server of the test's own on a free loopback port, which the test may stop and restart."""
 
@@ -335,65 +244,3 @@ class RedisServer:
         if self.process is not None:
             self.process.stop()
             self.process = None
-
-
-@dataclass
-class SinkMessage:
-    message_id: str
-    to: list[str]
-    subject: str
-    message: Message
-    # The client's address and port: one per SMTP session.
-    peer: str = ""
-
-
-@dataclass
-class SmtpSink:
-    """An aiosmtpd server on loopback that keeps every message it accepts."""
-
-    host: str = "127.0.0.1"
-    port: int = field(default_factory=free_port)
-    messages: list[SinkMessage] = field(default_factory=list)
-    # Set to an SMTP reply such as "451 4.3.0 try later" to refuse messages.
-    refuse_with: str | None = None
-    delay_seconds: float = 0.0
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @property
-    def url(self) -> str:
-        return f"smtp://{self.host}:{self.port}"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
-        if self.refuse_with:
-            return self.refuse_with
-        if self.delay_seconds:
-            import asyncio
-
-            await asyncio.sleep(self.delay_seconds)
-        message = message_from_bytes(envelope.content)
-        with self._lock:
-            self.messages.append(
-                SinkMessage(
-                    message_id=str(message.get("Message-ID", "")),
-                    to=list(envelope.rcpt_tos),
-                    subject=str(message.get("Subject", "")),
-                    message=message,
-                    peer=str(session.peer),
-                )
-            )
-        return "250 OK"
-
-    def count(self) -> int:
-        with self._lock:
-            return len(self.messages)
-
-    @contextmanager
-    def running(self) -> Iterator["SmtpSink"]:
-        from aiosmtpd.controller import Controller
-
-        controller = Controller(self, hostname=self.host, port=self.port)
-        controller.start()
-        try:
-            yield self
-        finally:
-            controller.stop()
