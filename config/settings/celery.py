@@ -56,12 +56,16 @@ CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=None)
 CELERY_TIMEZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
 
 # django-celery-beat's DatabaseScheduler (schedules are rows that
-# `setup_periodic_tasks` keeps equal to styleguide_project/tasks/periodic.py),
+# `setup_periodic_tasks` keeps equal to PERIODIC_TASKS),
 # holding a Redis lock so that only one beat sends tasks at a time.
 CELERY_BEAT_SCHEDULER = "styleguide_project.tasks.beat:LockedDatabaseScheduler"
-# Empty for good: a settings entry is matched by name and never updated in the
-# database; periodic.py replaces it.
+# Empty for good: django-celery-beat writes these entries into the database at
+# every beat start, over admin edits, and never deletes one removed from here.
+# PERIODIC_TASKS replaces it.
 CELERY_BEAT_SCHEDULE: dict[str, object] = {}
+# The project's periodic tasks, one list beside the URLconf: the task kit's
+# `setup_periodic_tasks` loads it by this path, so the kit imports no app.
+PERIODIC_TASKS = "config.periodic_tasks.PERIODIC_TASKS"
 # A crontab run missed by more than this (beat was down, or last_run_at is
 # stale after a deploy) is skipped rather than sent late at start-up.
 CELERY_BEAT_CRON_STARTING_DEADLINE = 600

@@ -34,5 +34,5 @@ def test_beat_runs_in_django_time_zone():
 
 def test_schedules_come_from_the_database_through_the_locking_scheduler_only():
     assert celery_app.conf.beat_scheduler == "styleguide_project.tasks.beat:LockedDatabaseScheduler"
-    # styleguide_project/tasks/periodic.py replaces it: see the README.
+    # config/periodic_tasks.py replaces it: see the README.
     assert celery_app.conf.beat_schedule == {}

@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponseRedirect
@@ -12,7 +13,9 @@ from django.utils.safestring import SafeString
 from styleguide_project.core.exceptions import ApplicationError
 from styleguide_project.emails.models import Email, EmailCampaign
 from styleguide_project.emails.services import email_campaign_queue, email_send_all
-from styleguide_project.users.models import BaseUser
+
+# Emails reach whatever AUTH_USER_MODEL is; the emails app imports no other app.
+User = get_user_model()
 
 
 @admin.register(Email)
@@ -67,7 +70,7 @@ class EmailCampaignAdmin(admin.ModelAdmin[EmailCampaign]):
         return self.readonly_fields
 
     def save_model(self, request: HttpRequest, obj: EmailCampaign, form: Any, change: bool) -> None:
-        if not change and isinstance(request.user, BaseUser):
+        if not change and isinstance(request.user, User):
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
 
@@ -87,7 +90,7 @@ class EmailCampaignAdmin(admin.ModelAdmin[EmailCampaign]):
 
     @admin.action(description="Send the selected campaign to every onboarded user")
     def send_selected(self, request: HttpRequest, queryset: QuerySet[EmailCampaign]) -> HttpResponseRedirect | None:
-        if queryset.count() != 1 or not isinstance(request.user, BaseUser):
+        if queryset.count() != 1 or not isinstance(request.user, User):
             self.message_user(request, "Select exactly one campaign to send.", messages.WARNING)
             return None
         try:

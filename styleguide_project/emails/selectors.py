@@ -1,10 +1,17 @@
 from datetime import datetime
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, QuerySet
 
 from styleguide_project.emails.models import Email, EmailCampaign
-from styleguide_project.users.models import BaseUser
+
+if TYPE_CHECKING:
+    from styleguide_project.users.models import BaseUser
+
+# Emails reach whatever AUTH_USER_MODEL is: the emails app imports no other app
+# at run time (users import emails to send theirs).
+User = get_user_model()
 
 
 class EmailFilters(TypedDict, total=False):
@@ -37,10 +44,10 @@ def email_campaign_get(*, campaign_id: int) -> EmailCampaign | None:
     return EmailCampaign.objects.filter(id=campaign_id).first()
 
 
-def email_campaign_recipients(*, campaign: EmailCampaign) -> QuerySet[BaseUser]:
+def email_campaign_recipients(*, campaign: EmailCampaign) -> QuerySet["BaseUser"]:
     """The users a campaign still has to email: active, onboarded, and without this campaign's email yet."""
     return (
-        BaseUser.objects.filter(is_active=True, onboarded_at__isnull=False)
+        User.objects.filter(is_active=True, onboarded_at__isnull=False)
         .exclude(email__in=Email.objects.filter(campaign=campaign).values("to"))
         .order_by("id")
     )

@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -25,7 +25,9 @@ from styleguide_project.emails.tasks import email_send as email_send_task
 from styleguide_project.emails.tasks import email_send_batch as email_send_batch_task
 from styleguide_project.task_progress.services import task_enqueue_for_user
 from styleguide_project.tasks.services import task_enqueue_on_commit
-from styleguide_project.users.models import BaseUser
+
+if TYPE_CHECKING:
+    from styleguide_project.users.models import BaseUser
 
 logger = logging.getLogger(__name__)
 
@@ -377,7 +379,7 @@ CAMPAIGN_SENDABLE_STATUSES = (EmailCampaign.Status.DRAFT, EmailCampaign.Status.F
 
 
 @transaction.atomic
-def email_campaign_create(*, created_by: BaseUser | None, subject: str, plain_text: str) -> EmailCampaign:
+def email_campaign_create(*, created_by: "BaseUser | None", subject: str, plain_text: str) -> EmailCampaign:
     campaign = EmailCampaign(subject=subject, plain_text=plain_text, created_by=created_by)
     campaign.full_clean()
     campaign.save()
@@ -385,7 +387,7 @@ def email_campaign_create(*, created_by: BaseUser | None, subject: str, plain_te
 
 
 @transaction.atomic
-def email_campaign_queue(*, campaign: EmailCampaign, user: BaseUser) -> EmailCampaign:
+def email_campaign_queue(*, campaign: EmailCampaign, user: "BaseUser") -> EmailCampaign:
     """Queue the sending of a DRAFT or FAILED campaign; `user` may watch it at `task:progress` (`campaign.task_id`).
 
     A FAILED campaign carries on where it stopped: users who already have its
@@ -408,7 +410,7 @@ def email_campaign_queue(*, campaign: EmailCampaign, user: BaseUser) -> EmailCam
 
 
 @transaction.atomic
-def email_campaign_launch(*, created_by: BaseUser, subject: str, plain_text: str) -> EmailCampaign:
+def email_campaign_launch(*, created_by: "BaseUser", subject: str, plain_text: str) -> EmailCampaign:
     """Create a campaign and queue it at once; its progress page is `task:progress` with `campaign.task_id`."""
     campaign = email_campaign_create(created_by=created_by, subject=subject, plain_text=plain_text)
     return email_campaign_queue(campaign=campaign, user=created_by)

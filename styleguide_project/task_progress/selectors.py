@@ -15,7 +15,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celery import states
 from celery_progress.backend import PROGRESS_STATE, Progress
@@ -25,7 +25,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from styleguide_project.task_progress.models import TaskOwnership
 from styleguide_project.tasks.celery import app as celery_app
-from styleguide_project.users.models import BaseUser
+
+if TYPE_CHECKING:
+    # Annotations only: the task runs of any AUTH_USER_MODEL are recorded.
+    from styleguide_project.users.models import BaseUser
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +49,7 @@ EXPIRED_STATE = "EXPIRED"
 _KNOWN_STATES = states.ALL_STATES | {PROGRESS_STATE, "IGNORED"}
 
 
-def task_ownership_get(*, task_id: str, user: BaseUser | AnonymousUser) -> TaskOwnership | None:
+def task_ownership_get(*, task_id: str, user: "BaseUser | AnonymousUser") -> TaskOwnership | None:
     """The ownership of run `task_id` if `user` may watch it: they queued it, or they are staff.
 
     None for everyone else, for anonymous users, for malformed ids and for runs

@@ -3,7 +3,7 @@
 import uuid
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celery import Task
 from django.db import transaction
@@ -11,10 +11,13 @@ from django.utils import timezone
 
 from styleguide_project.task_progress.models import TaskOwnership
 from styleguide_project.tasks.services import task_enqueue_on_commit
-from styleguide_project.users.models import BaseUser
+
+if TYPE_CHECKING:
+    # Annotations only: the task runs of any AUTH_USER_MODEL are recorded.
+    from styleguide_project.users.models import BaseUser
 
 
-def task_ownership_record(*, task_id: str, user: BaseUser, task_name: str) -> TaskOwnership:
+def task_ownership_record(*, task_id: str, user: "BaseUser", task_name: str) -> TaskOwnership:
     """Record that `user` queued the run `task_id`; only they (or staff) may see its progress."""
     ownership = TaskOwnership(task_id=task_id, user=user, task_name=task_name)
     ownership.full_clean()
@@ -23,7 +26,7 @@ def task_ownership_record(*, task_id: str, user: BaseUser, task_name: str) -> Ta
 
 
 @transaction.atomic
-def task_enqueue_for_user(*, task: Task, kwargs: Mapping[str, Any], user: BaseUser) -> str:
+def task_enqueue_for_user(*, task: Task, kwargs: Mapping[str, Any], user: "BaseUser") -> str:
     """Queue one run of `task` once the transaction commits, owned by `user`; returns the run's id.
 
     The id is chosen here, before the commit, so that the caller can record it

@@ -1,13 +1,12 @@
-"""The progress pages, under `/tasks/` with the namespace `task` (`task:progress`).
+"""`/api/tasks/`: what a client can read about the task runs it queued (namespace `api:tasks`).
 
-The REST view of the same data is `GET /api/tasks/<task_id>/` (styleguide_project/tasks/urls.py).
+The HTML progress pages over the same data are in `view_urls.py`.
 """
 
 from django.urls import path
 
-from styleguide_project.task_progress.views import TaskProgressDataView, TaskProgressView
+from styleguide_project.task_progress.apis import TaskStatusApi
 
 urlpatterns = [
-    path("<str:task_id>/progress/", TaskProgressView.as_view(), name="progress"),
-    path("<str:task_id>/progress/data/", TaskProgressDataView.as_view(), name="progress-data"),
+    path("<str:task_id>/", TaskStatusApi.as_view(), name="status"),
 ]

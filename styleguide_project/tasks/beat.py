@@ -67,7 +67,7 @@ class LockedDatabaseScheduler(DatabaseScheduler):
     def install_default_entries(self, data: Any) -> None:
         # Celery would write its `celery.backend_cleanup` entry at every start,
         # from any beat, standby or not. The result cleanup is declared in
-        # periodic.py instead, so beat writes nothing to the schedule at start.
+        # config/periodic_tasks.py instead, so beat writes nothing to the schedule at start.
         pass
 
     def _get_unique_timezone_names(self) -> QuerySet[Any, ZoneInfo]:

@@ -5,7 +5,7 @@ from django_celery_beat.models import PeriodicTask
 class ManagedPeriodicTask(models.Model):
     """Marks a django-celery-beat `PeriodicTask` as declared in code and owned by `setup_periodic_tasks`.
 
-    `name` is the definition's name in `styleguide_project/tasks/periodic.py`,
+    `name` is the definition's name in `config/periodic_tasks.py`,
     the identity the sync matches on: a managed task renamed in the admin is
     renamed back, with its run history kept. Tasks without a marker (made in
     the admin, or Celery's own) are never touched by the sync. Deleting the

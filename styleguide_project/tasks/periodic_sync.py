@@ -1,4 +1,4 @@
-"""Make django-celery-beat's tables say exactly what `periodic.py` declares.
+"""Make django-celery-beat's tables say exactly what `config/periodic_tasks.py` declares.
 
 The policy (the command's help and the README say the same):
 
@@ -81,7 +81,7 @@ TASK_FIELDS = (
 )
 # Shown in the admin on every managed task.
 MANAGED_NOTE = (
-    "Declared in styleguide_project/tasks/periodic.py and kept in sync by `manage.py setup_periodic_tasks`: "
+    "Declared in config/periodic_tasks.py and kept in sync by `manage.py setup_periodic_tasks`: "
     "changes made here are undone at the next deploy."
 )
 # The key of the PostgreSQL advisory lock that serialises syncs; any constant

@@ -1,6 +1,6 @@
 """What a periodic task definition is made of: the task, its schedule and its options.
 
-The definitions themselves are in `periodic.py`. Each schedule kind is a small
+The definitions themselves are in `config/periodic_tasks.py`. Each schedule kind is a small
 frozen dataclass that knows the values of its django-celery-beat row.
 Validation runs when `setup_periodic_tasks` runs (and in CI, through the test
 of the shipped definitions and `setup_periodic_tasks --check`), not at import:
@@ -224,7 +224,7 @@ def _run_signature(task_name: str) -> inspect.Signature:
 
 @dataclass(frozen=True)
 class PeriodicTaskDefinition:
-    """One periodic task, as declared in `periodic.py`.
+    """One periodic task, as declared in `config/periodic_tasks.py`.
 
     `name` is the task's identity in the database (django-celery-beat's unique
     `PeriodicTask.name`): renaming an entry deletes the old task and creates a

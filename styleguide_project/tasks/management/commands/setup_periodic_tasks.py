@@ -2,9 +2,10 @@ import argparse
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser, DjangoHelpFormatter
+from django.utils.module_loading import import_string
 
-from styleguide_project.tasks.periodic import PERIODIC_TASKS
 from styleguide_project.tasks.periodic_sync import (
     PeriodicTaskDefinitionError,
     PeriodicTaskSyncPlan,
@@ -13,7 +14,7 @@ from styleguide_project.tasks.periodic_sync import (
 from styleguide_project.tasks.schedules import PeriodicTaskDefinition
 
 POLICY = """\
-Makes django-celery-beat's tables say exactly what styleguide_project/tasks/periodic.py
+Makes django-celery-beat's tables say exactly what settings.PERIODIC_TASKS
 declares. Run it at every deploy, after `migrate`; run it with --check in CI.
 
   - Managed tasks are the ones declared in code, recognised by their
@@ -39,12 +40,21 @@ def _help(definitions: Sequence[PeriodicTaskDefinition]) -> str:
     return f"{POLICY}\n\nDeclared tasks:\n" + "\n".join(lines)
 
 
+def declared_periodic_tasks() -> Sequence[PeriodicTaskDefinition]:
+    """The project's list, named by settings.PERIODIC_TASKS (a dotted path, like ROOT_URLCONF)."""
+    definitions: Sequence[PeriodicTaskDefinition] = import_string(settings.PERIODIC_TASKS)
+    return definitions
+
+
 class _HelpFormatter(DjangoHelpFormatter, argparse.RawDescriptionHelpFormatter):
     """Django's formatter, keeping the line breaks of the description."""
 
 
 class Command(BaseCommand):
-    help = _help(PERIODIC_TASKS)
+    @property
+    def help(self) -> str:  # type: ignore[override]
+        return _help(declared_periodic_tasks())
+
     # Tests pass their own definitions: call_command(..., definitions=[...]).
     stealth_options = ("definitions",)
 
@@ -64,7 +74,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         definitions: Sequence[PeriodicTaskDefinition] | None = options.get("definitions")
         if definitions is None:
-            definitions = PERIODIC_TASKS
+            definitions = declared_periodic_tasks()
         dry_run: bool = options["dry_run"] or options["check"]
         try:
             plan = periodic_tasks_sync(definitions=definitions, dry_run=dry_run)

@@ -5,8 +5,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django_celery_beat.models import PeriodicTask
 
+from config.periodic_tasks import PERIODIC_TASKS
 from styleguide_project.tasks.management.commands.setup_periodic_tasks import Command
-from styleguide_project.tasks.periodic import PERIODIC_TASKS
 from styleguide_project.tasks.schedules import Crontab
 from styleguide_project.tasks.tests.periodic_helpers import definition, every, snapshot
 

@@ -25,5 +25,5 @@ def test_beat_starts_with_the_projects_scheduler_and_becomes_active(celery_beat)
     assert beat.alive()
     assert "styleguide_project.tasks.beat.LockedDatabaseScheduler" in beat.output
     # Unlike django-celery-beat's own scheduler, it writes no celery.backend_cleanup
-    # entry: the result cleanup is declared in styleguide_project/tasks/periodic.py.
+    # entry: the result cleanup is declared in config/periodic_tasks.py.
     assert not PeriodicTask.objects.exists()

@@ -18,9 +18,9 @@ from django_celery_beat.models import (
     SolarSchedule,
 )
 
+from config.periodic_tasks import PERIODIC_TASKS
 from styleguide_project.emails.tasks import email_send as email_send_task
 from styleguide_project.tasks.models import ManagedPeriodicTask
-from styleguide_project.tasks.periodic import PERIODIC_TASKS
 from styleguide_project.tasks.periodic_sync import (
     MANAGED_NOTE,
     PeriodicTaskDefinitionError,

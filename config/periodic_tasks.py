@@ -1,4 +1,4 @@
-"""Every periodic task of the project, in one place.
+"""Every periodic task of the project, in one place (settings.PERIODIC_TASKS points here).
 
 `manage.py setup_periodic_tasks` (run at every deploy) makes django-celery-beat's
 tables say exactly this; `setup_periodic_tasks --check` tells CI whether they
