@@ -29,7 +29,7 @@ def main() -> int:
 
         from bench.emails import emails_create
         from styleguide_project.emails.models import Email
-        from styleguide_project.emails.services import email_send_batch
+        from styleguide_project.emails.services.delivery import email_send_batch
 
         first, last = emails_create(count=EMAILS, tag="profile")
         Email.objects.update(status=Email.Status.SENDING)

@@ -18,11 +18,9 @@ logger = get_task_logger(__name__)
 def _email_send_failure(
     self: Task, exc: BaseException, task_id: str, args: tuple[Any, ...], kwargs: dict[str, Any], einfo: Any
 ) -> None:
-    email = Email.objects.get(id=args[0])
+    from styleguide_project.emails.services.failures import email_attempts_failed
 
-    from styleguide_project.emails.services import email_failed
-
-    email_failed(email=email, error=str(exc))
+    email_attempts_failed(errors={args[0]: str(exc)}, retry_in_seconds=None)
 
 
 @shared_task(bind=True, base=Task, name="bench.plain.email_send", on_failure=_email_send_failure)

@@ -33,7 +33,7 @@ CELERY_RESULT_EXTENDED = True
 CELERY_TASK_TRACK_STARTED = True
 # A week of results (seconds from the environment) to look into an incident;
 # the "Tasks: delete expired task results" periodic task deletes older ones.
-# Tasks whose result nobody reads (email_send: the Email row is the record)
+# Tasks whose result nobody reads (email_send_batch: the Email rows are the record)
 # set ignore_result=True and store nothing.
 CELERY_RESULT_EXPIRES = timedelta(seconds=env.int("CELERY_RESULT_EXPIRES", default=7 * 24 * 3600))
 

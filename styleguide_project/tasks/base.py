@@ -1,20 +1,58 @@
-"""The project's default Celery Task class (`Celery(task_cls=...)`)."""
+"""The project's default Celery Task class (`Celery(task_cls=...)`) and its one retry policy."""
 
+import logging
+import random
+from collections.abc import Callable
 from typing import Any, cast
 
 from celery import Task, current_task
+from celery.contrib.django.task import DjangoTask
 from celery.result import EagerResult
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from kombu import serialization
 from kombu.exceptions import EncodeError
+
+logger = logging.getLogger(__name__)
+
+# Errors of the database connection: a transaction that failed with one rolled
+# back, so running the task again is safe. Tasks list them in `autoretry_for`.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
+
+# `on_attempt_failed(task, exc=..., kwargs=..., retry_in_seconds=...)`: records a
+# failed attempt that will be retried on the task's own objects.
+AttemptFailedHandler = Callable[..., None]
+
+
+def task_retry_countdown(*, retries: int) -> float:
+    """Seconds before retry number `retries + 1`: exponential, capped, with equal jitter.
+
+    The delay doubles from TASK_RETRY_BACKOFF_SECONDS up to
+    TASK_RETRY_BACKOFF_MAX_SECONDS. Half of it is fixed and half random, so
+    that retries of many tasks that failed together spread out, while each
+    retry still waits at least half as long as the uncapped delay.
+    """
+    delay = min(float(settings.TASK_RETRY_BACKOFF_MAX_SECONDS), settings.TASK_RETRY_BACKOFF_SECONDS * 2**retries)
+    return delay / 2 + random.uniform(0, delay / 2)  # noqa: S311 - jitter, not cryptography
 
 
 class TaskSerializationError(EncodeError):
     """A task argument or return value that cannot cross the broker as JSON."""
 
 
-class ProjectTask(Task[Any, Any]):
-    """Tasks that behave the same in eager mode as on a real broker.
+class ProjectTask(DjangoTask):
+    """Tasks that retry by one policy and behave the same in eager mode as on a real broker.
 
+    Retries: a task says what is transient with Celery's `autoretry_for`
+    (`DATABASE_ERRORS`, the SMTP errors, ...); this class decides how long to
+    wait (`task_retry_countdown`) and how often (TASK_MAX_RETRIES), for
+    `autoretry_for` and for an explicit `self.retry()` alike. A task whose
+    objects record their attempts names an `on_attempt_failed` handler,
+    `_<task>_attempt_failed`, called once per failed attempt that will be
+    retried; the final failure goes to the `_<task>_failure` handler instead.
+    The registry test holds every task to this.
+
+    Eager mode and serialization:
     - Eager runs go through Celery's full error handling, as on a worker:
       Celery's own eager mode with `task_eager_propagates` re-raises at the
       first failure, so `self.retry()` never retries and `on_failure` never
@@ -31,6 +69,54 @@ class ProjectTask(Task[Any, Any]):
     # unless it declares `needs_failure_handler=False` (it changes no state
     # that a failure must undo). A test walks the registry to enforce it.
     needs_failure_handler = True
+    # Celery's own backoff (full jitter, no floor) is replaced by `retry()` below.
+    retry_backoff = False
+    on_attempt_failed: AttemptFailedHandler | None = None
+
+    @property
+    def max_retries(self) -> int:  # type: ignore[override]
+        # Read at every retry, so that a change of settings (tests, a reload) applies.
+        return int(settings.TASK_MAX_RETRIES)
+
+    def retry(
+        self,
+        args: Any = None,
+        kwargs: Any = None,
+        exc: Exception | None = None,
+        throw: bool = True,
+        eta: Any = None,
+        countdown: float | None = None,
+        max_retries: int | None = None,
+        **options: Any,
+    ) -> Any:
+        request = self.request
+        limit = self.max_retries if max_retries is None else max_retries
+        if request.called_directly or request.retries >= limit:
+            # Celery raises `exc` itself: a plain call has no retry, and the
+            # last attempt's error is the final failure (`on_failure`).
+            return super().retry(args, kwargs, exc, throw, eta, countdown, max_retries, **options)
+        if eta is None and countdown is None:
+            countdown = task_retry_countdown(retries=request.retries)
+        logger.warning(
+            "%s[%s] failed (%s); retry %d of %d in %s",
+            self.name,
+            request.id,
+            _describe(exc),
+            request.retries + 1,
+            limit,
+            f"{countdown:.1f}s" if countdown is not None else f"at {eta}",
+        )
+        self._record_attempt(exc=exc, kwargs=kwargs if kwargs is not None else request.kwargs, countdown=countdown)
+        return super().retry(args, kwargs, exc, throw, eta, countdown, max_retries, **options)
+
+    def _record_attempt(self, *, exc: Exception | None, kwargs: Any, countdown: float | None) -> None:
+        if self.on_attempt_failed is None:
+            return
+        try:
+            self.on_attempt_failed(exc=exc, kwargs=kwargs, retry_in_seconds=countdown or 0.0)
+        except DATABASE_ERRORS:
+            # The database is what failed: the retry goes ahead unrecorded.
+            logger.warning("%s[%s]: could not record the failed attempt; retrying anyway", self.name, self.request.id)
 
     def apply_async(self, args: Any = None, kwargs: Any = None, *posargs: Any, **options: Any) -> Any:
         try:
@@ -105,6 +191,10 @@ def running_task() -> Task[Any, Any] | None:
     """The task whose body is running in this thread, or None (celery's `current_task` is a proxy)."""
     task: Task[Any, Any] | None = cast(Any, current_task)._get_current_object() if current_task else None
     return task
+
+
+def _describe(exc: BaseException | None) -> str:
+    return f"{type(exc).__name__}: {exc}" if exc is not None else "no error given"
 
 
 def _type_name(value: Any) -> str:

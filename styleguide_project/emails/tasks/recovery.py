@@ -15,7 +15,7 @@ logger = get_task_logger(__name__)
 @shared_task(base=ProjectTask, name="emails.email_recover_stranded", needs_failure_handler=False, ignore_result=True)
 @one_instance(timeout=300)
 def email_recover_stranded() -> int:
-    from styleguide_project.emails.services import email_recover_stranded
+    from styleguide_project.emails.services.recovery import email_recover_stranded
 
     ids = email_recover_stranded(
         stranded_after=timedelta(seconds=settings.EMAIL_STRANDED_AFTER_SECONDS),

@@ -15,7 +15,7 @@ def email_failed_summary_send(*, day: str | None = None) -> int | None:
     Returns the id of the summary email, or None when nothing failed that day.
     `day` lets an operator run it again for a given day from the admin.
     """
-    from styleguide_project.emails.services import email_failed_summary_send
+    from styleguide_project.emails.services.summary import email_failed_summary_send
 
     summary_day = date.fromisoformat(day) if day else timezone.localdate() - timedelta(days=1)
     email = email_failed_summary_send(day=summary_day)

@@ -1,6 +1,7 @@
 """Every task the project registers follows the conventions; a new task that breaks one fails here."""
 
 import inspect
+import re
 from typing import Any
 
 import pytest
@@ -29,6 +30,36 @@ def violations(task: Any) -> list[str]:
             )
     if not isinstance(task, ProjectTask):
         found.append(f"{task.name}: not a ProjectTask")
+    found += retry_policy_violations(task)
+    return found
+
+
+# How long to wait and how often to retry belong to ProjectTask, not to a task.
+RETRY_POLICY_ATTRIBUTES = (
+    "max_retries",
+    "retry_backoff",
+    "retry_backoff_max",
+    "retry_jitter",
+    "default_retry_delay",
+    "retry_kwargs",
+    "retry",
+)
+# What a task body that computes its own backoff contains.
+BACKOFF_WORDS = re.compile(r"countdown|backoff|\.retry\(|\*\*\s*\w*retries")
+
+
+def retry_policy_violations(task: Any) -> list[str]:
+    found = []
+    own = [name for name in RETRY_POLICY_ATTRIBUTES if name in vars(type(task))]
+    if own:
+        found.append(f"{task.name}: sets {own} itself (the retry policy is ProjectTask's; say what is transient)")
+    body = getattr(task, "_orig_run", task.run)
+    source = inspect.getsource(inspect.unwrap(body))
+    if BACKOFF_WORDS.search(source):
+        found.append(f"{task.name}: its body schedules its own retries (use autoretry_for)")
+    handler = getattr(task, "on_attempt_failed", None)
+    if handler is not None and handler.__name__ != f"_{body.__name__}_attempt_failed":
+        found.append(f"{task.name}: on_attempt_failed is {handler.__name__!r}, not _{body.__name__}_attempt_failed")
     return found
 
 
@@ -42,7 +73,7 @@ def project_tasks() -> list[Any]:
 
 
 def test_the_project_registers_tasks():
-    assert "emails.email_send" in {task.name for task in project_tasks()}
+    assert "emails.email_send_batch" in {task.name for task in project_tasks()}
 
 
 @pytest.mark.parametrize("task", project_tasks(), ids=lambda task: task.name)
@@ -62,4 +93,32 @@ def test_the_rules_catch_a_bad_task():
         f"{bad_task.name}: positional arguments ['email_id'] (make them keyword-only)",
         f"{bad_task.name}: on_failure is 'on_failure', not _bad_task_failure "
         "(or declare needs_failure_handler=False when no state needs undoing)",
+    ]
+
+
+def test_the_rules_catch_a_task_with_its_own_retry_policy():
+    scratch = Celery("scratch", task_cls=ProjectTask, set_as_current=False)
+
+    def _impatient_attempt_failed(self, **kwargs):
+        return None
+
+    def _impatient_failure(self, *args):
+        return None
+
+    @scratch.task(
+        bind=True,
+        name="scratch.impatient",
+        max_retries=50,
+        on_failure=_impatient_failure,
+        on_attempt_failed=_impatient_attempt_failed,
+    )
+    def impatient(self, *, value):
+        try:
+            return 1 / value
+        except ZeroDivisionError as exc:
+            raise self.retry(exc=exc, countdown=2**self.request.retries) from exc
+
+    assert violations(scratch.tasks[impatient.name]) == [
+        "scratch.impatient: sets ['max_retries'] itself (the retry policy is ProjectTask's; say what is transient)",
+        "scratch.impatient: its body schedules its own retries (use autoretry_for)",
     ]

@@ -1,34 +1,31 @@
 from celery import Task, shared_task
 from celery.utils.log import get_task_logger
-from django.conf import settings
-from django.db import InterfaceError, OperationalError
 
-from styleguide_project.tasks.base import ProjectTask
+from styleguide_project.tasks.base import DATABASE_ERRORS, ProjectTask
 from styleguide_project.tasks.failures import mail_on_failure
 from styleguide_project.tasks.locks import one_instance
-from styleguide_project.tasks.services import task_backoff_countdown
 
 logger = get_task_logger(__name__)
 
 
 # No failure handler: the whole run is one transaction, so a failed run leaves
 # nothing half-done to undo, and the users it did not remind are still
-# candidates for the next run. @mail_on_failure tells support it failed
-# (placed above @one_instance, so that a lock that cannot be taken is mailed too).
-@shared_task(bind=True, base=ProjectTask, name="users.user_onboarding_reminders_send", needs_failure_handler=False)
+# candidates for the next run; a lost database connection is retried.
+# @mail_on_failure tells support it failed (placed above @one_instance, so
+# that a lock that cannot be taken is mailed too).
+@shared_task(
+    bind=True,
+    base=ProjectTask,
+    name="users.user_onboarding_reminders_send",
+    autoretry_for=DATABASE_ERRORS,
+    needs_failure_handler=False,
+)
 @mail_on_failure
 @one_instance
 def user_onboarding_reminders_send(self: Task) -> int:
     """Daily: remind the users who registered a while ago and have not completed onboarding."""
     from styleguide_project.users.services import user_onboarding_reminders_send
 
-    try:
-        reminded = user_onboarding_reminders_send()
-    except (OperationalError, InterfaceError) as exc:
-        # The database went away; the transaction rolled back, so trying again is safe.
-        if self.request.retries >= settings.TASK_MAX_RETRIES:
-            raise
-        countdown = task_backoff_countdown(retries=self.request.retries, base=settings.TASK_RETRY_BACKOFF_SECONDS)
-        raise self.retry(exc=exc, countdown=countdown, max_retries=settings.TASK_MAX_RETRIES) from exc
+    reminded = user_onboarding_reminders_send()
     logger.info("Queued %d onboarding reminders.", reminded)
     return reminded

@@ -5,7 +5,7 @@ import pytest
 from django.core import mail
 
 from styleguide_project.emails.models import Email
-from styleguide_project.emails.services import FAILED_SUMMARY_LIMIT, email_failed_summary_send
+from styleguide_project.emails.services.summary import FAILED_SUMMARY_LIMIT, email_failed_summary_send
 from styleguide_project.emails.tests.factories import EmailFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ def test_the_failures_of_the_day_are_mailed_to_support(settings, django_capture_
     assert summary is not None
     assert summary.to == "support@example.com"
     assert summary.subject == "2 emails failed on 2025-06-02"
-    # It leaves through the ordinary email pipeline: queued on commit, sent by the email_send task.
+    # It leaves through the ordinary email pipeline: queued on commit, sent by the email_send_batch task.
     summary.refresh_from_db()
     assert summary.status == Email.Status.SENT
     [message] = mail.outbox

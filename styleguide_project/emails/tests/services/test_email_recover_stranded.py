@@ -5,7 +5,7 @@ from django.core import mail
 from django.utils import timezone
 
 from styleguide_project.emails.models import Email
-from styleguide_project.emails.services import email_recover_stranded
+from styleguide_project.emails.services.recovery import email_recover_stranded
 from styleguide_project.emails.tests.factories import EmailFactory
 
 pytestmark = pytest.mark.django_db

@@ -3,8 +3,9 @@ import smtplib
 import pytest
 from django.core import mail
 
+from styleguide_project.emails.exceptions import EmailBatchIncompleteError
 from styleguide_project.emails.models import Email
-from styleguide_project.emails.services import email_batch_attempt_failed, email_batch_failed, email_send_batch
+from styleguide_project.emails.services.delivery import email_send_batch
 from styleguide_project.emails.tests.factories import EmailFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,10 +21,9 @@ class NoSuchUser(smtplib.SMTPRecipientsRefused):
 def test_sends_each_sending_email_in_order_and_marks_it_sent(flaky_email):
     emails = EmailFactory.create_batch(3, status=Email.Status.SENDING)
 
-    result = email_send_batch(email_ids=[email.id for email in emails])
+    sent = email_send_batch(email_ids=[email.id for email in emails])
 
-    assert result.sent == [email.id for email in emails]
-    assert (result.failed, result.retry, result.error) == ([], {}, None)
+    assert sent == [email.id for email in emails]
     assert [message.to[0] for message in mail.outbox] == [email.to for email in emails]
     assert set(Email.objects.values_list("status", flat=True)) == {Email.Status.SENT}
     assert set(Email.objects.values_list("attempts", flat=True)) == {1}
@@ -34,9 +34,9 @@ def test_skips_emails_that_are_gone_or_no_longer_sending(flaky_email):
     ready = EmailFactory.create(status=Email.Status.READY)
     sending = EmailFactory.create(status=Email.Status.SENDING)
 
-    result = email_send_batch(email_ids=[sent.id, 999_999, ready.id, sending.id])
+    delivered = email_send_batch(email_ids=[sent.id, 999_999, ready.id, sending.id])
 
-    assert result.sent == [sending.id]
+    assert delivered == [sending.id]
     assert [message.to[0] for message in mail.outbox] == [sending.to]
     ready.refresh_from_db()
     assert ready.status == Email.Status.READY
@@ -49,8 +49,8 @@ def test_a_batch_delivered_twice_sends_each_email_once(flaky_email):
     first = email_send_batch(email_ids=ids)
     second = email_send_batch(email_ids=ids)
 
-    assert first.sent == ids
-    assert second.sent == []
+    assert first == ids
+    assert second == []
     assert len(mail.outbox) == 2
 
 
@@ -59,12 +59,12 @@ def test_a_lost_connection_stops_the_batch_and_returns_what_is_left(flaky_email)
     # The first message goes through, the second meets a dropped connection.
     flaky_email.delivers_first, flaky_email.failures_left = 1, 1
 
-    result = email_send_batch(email_ids=[first.id, second.id, third.id])
+    with pytest.raises(EmailBatchIncompleteError) as raised:
+        email_send_batch(email_ids=[first.id, second.id, third.id])
 
-    assert result.sent == [first.id]
     error = "SMTPServerDisconnected: Connection unexpectedly closed"
-    assert result.retry == {second.id: error, third.id: error}
-    assert isinstance(result.error, smtplib.SMTPServerDisconnected)
+    assert raised.value.errors == {second.id: error, third.id: error}
+    assert isinstance(raised.value.__cause__, smtplib.SMTPServerDisconnected)
     # Nothing after the error was tried, and what was not sent stays SENDING.
     assert flaky_email.calls == 2
     assert [message.to[0] for message in mail.outbox] == [first.to]
@@ -77,57 +77,24 @@ def test_a_refused_message_does_not_stop_the_others(flaky_email):
     flaky_email.error, flaky_email.failures_left = NoSuchUser, 1
     refused, fine = EmailFactory.create_batch(2, status=Email.Status.SENDING)
 
-    result = email_send_batch(email_ids=[refused.id, fine.id])
+    with pytest.raises(EmailBatchIncompleteError) as raised:
+        email_send_batch(email_ids=[refused.id, fine.id])
 
-    assert result.sent == [fine.id]
-    assert list(result.retry) == [refused.id]
-    assert result.retry[refused.id].startswith("NoSuchUser: {'nobody@example.com': (550")
+    assert list(raised.value.errors) == [refused.id]
+    assert raised.value.errors[refused.id].startswith("NoSuchUser: {'nobody@example.com': (550")
     assert [message.to[0] for message in mail.outbox] == [fine.to]
+    fine.refresh_from_db()
+    assert fine.status == Email.Status.SENT
 
 
 def test_any_other_error_fails_only_its_own_email(flaky_email):
     flaky_email.error, flaky_email.failures_left = ValueError, 1
     broken, fine = EmailFactory.create_batch(2, status=Email.Status.SENDING)
 
-    result = email_send_batch(email_ids=[broken.id, fine.id])
+    sent = email_send_batch(email_ids=[broken.id, fine.id])
 
-    assert result.sent == [fine.id]
-    assert result.failed == [broken.id]
-    assert (result.retry, result.error) == ({}, None)
+    assert sent == [fine.id]
     broken.refresh_from_db()
     assert broken.status == Email.Status.FAILED
     assert broken.last_error == "ValueError: Connection unexpectedly closed"
     assert [message.to[0] for message in mail.outbox] == [fine.to]
-
-
-def test_attempt_failed_records_each_error_and_the_retry_time():
-    refused, untried = EmailFactory.create_batch(2, status=Email.Status.SENDING)
-    sent = EmailFactory.create(status=Email.Status.SENT)
-
-    updated = email_batch_attempt_failed(
-        errors={refused.id: "SMTPDataError: (451, 'later')", untried.id: "SMTPServerDisconnected: gone", sent.id: "x"},
-        retry_in_seconds=30,
-    )
-
-    assert updated == 2
-    for email in (refused, untried, sent):
-        email.refresh_from_db()
-    assert (refused.attempts, refused.last_error) == (1, "SMTPDataError: (451, 'later')")
-    assert (untried.attempts, untried.last_error) == (1, "SMTPServerDisconnected: gone")
-    assert refused.next_attempt_at is not None
-    assert untried.next_attempt_at == refused.next_attempt_at
-    assert (sent.attempts, sent.next_attempt_at) == (0, None)
-
-
-def test_batch_failed_marks_only_sending_emails_failed_with_their_own_errors():
-    first, second = EmailFactory.create_batch(2, status=Email.Status.SENDING, attempts=2)
-    sent = EmailFactory.create(status=Email.Status.SENT)
-
-    failed = email_batch_failed(errors={first.id: "error one", second.id: "error two", sent.id: "error three"})
-
-    assert failed == [first.id, second.id]
-    for email in (first, second, sent):
-        email.refresh_from_db()
-    assert (first.status, first.attempts, first.last_error) == (Email.Status.FAILED, 3, "error one")
-    assert (second.status, second.attempts, second.last_error) == (Email.Status.FAILED, 3, "error two")
-    assert sent.status == Email.Status.SENT

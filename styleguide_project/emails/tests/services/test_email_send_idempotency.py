@@ -7,10 +7,9 @@ import pytest
 from django.core import mail
 from django.db import connection
 
-from styleguide_project.core.exceptions import ApplicationError
 from styleguide_project.emails.models import Email
-from styleguide_project.emails.services import email_message_id, email_send, email_send_batch
-from styleguide_project.emails.tasks import email_send as email_send_task
+from styleguide_project.emails.services.delivery import email_message_id, email_send_batch
+from styleguide_project.emails.tasks import email_send_batch as email_send_batch_task
 from styleguide_project.emails.tests.factories import EmailFactory
 from testing.services import service_missing
 
@@ -37,7 +36,7 @@ def test_the_message_id_is_stable_and_derived_from_the_email(settings):
     settings.DEFAULT_FROM_EMAIL = "Styleguide <noreply@example.com>"
     email = EmailFactory.create(status=Email.Status.SENDING)
 
-    email_send(email=email)
+    email_send_batch(email_ids=[email.id])
 
     [message] = mail.outbox
     assert message.extra_headers["Message-ID"] == f"<email-{email.id}@example.com>"
@@ -48,44 +47,9 @@ def test_the_message_id_is_stable_and_derived_from_the_email(settings):
 def test_a_redelivered_task_does_not_send_again():
     email = EmailFactory.create(status=Email.Status.SENDING)
 
-    email_send_task.delay(email_id=email.id)
-    email_send_task.delay(email_id=email.id)
+    email_send_batch_task.delay(email_ids=[email.id])
+    email_send_batch_task.delay(email_ids=[email.id])
 
-    assert len(mail.outbox) == 1
-
-
-@pytest.mark.django_db
-def test_a_stale_instance_cannot_send_twice():
-    # The task fetched the row before another delivery sent it.
-    email = EmailFactory.create(status=Email.Status.SENDING)
-    stale = Email.objects.get(id=email.id)
-    email_send(email=email)
-
-    with pytest.raises(ApplicationError, match="status SENT"):
-        email_send(email=stale)
-
-    assert len(mail.outbox) == 1
-
-
-@pytest.mark.django_db(transaction=True)
-def test_two_concurrent_deliveries_send_once():
-    if connection.vendor != "postgresql":
-        service_missing("needs PostgreSQL: SQLite has no row locks (select_for_update is a no-op)")
-    email = EmailFactory.create(status=Email.Status.SENDING)
-    outcomes: list[str] = []
-
-    def deliver(start: threading.Barrier) -> None:
-        stale = Email.objects.get(id=email.id)
-        start.wait()
-        try:
-            email_send(email=stale)
-            outcomes.append("sent")
-        except ApplicationError:
-            outcomes.append("already sent")
-
-    run_twice_at_once(deliver)
-
-    assert sorted(outcomes) == ["already sent", "sent"]
     assert len(mail.outbox) == 1
 
 
@@ -99,7 +63,7 @@ def test_two_concurrent_batches_of_the_same_emails_send_each_once():
 
     def deliver(start: threading.Barrier) -> None:
         start.wait()
-        results.append(email_send_batch(email_ids=ids).sent)
+        results.append(email_send_batch(email_ids=ids))
 
     run_twice_at_once(deliver)
 

@@ -5,6 +5,7 @@ import pytest
 from celery.signals import task_prerun
 from django.core import mail
 
+from styleguide_project.emails.exceptions import EmailBatchIncompleteError
 from styleguide_project.emails.models import Email
 from styleguide_project.emails.services import email_send_all
 from styleguide_project.emails.tasks import email_send_batch as email_send_batch_task
@@ -53,14 +54,15 @@ def test_a_transient_error_retries_only_the_emails_not_sent(flaky_email, retry_c
     assert first.attempts == 2  # the failed one and the one that went through
 
 
-def test_a_retry_carries_on_after_the_emails_already_sent(flaky_email, retry_countdowns, batches):
+def test_a_retry_skips_the_emails_already_sent(flaky_email, retry_countdowns, batches):
     first, second = EmailFactory.create_batch(2, status=Email.Status.SENDING)
     # The second message meets a dropped connection once.
     flaky_email.delivers_first, flaky_email.failures_left = 1, 1
 
     email_send_batch_task.delay(email_ids=[first.id, second.id])
 
-    assert batches == [[first.id, second.id], [second.id]]
+    # The retry is the same batch; the first email, SENT, is not sent again.
+    assert batches == [[first.id, second.id], [first.id, second.id]]
     assert [message.to[0] for message in mail.outbox] == [first.to, second.to]
     assert len(retry_countdowns) == 1
 
@@ -72,16 +74,86 @@ def test_retries_exhausted_the_emails_not_sent_fail_and_the_sent_stay_sent(
     first, second = EmailFactory.create_batch(2, status=Email.Status.SENDING)
     flaky_email.delivers_first, flaky_email.failures_left = 1, 100
 
-    with pytest.raises(smtplib.SMTPServerDisconnected):
+    with pytest.raises(EmailBatchIncompleteError) as raised:
         email_send_batch_task.delay(email_ids=[first.id, second.id])
 
+    assert isinstance(raised.value.__cause__, smtplib.SMTPServerDisconnected)
     first.refresh_from_db()
     second.refresh_from_db()
     assert len(retry_countdowns) == 2
     # _email_send_batch_failure ran once, for the final failure only.
-    assert [type(exc) for exc in task_failures] == [smtplib.SMTPServerDisconnected]
+    assert [type(exc) for exc in task_failures] == [EmailBatchIncompleteError]
     assert first.status == Email.Status.SENT
     assert second.status == Email.Status.FAILED
     assert second.last_error == "SMTPServerDisconnected: Connection unexpectedly closed"
     # Three tries of the second email: the first and two retries.
     assert second.attempts == 3
+
+
+def test_transient_errors_are_retried_with_the_project_backoff(settings, flaky_email, retry_countdowns):
+    settings.TASK_RETRY_BACKOFF_SECONDS = 2
+    settings.TASK_RETRY_BACKOFF_MAX_SECONDS = 6
+    settings.TASK_MAX_RETRIES = 5
+    flaky_email.failures_left = 4
+    email = EmailFactory.create(status=Email.Status.SENDING)
+
+    email_send_batch_task.delay(email_ids=[email.id])
+
+    email.refresh_from_db()
+    assert (email.status, email.attempts, len(mail.outbox)) == (Email.Status.SENT, 5, 1)
+    # Exponential, capped at 6 s, equal jitter: retry n waits between half and all of min(6, 2 * 2^n).
+    assert len(retry_countdowns) == 4
+    for n, countdown in enumerate(retry_countdowns):
+        delay = min(6, 2 * 2**n)
+        assert delay / 2 <= countdown <= delay
+
+
+def test_a_failed_attempt_is_recorded_with_its_retry_time(settings, flaky_email, retry_countdowns):
+    settings.TASK_MAX_RETRIES = 0
+    flaky_email.failures_left = 1
+    email = EmailFactory.create(status=Email.Status.SENDING)
+    settings.TASK_MAX_RETRIES = 3
+    recorded = []
+
+    def capture(sender, request, reason, einfo, **kwargs):
+        row = Email.objects.get(id=email.id)
+        recorded.append((row.status, row.attempts, row.last_error, row.next_attempt_at is not None))
+
+    from celery.signals import task_retry
+
+    task_retry.connect(capture, weak=False)
+    try:
+        email_send_batch_task.delay(email_ids=[email.id])
+    finally:
+        task_retry.disconnect(capture)
+
+    # When the retry was scheduled the attempt was on the row, still SENDING.
+    assert recorded == [(Email.Status.SENDING, 1, "SMTPServerDisconnected: Connection unexpectedly closed", True)]
+
+
+def test_a_bug_is_not_retried_and_fails_its_email(flaky_email, retry_countdowns, task_failures):
+    flaky_email.error, flaky_email.failures_left = ValueError, 1
+    email = EmailFactory.create(status=Email.Status.SENDING)
+
+    email_send_batch_task.delay(email_ids=[email.id])
+
+    email.refresh_from_db()
+    assert retry_countdowns == []
+    assert email.status == Email.Status.FAILED
+    assert email.last_error == "ValueError: Connection unexpectedly closed"
+
+
+@pytest.mark.parametrize("status", [Email.Status.READY, Email.Status.SENT, Email.Status.FAILED])
+def test_an_email_not_sending_is_left_alone(status, flaky_email, retry_countdowns, task_failures):
+    email = EmailFactory.create(status=status)
+
+    email_send_batch_task.delay(email_ids=[email.id, 999_999])
+
+    email.refresh_from_db()
+    assert email.status == status
+    assert (retry_countdowns, task_failures, flaky_email.calls) == ([], [], 0)
+
+
+def test_arguments_are_keyword_only():
+    with pytest.raises(TypeError):
+        email_send_batch_task.delay([1])

@@ -15,7 +15,7 @@ def test_worker_starts_and_answers_a_ping(celery_worker):
 
     assert replies == [{worker.hostname: {"ok": "pong"}}]
     assert "[tasks]" in worker.output
-    assert "emails.email_send" in worker.output
+    assert "emails.email_send_batch" in worker.output
 
 
 def test_beat_starts_with_the_projects_scheduler_and_becomes_active(celery_beat):

@@ -19,7 +19,7 @@ from django_celery_beat.models import (
 )
 
 from config.periodic_tasks import PERIODIC_TASKS
-from styleguide_project.emails.tasks import email_send as email_send_task
+from styleguide_project.emails.tasks import email_send_batch as email_send_batch_task
 from styleguide_project.tasks.models import ManagedPeriodicTask
 from styleguide_project.tasks.periodic_sync import (
     MANAGED_NOTE,
@@ -422,9 +422,9 @@ class TestInvalidDefinitions:
                 "signature: got an unexpected keyword argument 'days'",
             ),
             (
-                definition("Missing kwarg", every(5), task=email_send_task),
-                'entry 3 "Missing kwarg": kwargs {} do not fit emails.email_send\'s signature: '
-                "missing a required argument: 'email_id'",
+                definition("Missing kwarg", every(5), task=email_send_batch_task),
+                'entry 3 "Missing kwarg": kwargs {} do not fit emails.email_send_batch\'s signature: '
+                "missing a required argument: 'email_ids'",
             ),
             (
                 definition("Not JSON", every(5), kwargs={"day": datetime(2025, 1, 1, tzinfo=UTC)}),

@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 
 from styleguide_project.emails.models import Email
-from styleguide_project.emails.tasks import email_send as email_send_task
+from styleguide_project.emails.tasks import email_send_batch as email_send_batch_task
 from styleguide_project.emails.tests.backends import FlakyEmailBackend
 from styleguide_project.emails.tests.factories import EmailFactory
 from styleguide_project.tasks.celery import app as celery_app
@@ -45,20 +45,20 @@ def test_in_eager_mode_one_failing_run_does_not_stop_the_others(settings, caplog
     deleted.delete()
 
     published = task_enqueue(
-        task=email_send_task,
-        kwargs_list=[{"email_id": email_id} for email_id in [failing.id, deleted_id, sent[0].id, sent[1].id]],
+        task=email_send_batch_task,
+        kwargs_list=[{"email_ids": [email_id]} for email_id in [failing.id, deleted_id, sent[0].id, sent[1].id]],
     )
 
     assert published == 4
     failing.refresh_from_db()
     assert failing.status == Email.Status.FAILED
-    assert f"emails.email_send failed for {{'email_id': {failing.id}}}" in caplog.text
+    assert failing.last_error == "ValueError: Connection unexpectedly closed"
     assert sorted(m.to[0] for m in mail.outbox) == sorted(e.to for e in sent)
 
 
 def test_nothing_is_registered_for_an_empty_list(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
-        task_enqueue_on_commit(task=email_send_task, kwargs_list=[])
+        task_enqueue_on_commit(task=probe_echo, kwargs_list=[])
 
     assert callbacks == []
 
@@ -74,6 +74,6 @@ def test_runs_get_the_ids_chosen_up_front(django_capture_on_commit_callbacks):
 
 def test_one_id_per_run_or_nothing_is_registered(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks, pytest.raises(ValueError, match="1 task ids for 2 runs"):
-        task_enqueue_on_commit(task=email_send_task, kwargs_list=[{"email_id": 1}, {"email_id": 2}], task_ids=["a"])
+        task_enqueue_on_commit(task=probe_echo, kwargs_list=[{"value": 1}, {"value": 2}], task_ids=["a"])
 
     assert callbacks == []

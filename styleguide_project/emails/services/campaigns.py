@@ -1,0 +1,155 @@
+"""Campaigns: one message to every onboarded user, created and queued a chunk at a time by a task."""
+
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from styleguide_project.common.services import model_update
+from styleguide_project.core.exceptions import ApplicationError
+from styleguide_project.emails.models import Email, EmailCampaign
+from styleguide_project.emails.selectors import email_campaign_recipients
+from styleguide_project.emails.services.creation import email_create_from_template
+from styleguide_project.emails.services.queueing import email_send_all
+from styleguide_project.emails.tasks import email_campaign_send as email_campaign_send_task
+from styleguide_project.task_progress.services import task_enqueue_for_user
+
+if TYPE_CHECKING:
+    from styleguide_project.users.models import BaseUser
+
+logger = logging.getLogger(__name__)
+
+# Called with (current, total, description) as work advances; a task passes
+# celery-progress's `ProgressRecorder(self).set_progress`.
+ProgressCallback = Callable[[int, int, str], object]
+
+# Statuses from which a campaign may be (re)sent.
+CAMPAIGN_SENDABLE_STATUSES = (EmailCampaign.Status.DRAFT, EmailCampaign.Status.FAILED)
+
+
+@transaction.atomic
+def email_campaign_create(*, created_by: "BaseUser | None", subject: str, plain_text: str) -> EmailCampaign:
+    campaign = EmailCampaign(subject=subject, plain_text=plain_text, created_by=created_by)
+    campaign.full_clean()
+    campaign.save()
+    return campaign
+
+
+@transaction.atomic
+def email_campaign_queue(*, campaign: EmailCampaign, user: "BaseUser") -> EmailCampaign:
+    """Queue the sending of a DRAFT or FAILED campaign; `user` may watch it at `task:progress` (`campaign.task_id`).
+
+    A FAILED campaign carries on where it stopped: users who already have its
+    email are skipped.
+    """
+    # The row lock makes two concurrent calls queue one run, not two.
+    campaign = EmailCampaign.objects.select_for_update().get(id=campaign.id)
+    if campaign.status not in CAMPAIGN_SENDABLE_STATUSES:
+        raise ApplicationError(
+            f"This campaign is {campaign.status}; only a draft or a failed campaign can be sent.",
+            extra={"status": campaign.status},
+        )
+    task_id = task_enqueue_for_user(task=email_campaign_send_task, kwargs={"campaign_id": campaign.id}, user=user)
+    campaign, _ = model_update(
+        instance=campaign,
+        fields=["status", "task_id", "last_error", "finished_at"],
+        data={"status": EmailCampaign.Status.SENDING, "task_id": task_id, "last_error": "", "finished_at": None},
+    )
+    return campaign
+
+
+@transaction.atomic
+def email_campaign_launch(*, created_by: "BaseUser", subject: str, plain_text: str) -> EmailCampaign:
+    """Create a campaign and queue it at once; its progress page is `task:progress` with `campaign.task_id`."""
+    campaign = email_campaign_create(created_by=created_by, subject=subject, plain_text=plain_text)
+    return email_campaign_queue(campaign=campaign, user=created_by)
+
+
+def email_campaign_send(*, campaign: EmailCampaign, on_progress: ProgressCallback | None = None) -> EmailCampaign:
+    """Create and queue the campaign's email to every user it still has to reach, a chunk at a time.
+
+    Deliberately not one transaction. Each chunk of `EMAIL_CAMPAIGN_CHUNK_SIZE`
+    users is its own transaction, and `on_progress` is called between chunks,
+    outside any transaction:
+    - the django-db result backend writes progress through this same database
+      connection, so progress written inside a transaction would stay
+      invisible to the progress page until the commit, and the bar would jump
+      from 0 to done (czue/celery-progress#55);
+    - each chunk's emails are queued as soon as it commits, not at the end;
+    - a failure keeps the chunks already done, and sending the campaign again
+      skips the users who already have its email.
+
+    `EMAIL_CAMPAIGN_CHUNK_PAUSE_SECONDS` between chunks bounds the rate at
+    which emails reach the workers and the SMTP relay.
+    """
+    report = on_progress or (lambda current, total, description: None)
+    chunk_size = max(1, settings.EMAIL_CAMPAIGN_CHUNK_SIZE)
+    pause = settings.EMAIL_CAMPAIGN_CHUNK_PAUSE_SECONDS
+
+    recipient_ids = list(email_campaign_recipients(campaign=campaign).values_list("id", flat=True))
+    done = Email.objects.filter(campaign=campaign).count()
+    total = done + len(recipient_ids)
+    report(done, total, f"Starting: {len(recipient_ids)} users to email")
+
+    for start in range(0, len(recipient_ids), chunk_size):
+        if start and pause:
+            time.sleep(pause)
+        queued = _email_campaign_send_chunk(campaign=campaign, user_ids=recipient_ids[start : start + chunk_size])
+        if queued is None:
+            logger.info("Campaign %s is no longer SENDING; stopped after %d of %d emails.", campaign.id, done, total)
+            break
+        done += queued
+        report(done, total, f"Queued {done} of {total} emails")
+
+    return _email_campaign_done(campaign=campaign)
+
+
+@transaction.atomic
+def _email_campaign_send_chunk(*, campaign: EmailCampaign, user_ids: list[int]) -> int | None:
+    """Create and queue (on commit) the emails of these users; None if the campaign is no longer SENDING."""
+    # The lock makes two runs of one campaign (a redelivered message) take
+    # turns chunk by chunk, and the recipients query then skips whoever the
+    # other run emailed: nobody gets the campaign twice.
+    campaign = EmailCampaign.objects.select_for_update().get(id=campaign.id)
+    if campaign.status != EmailCampaign.Status.SENDING:
+        return None
+    users = email_campaign_recipients(campaign=campaign).filter(id__in=user_ids)
+    emails = [
+        email_create_from_template(
+            to=user.email, template="campaign", context={"campaign": campaign, "user": user}, campaign=campaign
+        )
+        for user in users
+    ]
+    email_send_all(emails=emails)
+    return len(emails)
+
+
+@transaction.atomic
+def _email_campaign_done(*, campaign: EmailCampaign) -> EmailCampaign:
+    campaign = EmailCampaign.objects.select_for_update().get(id=campaign.id)
+    if campaign.status != EmailCampaign.Status.SENDING:
+        return campaign
+    campaign, _ = model_update(
+        instance=campaign,
+        fields=["status", "finished_at"],
+        data={"status": EmailCampaign.Status.DONE, "finished_at": timezone.now()},
+    )
+    return campaign
+
+
+@transaction.atomic
+def email_campaign_failed(*, campaign: EmailCampaign, error: str) -> EmailCampaign:
+    """A SENDING campaign whose task failed becomes FAILED, keeping the error; it can be sent again."""
+    campaign = EmailCampaign.objects.select_for_update().get(id=campaign.id)
+    if campaign.status != EmailCampaign.Status.SENDING:
+        return campaign
+    campaign, _ = model_update(
+        instance=campaign,
+        fields=["status", "last_error"],
+        data={"status": EmailCampaign.Status.FAILED, "last_error": error},
+    )
+    return campaign
