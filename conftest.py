@@ -4,6 +4,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from celery.signals import task_failure
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
@@ -33,6 +34,32 @@ def _empty_cache() -> None:
     database, so tests need one of their own (.ci/run uses 14).
     """
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _eager_task_failures_fail_the_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A task that failed for good while the test ran fails the test, unless the test expects it.
+
+    In eager mode a task enqueued after a commit runs inside the request, and
+    its failure is only logged (a request never fails for its tasks), so a
+    test that checks only the HTTP answer would pass while the task crashed.
+    A test that expects failures asks for the `task_failures` fixture or is
+    marked `task_failure_expected`.
+    """
+    failed: list[str] = []
+
+    def record(sender: Any = None, task_id: str = "", exception: BaseException | None = None, **kwargs: Any) -> None:
+        failed.append(f"{getattr(sender, 'name', sender)}[{task_id}]: {type(exception).__name__}: {exception}")
+
+    task_failure.connect(record, weak=False)
+    yield
+    task_failure.disconnect(record)
+    expected = "task_failures" in request.fixturenames or request.node.get_closest_marker("task_failure_expected")
+    if failed and not expected:
+        pytest.fail(
+            "tasks failed while the test ran (mark it task_failure_expected if that is the point):\n"
+            + "\n".join(failed)
+        )
 
 
 # 30 s into a minute, 30 min 30 s into an hour, 12 h 30 min 30 s into a day (UTC).

@@ -24,6 +24,7 @@ def test_arguments_in_eager_mode(kind):
     assert argument_outcome(kind, get=read_back) == expected_argument_outcome(kind)
 
 
+@pytest.mark.task_failure_expected
 @pytest.mark.parametrize("kind", list(SAMPLES))
 def test_return_values_in_eager_mode(kind):
     assert return_outcome(kind, get=read_back) == expected_return_outcome(kind)
@@ -47,6 +48,7 @@ def test_eager_result_and_state_are_readable_through_async_result():
     assert row.task_name == "tests.probe_echo"
 
 
+@pytest.mark.task_failure_expected
 def test_an_eager_failure_is_stored_too():
     with pytest.raises(TaskSerializationError) as excinfo:
         probe_return.apply_async(kwargs={"kind": "set"}, task_id="failed-probe")

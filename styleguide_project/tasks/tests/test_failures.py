@@ -48,6 +48,7 @@ def test_no_mail_when_a_retry_succeeds(settings):
     assert mail.outbox == []
 
 
+@pytest.mark.task_failure_expected
 def test_one_mail_after_the_final_failure(settings):
     settings.SUPPORT_EMAIL = "support@example.com"
 
@@ -64,6 +65,7 @@ def test_one_mail_after_the_final_failure(settings):
     assert "BoomError: attempt 3 failed" in message.body
 
 
+@pytest.mark.task_failure_expected
 def test_autoretry_sends_one_mail_after_the_last_try():
     with pytest.raises(BoomError):
         autoretrying.delay()
@@ -71,6 +73,7 @@ def test_autoretry_sends_one_mail_after_the_last_try():
     assert len(mail.outbox) == 1
 
 
+@pytest.mark.task_failure_expected
 def test_a_failing_mail_is_logged_and_the_task_error_kept(settings, caplog):
     settings.EMAIL_BACKEND = "styleguide_project.emails.tests.backends.FlakyEmailBackend"
     from styleguide_project.emails.tests.backends import FlakyEmailBackend

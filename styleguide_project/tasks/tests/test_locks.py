@@ -83,6 +83,7 @@ def test_one_run_goes_through_and_a_concurrent_one_is_skipped(caplog):
     assert blocking_job.apply().result == "ran"
 
 
+@pytest.mark.task_failure_expected
 def test_the_lock_is_released_after_an_exception():
     with pytest.raises(RuntimeError):
         failing_job.delay()

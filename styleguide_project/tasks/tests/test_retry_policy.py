@@ -76,6 +76,7 @@ def test_a_transient_error_is_retried_and_each_failed_attempt_recorded(settings,
     assert [when for _, _, when in seen["attempts"]] == countdowns
 
 
+@pytest.mark.task_failure_expected
 def test_retries_stop_at_task_max_retries_and_the_last_error_is_raised(settings, countdowns):
     settings.TASK_MAX_RETRIES = 2
 

@@ -46,6 +46,7 @@ def test_reports_progress_chunk_by_chunk_and_redirects_to_the_campaign(settings,
     assert result.get() == {**expected, "status": "DONE"}
 
 
+@pytest.mark.task_failure_expected
 def test_a_failure_marks_the_campaign_failed_with_the_error(settings, tmp_path):
     # A campaign template that cannot render: the task fails after no email was created.
     (tmp_path / "emails" / "campaign").mkdir(parents=True)

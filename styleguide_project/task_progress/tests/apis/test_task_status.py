@@ -42,6 +42,7 @@ def test_a_running_task_shows_its_progress(user, user_client):
     assert body["progress"] == {"current": 4, "total": 6, "percent": 66.67, "description": "Queued 4 of 6 emails"}
 
 
+@pytest.mark.task_failure_expected
 def test_a_failed_task_gives_its_error(queue_for, user, user_client):
     ownership = queue_for(user, steps=1, fail_with="No recipients left.")
 

@@ -143,6 +143,7 @@ def test_a_redirect_off_this_site_is_dropped(redirect):
     assert progress.bar_info["result"] == {"count": 3}
 
 
+@pytest.mark.task_failure_expected
 def test_a_failure_gives_its_message_and_no_traceback(queue_for, user):
     ownership = queue_for(user, steps=2, fail_with="The export ran out of disk space.")
 

@@ -76,6 +76,7 @@ def test_a_pending_run_says_it_is_waiting():
     assert 'data-state="PENDING"' in html
 
 
+@pytest.mark.task_failure_expected
 def test_a_failed_run_shows_its_message_and_no_traceback(queue_for, user):
     ownership = queue_for(user, steps=2, fail_with="The export ran out of disk space.")
 

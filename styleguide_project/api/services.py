@@ -1,1 +1,0 @@
-"""api holds no business logic: it routes to the apps and reports health."""

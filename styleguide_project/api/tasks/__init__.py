@@ -1,1 +1,0 @@
-"""api has no tasks."""

@@ -1,1 +1,0 @@
-"""authentication has no tasks."""

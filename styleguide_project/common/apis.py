@@ -1,1 +1,0 @@
-"""common serves no API of its own."""

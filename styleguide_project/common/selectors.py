@@ -1,1 +1,0 @@
-"""Nothing here yet: common holds the base model and `model_update`."""

@@ -1,1 +1,0 @@
-"""common has no tasks."""

@@ -1,1 +1,0 @@
-"""Nothing here yet: core holds the error types and the exception handler."""

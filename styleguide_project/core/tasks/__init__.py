@@ -1,1 +1,0 @@
-"""core has no tasks."""

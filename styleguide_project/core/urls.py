@@ -1,5 +1,0 @@
-"""core serves no URL of its own."""
-
-from django.urls import URLPattern
-
-urlpatterns: list[URLPattern] = []

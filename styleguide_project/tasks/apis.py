@@ -1,1 +1,0 @@
-"""The tasks app serves no API yet."""
