@@ -27,8 +27,13 @@ logger = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 
 LOCK_PREFIX = "styleguide_project:lock:"
-# The cache has no way to list its keys: the fallback keeps an index of its locks.
+# The cache has no way to list its keys: the fallback keeps an index of its
+# locks, one entry that every change reads and writes under a mutex.
 CACHE_INDEX_KEY = "styleguide_project:lock-index"
+CACHE_INDEX_MUTEX_KEY = "styleguide_project:lock-index:mutex"
+# Longer than any update of the index takes; a process killed while holding
+# the mutex blocks the others this long at most.
+CACHE_INDEX_MUTEX_TIMEOUT = 5.0
 
 
 def one_instance_skipped(lock: str) -> dict[str, str]:
@@ -81,8 +86,7 @@ class CacheTaskLock:
         value = {"token": self._token, "expires_at": time.time() + self._timeout}
         if not cache.add(LOCK_PREFIX + self.key, value, timeout=self._timeout):
             return False
-        index = cache.get(CACHE_INDEX_KEY, set())
-        cache.set(CACHE_INDEX_KEY, index | {self.key}, timeout=None)
+        cache_lock_index_update(add=self.key)
         return True
 
     def release(self) -> bool:
@@ -91,6 +95,30 @@ class CacheTaskLock:
             return False
         cache.delete(LOCK_PREFIX + self.key)
         return True
+
+
+def cache_lock_index_update(*, add: str | None = None, remove: str | None = None) -> None:
+    """Add or remove a key in the cache fallback's index of held locks, atomically.
+
+    A plain read-then-write would lose the change of another process or
+    thread writing in between; the mutex is an entry added with `cache.add`,
+    atomic as the locks themselves are.
+    """
+    token = uuid.uuid4().hex
+    deadline = time.monotonic() + CACHE_INDEX_MUTEX_TIMEOUT
+    while not cache.add(CACHE_INDEX_MUTEX_KEY, token, timeout=CACHE_INDEX_MUTEX_TIMEOUT):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"The cache entry {CACHE_INDEX_MUTEX_KEY!r} stayed taken for too long.")
+        time.sleep(0.001)
+    try:
+        index: set[str] = cache.get(CACHE_INDEX_KEY, set())
+        if add is not None:
+            index = index | {add}
+        if remove is not None:
+            index = index - {remove}
+        cache.set(CACHE_INDEX_KEY, index, timeout=None)
+    finally:
+        cache.delete(CACHE_INDEX_MUTEX_KEY)
 
 
 @functools.cache

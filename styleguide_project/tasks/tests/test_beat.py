@@ -133,6 +133,27 @@ def test_a_beat_taking_over_reloads_the_runs_saved_by_the_previous_one(settings,
     assert entry.is_due().is_due is False
 
 
+def test_a_beat_taking_over_does_not_write_back_the_runs_it_held_in_memory(settings, redis_client, schedulers):
+    periodic_tasks_sync(definitions=[definition("Every minute", every(60))])
+    first, second = schedulers(), schedulers()
+    first.tick()
+    # A run `first` holds in memory and has not saved yet when it stalls.
+    first.reserve(first.schedule["Every minute"])
+    redis_client.delete(settings.BEAT_LOCK_KEY)
+    # Meanwhile `second` takes over, sends the task and saves a later run, and stops.
+    second.tick()
+    later = timezone.now()
+    PeriodicTask.objects.update(last_run_at=later, total_run_count=5)
+    second.close()
+
+    first.tick()
+
+    task = PeriodicTask.objects.get()
+    assert (task.last_run_at, task.total_run_count) == (later, 5)
+    entry = first.schedule["Every minute"]
+    assert (entry.last_run_at, entry.total_run_count) == (later, 5)
+
+
 def test_beat_writes_nothing_to_the_schedule_when_it_starts(schedulers):
     # The plain DatabaseScheduler would write Celery's celery.backend_cleanup
     # entry here, from every beat, standby or not.
@@ -182,11 +203,12 @@ def test_the_reload_lists_each_crontab_timezone_once(reload_scheduler):
     timezones = list(reload_scheduler._get_unique_timezone_names())
 
     assert sorted(str(zone) for zone in timezones) == ["Asia/Tokyo", "UTC"]
-    # django-celery-beat 2.9's own query (celery/django-celery-beat#947): its
-    # DISTINCT also covers the default ordering, so one row per crontab. If
-    # this fails, upstream is fixed and the override in beat.py can go.
+    # django-celery-beat 2.9's own query
+    # (https://github.com/celery/django-celery-beat/issues/947): its DISTINCT
+    # also covers the default ordering, so one row per crontab. If this fails
+    # (or the method is gone), upstream is fixed: remove the override in beat.py.
     upstream = list(DatabaseScheduler._get_unique_timezone_names(reload_scheduler))
-    assert len(upstream) == 6
+    assert len(upstream) == 6, "django-celery-beat's timezone query is fixed: remove the override in beat.py"
     # The same kind of values as upstream's, for the CASE built from them.
     assert {type(zone) for zone in timezones} == {type(zone) for zone in upstream}
 

@@ -145,3 +145,35 @@ def test_the_lock_of_a_killed_process_lapses_by_its_ttl(redis_url):
         assert task_lock(key="tests.killed", timeout=30).acquire()
     finally:
         holder.kill()
+
+
+def test_the_cache_fallback_lists_every_lock_taken_at_once(settings):
+    # Its index of held locks is one cache entry that every acquire updates:
+    # threads taking locks at once, switching as often as the interpreter
+    # can, must not lose one another's updates.
+    settings.REDIS_URL = ""
+    # 200 locks: fewer than the local-memory cache keeps (300) before it culls.
+    threads_count, keys_each = 8, 25
+    start = threading.Barrier(threads_count)
+    failed: list[str] = []
+
+    def take(number: int) -> None:
+        start.wait(timeout=10)
+        for key_number in range(keys_each):
+            key = f"tests.at_once.{number}.{key_number}"
+            if not task_lock(key=key, timeout=30).acquire():
+                failed.append(key)
+
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=take, args=(number,)) for number in range(threads_count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    finally:
+        sys.setswitchinterval(switch_interval)
+
+    assert failed == []
+    assert len(held_keys()) == threads_count * keys_each

@@ -7,6 +7,7 @@ from django_celery_beat.models import PeriodicTask
 from styleguide_project.tasks.periodic_sync import PeriodicTaskSyncPlan, periodic_tasks_sync
 from styleguide_project.tasks.tests.periodic_helpers import definition, every
 from testing.processes import wait_until
+from testing.services import service_missing
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,7 +21,7 @@ def sync_waiting_for_the_lock() -> bool:
 
 def test_a_concurrent_sync_waits_for_the_first_and_then_finds_nothing_to_do():
     if connection.vendor != "postgresql":
-        pytest.skip("the advisory lock is PostgreSQL's; SQLite lets one writer at a time in by itself")
+        service_missing("needs PostgreSQL: the advisory lock is PostgreSQL's (SQLite lets one writer in at a time)")
     definitions = [definition(f"Task {number}", every(number + 1)) for number in range(5)]
     outcome: dict[str, object] = {}
 

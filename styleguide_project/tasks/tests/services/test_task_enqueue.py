@@ -16,10 +16,12 @@ from testing.processes import free_port
 pytestmark = pytest.mark.django_db
 
 
-def test_a_broker_that_is_down_does_not_fail_the_request(user_client, django_capture_on_commit_callbacks, caplog):
-    # Nothing listens on this port: every publish fails to connect.
+def test_a_broker_that_is_down_does_not_fail_the_request(
+    user_client, django_capture_on_commit_callbacks, caplog, monkeypatch
+):
+    # Nothing listens on this port: every publish fails to connect, at once.
     dead_broker = f"redis://127.0.0.1:{free_port()}/0"
-    celery_app.conf.broker_transport_options = {"max_retries": 0}
+    monkeypatch.setitem(celery_app.conf, "broker_transport_options", {"max_retries": 0})
 
     with (
         celery_app_on_broker(celery_app, dead_broker),

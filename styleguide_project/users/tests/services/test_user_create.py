@@ -1,9 +1,13 @@
+import threading
+
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, connection, transaction
 
 from styleguide_project.core.exceptions import ApplicationError
 from styleguide_project.users.models import BaseUser
 from styleguide_project.users.services import user_create
+from testing.processes import wait_until
+from testing.services import service_missing
 
 pytestmark = pytest.mark.django_db
 
@@ -35,19 +39,53 @@ def test_duplicate_email_is_an_application_error_not_an_integrity_error():
     assert BaseUser.objects.count() == 1
 
 
-def test_duplicate_lost_in_a_race_is_the_same_error(monkeypatch):
-    # Simulate the race: the existence check sees nothing, the unique index does.
-    user_create(email="ada@example.com")
-    monkeypatch.setattr(
-        "styleguide_project.users.services.BaseUser.objects.filter",
-        lambda **kwargs: BaseUser.objects.none(),
-    )
+@pytest.mark.django_db(transaction=True)
+def test_duplicate_lost_in_a_race_is_the_same_error():
+    if connection.vendor != "postgresql":
+        service_missing("needs PostgreSQL: SQLite lets one writer in at a time, so two registrations cannot interleave")
+    # The first registration has inserted its row and not committed: the
+    # second one's check sees nothing, and its insert waits on the unique index.
+    inserted, commit = threading.Event(), threading.Event()
+    outcome: dict[str, Exception] = {}
 
-    with pytest.raises(ApplicationError) as excinfo:
-        user_create(email="ada@example.com")
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                user_create(email="ada@example.com")
+                inserted.set()
+                commit.wait(timeout=30)
+        finally:
+            connection.close()
 
-    assert isinstance(excinfo.value.__cause__, IntegrityError)
+    def second() -> None:
+        try:
+            user_create(email="ADA@example.com")
+        except Exception as exc:  # noqa: BLE001 - checked below
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    threads[0].start()
+    assert inserted.wait(timeout=30)
+    threads[1].start()
+    wait_until(insert_waiting_for_a_lock, timeout=30, what="the second insert to wait for the first transaction")
+    commit.set()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    error = outcome["error"]
+    assert isinstance(error, ApplicationError)
+    assert error.message == "A user with this email already exists."
+    assert isinstance(error.__cause__, IntegrityError)
     assert BaseUser.objects.count() == 1
+
+
+def insert_waiting_for_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted")
+        (waiting,) = cursor.fetchone()
+    return waiting > 0
 
 
 def test_invalid_email_is_rejected():
