@@ -1,9 +1,6 @@
-"""Services shared by every app's tasks: enqueueing after commit, retry backoff, freeing locks,
-result cleanup. The periodic task sync is in `periodic_sync.py`.
-"""
+"""Services shared by every app's tasks: enqueueing after commit, freeing locks, result cleanup. The periodic task sync is in `periodic_sync.py`."""
 
 import logging
-import random
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
@@ -15,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_celery_results.models import GroupResult, TaskResult
 
-from styleguide_project.tasks.locks import CACHE_INDEX_KEY, LOCK_PREFIX, redis_client
+from styleguide_project.tasks.locks import LOCK_PREFIX, cache_lock_index_update, redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -79,25 +76,13 @@ def _task_run_eagerly(*, task: Task, kwargs: dict[str, Any], producer: Any, task
         logger.exception("%s failed for %s", task.name, kwargs)
 
 
-def task_backoff_countdown(*, retries: int, base: float, maximum: float = 3600.0) -> float:
-    """Seconds before retry number `retries + 1`: exponential, with jitter.
-
-    Half of the delay is fixed and half is random ("equal jitter"), so that
-    retries of many tasks that failed together spread out, while each retry
-    still waits at least as long as the longest possible previous one.
-    """
-    delay = min(maximum, base * 2**retries)
-    return delay / 2 + random.uniform(0, delay / 2)  # noqa: S311 - jitter, not cryptography
-
-
 def task_lock_free(*, key: str) -> bool:
     """Free a lock whoever holds it (an operator's decision); False when there is no such lock."""
     if settings.REDIS_URL:
         return bool(redis_client().delete(LOCK_PREFIX + key))
     existed = cache.get(LOCK_PREFIX + key) is not None
     cache.delete(LOCK_PREFIX + key)
-    index = cache.get(CACHE_INDEX_KEY, set())
-    cache.set(CACHE_INDEX_KEY, index - {key}, timeout=None)
+    cache_lock_index_update(remove=key)
     return existed
 
 

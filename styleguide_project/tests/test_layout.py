@@ -1,0 +1,28 @@
+"""The layout stays easy to read: small modules, and no private API of Django where a public one serves."""
+
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1]
+MAX_LINES = 300
+
+
+def _application_files() -> list[Path]:
+    return [
+        path
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if "tests" not in path.relative_to(PACKAGE).parts and "migrations" not in path.relative_to(PACKAGE).parts
+    ]
+
+
+def test_no_application_module_is_over_300_lines() -> None:
+    too_long = {
+        str(path.relative_to(PACKAGE)): lines
+        for path in _application_files()
+        if (lines := len(path.read_text().splitlines())) > MAX_LINES
+    }
+    assert too_long == {}, f"split these by concern (at most {MAX_LINES} lines each)"
+
+
+def test_no_private_queryset_delete() -> None:
+    users = [str(path.relative_to(PACKAGE)) for path in _application_files() if "_raw_delete" in path.read_text()]
+    assert users == []
