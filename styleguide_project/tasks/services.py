@@ -1,4 +1,7 @@
-"""Services shared by every app's tasks: enqueueing after commit, freeing locks, result cleanup. The periodic task sync is in `periodic_sync.py`."""
+"""Services shared by every app's tasks: enqueueing after commit, freeing locks, result cleanup.
+
+The periodic task sync is in `periodic_sync.py`.
+"""
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
