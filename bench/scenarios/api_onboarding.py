@@ -244,7 +244,14 @@ def _servers(bench: Bench, sink: Sink) -> Iterator[dict[str, Server]]:
     # Set for every variant: the runner's own environment must not decide.
     overrides = {
         QUEUED: {"BENCH_ENQUEUE_OFF": "0"},
-        INLINE: {"CELERY_BROKER_URL": "", "BENCH_ENQUEUE_OFF": "0"},
+        # Production refuses eager mode, so the inline variant runs the local
+        # settings with DEBUG off.
+        INLINE: {
+            "CELERY_BROKER_URL": "",
+            "BENCH_ENQUEUE_OFF": "0",
+            "DJANGO_SETTINGS_MODULE": "config.django.local",
+            "DJANGO_DEBUG": "False",
+        },
         ENQUEUE_OFF: {"BENCH_ENQUEUE_OFF": "1"},
     }
     # The virtualenv's gunicorn, as docker/start-web runs the image's.
@@ -256,7 +263,7 @@ def _servers(bench: Bench, sink: Sink) -> Iterator[dict[str, Server]]:
             args = [gunicorn, "--config", str(GUNICORN_CONFIG), "--bind", f"127.0.0.1:{port}"]
             args += ["--workers", str(WORKERS), "config.wsgi:application"]
             process = ManagedProcess(
-                args, env=bench.env(**common, **overrides[variant]), name=f"bench-gunicorn-{variant}"
+                args, env=bench.env(**{**common, **overrides[variant]}), name=f"bench-gunicorn-{variant}"
             )
             servers[variant] = Server(variant=variant, port=port, process=process.start())
         for server in servers.values():

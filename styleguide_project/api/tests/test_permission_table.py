@@ -89,6 +89,7 @@ def task_owned_by(user: BaseUser) -> dict[str, Any]:
 ACCESS: dict[str, Access] = {
     # api: health is probed by load balancers; the schema and its docs are public.
     "api/health/": Access(Who.ANYONE, ("GET /api/health/",)),
+    "api/health/live/": Access(Who.ANYONE, ("GET /api/health/live/",)),
     "api/schema/": Access(Who.ANYONE, ("GET /api/schema/",)),
     "api/docs/": Access(Who.ANYONE, ("GET /api/docs/",)),
     # authentication
