@@ -71,7 +71,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["styleguide_project.api.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
         "styleguide_project.api.throttling.AnonRateThrottle",
         "styleguide_project.api.throttling.UserRateThrottle",
