@@ -2,6 +2,7 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.django.local")
+# A server runs production unless told otherwise; manage.py and `make run` default to local.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.django.production")
 
 application = get_wsgi_application()

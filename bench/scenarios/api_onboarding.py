@@ -41,11 +41,14 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import redis
 from django.contrib.auth.hashers import make_password
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
+from knox.models import AuthToken, get_digest_token
+from knox.settings import CONSTANTS
 
 from bench.gunicorn_conf import BENCH_READY_MARK
 from bench.harness import Bench, ScenarioResult, Target, fmt, median, percentile
@@ -194,10 +197,19 @@ def _onboarding_calls(variant: str, count: int) -> list[Call]:
         [BaseUser(email=f"onboarding-{variant}-{index}@bench.example", password=password) for index in range(count)],
         batch_size=1000,
     )
-    tokens = Token.objects.bulk_create([Token(key=Token.generate_key(), user=user) for user in users], batch_size=1000)
+    # Rows as knox makes them (a digest and the token's first characters), in bulk.
+    digests_and_tokens = [get_digest_token() for _ in users]
+    expiry = timezone.now() + timedelta(days=1)
+    AuthToken.objects.bulk_create(
+        [
+            AuthToken(digest=digest, token_key=token[: CONSTANTS.TOKEN_KEY_LENGTH], user=user, expiry=expiry)
+            for user, (digest, token) in zip(users, digests_and_tokens, strict=True)
+        ],
+        batch_size=1000,
+    )
     return [
-        Call(path=ONBOARDING_PATH, body=b"", token=token.key, user_email=user.email)
-        for user, token in zip(users, tokens, strict=True)
+        Call(path=ONBOARDING_PATH, body=b"", token=token, user_email=user.email)
+        for user, (_, token) in zip(users, digests_and_tokens, strict=True)
     ]
 
 
@@ -244,7 +256,14 @@ def _servers(bench: Bench, sink: Sink) -> Iterator[dict[str, Server]]:
     # Set for every variant: the runner's own environment must not decide.
     overrides = {
         QUEUED: {"BENCH_ENQUEUE_OFF": "0"},
-        INLINE: {"CELERY_BROKER_URL": "", "BENCH_ENQUEUE_OFF": "0"},
+        # Production refuses eager mode, so the inline variant runs the local
+        # settings with DEBUG off.
+        INLINE: {
+            "CELERY_BROKER_URL": "",
+            "BENCH_ENQUEUE_OFF": "0",
+            "DJANGO_SETTINGS_MODULE": "config.django.local",
+            "DJANGO_DEBUG": "False",
+        },
         ENQUEUE_OFF: {"BENCH_ENQUEUE_OFF": "1"},
     }
     # The virtualenv's gunicorn, as docker/start-web runs the image's.
@@ -256,7 +275,7 @@ def _servers(bench: Bench, sink: Sink) -> Iterator[dict[str, Server]]:
             args = [gunicorn, "--config", str(GUNICORN_CONFIG), "--bind", f"127.0.0.1:{port}"]
             args += ["--workers", str(WORKERS), "config.wsgi:application"]
             process = ManagedProcess(
-                args, env=bench.env(**common, **overrides[variant]), name=f"bench-gunicorn-{variant}"
+                args, env=bench.env(**{**common, **overrides[variant]}), name=f"bench-gunicorn-{variant}"
             )
             servers[variant] = Server(variant=variant, port=port, process=process.start())
         for server in servers.values():

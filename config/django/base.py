@@ -28,7 +28,8 @@ LOCAL_APPS = [
 
 THIRD_PARTY_APPS = [
     "rest_framework",
-    "rest_framework.authtoken",
+    # API tokens, stored as digests, one per login (authentication/services.py).
+    "knox",
     "corsheaders",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -40,7 +41,8 @@ THIRD_PARTY_APPS = [
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin, with its login throttled like the other logins.
+    "styleguide_project.authentication.apps.ThrottledAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -9,5 +9,9 @@ from config.django.base import *  # noqa: F403
 from config.env import env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="django-insecure-local-development-only")
+# Empty (as in .env.example) counts as unset.
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or "django-insecure-local-development-only"
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+
+# Without a broker, tasks run eagerly: the normal way to develop here.
+HEALTH_EAGER_IS_OK = True

@@ -1,16 +1,67 @@
 """Production: secrets and hosts are required, there are no defaults to fall back on.
 
+Start-up stops, naming the variable, on any setting that would run production
+wrong without a word: SQLite instead of PostgreSQL, no broker (eager mode:
+emails sent inside requests), no shared Redis cache (each process would count
+throttles on its own), an email backend that does not send, or a weak secret.
 `python manage.py check --deploy` reports no warning with these settings
 (config/tests/test_production_settings.py runs it). The site is expected to
 sit behind a TLS-terminating proxy that sets `X-Forwarded-Proto`.
 """
 
+from django.core.exceptions import ImproperlyConfigured
+
 from config.django.base import *  # noqa: F403
-from config.env import env, env_choice, env_required
+from config.env import env, env_choice, env_required, secret_problem
 
 DEBUG = False
 SECRET_KEY = env_required("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = [host.strip() for host in env_required("DJANGO_ALLOWED_HOSTS").split(",") if host.strip()]
+
+_problem = secret_problem(SECRET_KEY, min_length=50, min_unique=5)
+if _problem:
+    raise ImproperlyConfigured(
+        f"DJANGO_SECRET_KEY is not safe for production: {_problem}. Generate one with "
+        '`python -c "from django.core.management.utils import get_random_secret_key as k; print(k())"`.'
+    )
+
+env_required("DATABASE_URL")
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":  # noqa: F405
+    raise ImproperlyConfigured(
+        "DATABASE_URL must point to PostgreSQL in production (postgres://user:password@host:5432/name), not "
+        f"{DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}."  # noqa: F405
+    )
+
+env_required("CELERY_BROKER_URL")
+if CELERY_TASK_ALWAYS_EAGER or CELERY_BROKER_URL.startswith("memory://"):  # noqa: F405
+    raise ImproperlyConfigured(
+        "CELERY_BROKER_URL must name a real broker in production (redis://host:6379/1): "
+        "without one, tasks run eagerly inside web requests."
+    )
+
+# Throttles, health and task locks count in Django's cache: a per-process
+# cache would give each gunicorn worker its own counts.
+env_required("REDIS_URL")
+
+env_required("EMAIL_URL")
+if EMAIL_BACKEND != "django.core.mail.backends.smtp.EmailBackend":  # noqa: F405
+    raise ImproperlyConfigured(
+        "EMAIL_URL must be an SMTP URL in production (smtp+tls://user:password@host:587), not "
+        f"{EMAIL_BACKEND.rsplit('.', 2)[-2]}: that backend sends nothing."  # noqa: F405
+    )
+
+# Flower reads FLOWER_BASIC_AUTH itself; it starts with these settings, so a
+# weak password stops it (and every other process given the same file) here.
+for _credentials in env.str("FLOWER_BASIC_AUTH", default="").split(","):
+    if not _credentials.strip():
+        continue
+    _user, _, _password = _credentials.strip().partition(":")
+    _problem = secret_problem(_password, min_length=16, min_unique=5)
+    if _problem:
+        raise ImproperlyConfigured(
+            f"FLOWER_BASIC_AUTH has a weak password for {_user!r}: {_problem}. "
+            "Set user:password with a random password of 16 characters or more."
+        )
 
 # HTTPS only. The proxy terminates TLS and says so in X-Forwarded-Proto; only
 # trust that header when every request really comes through the proxy, which
@@ -18,9 +69,9 @@ ALLOWED_HOSTS = [host.strip() for host in env_required("DJANGO_ALLOWED_HOSTS").s
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Off only when the proxy itself redirects HTTP to HTTPS.
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-# The health endpoint is probed over plain HTTP from inside the network
-# (the compose health check, a load balancer); it must not be redirected.
-SECURE_REDIRECT_EXEMPT = [r"^api/health/$"]
+# The health endpoints are probed over plain HTTP from inside the network
+# (the compose health check, a load balancer); they must not be redirected.
+SECURE_REDIRECT_EXEMPT = [r"^api/health/$", r"^api/health/live/$"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 # Browsers remember HSTS for this many seconds: start low on a first deploy,

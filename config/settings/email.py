@@ -1,8 +1,11 @@
 """Outgoing email: `EMAIL_URL` picks the backend (console in development, SMTP in production)."""
 
+import environ
+
 from config.env import env
 
-_email = env.email_url("EMAIL_URL", default="consolemail://")
+# Empty counts as unset (the console), like the other URLs here.
+_email = environ.Env.email_url_config(env.str("EMAIL_URL", default="") or "consolemail://")
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
 EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = _email.get("EMAIL_PORT", 25)

@@ -13,3 +13,13 @@ HEALTH_TIMEOUT_SECONDS = env.float("HEALTH_TIMEOUT_SECONDS", default=1.0)
 # least every 5 seconds (django-celery-beat's longest sleep). A tick older
 # than this means beat is dead or stuck: scheduled work is not being sent.
 HEALTH_BEAT_STALE_SECONDS = env.float("HEALTH_BEAT_STALE_SECONDS", default=60.0)
+
+# Eager mode (no broker: tasks run inside requests) is how development and the
+# unit tests run; anywhere else it is a misconfiguration, and health reports
+# the broker, the workers and beat as failing. local.py and test.py allow it.
+HEALTH_EAGER_IS_OK = False
+
+# The full report is cached this many seconds (0: not cached), and only one
+# request at a time runs a new check: anonymous pollers read the cached report
+# instead of each holding a web worker for a second.
+HEALTH_CACHE_SECONDS = env.float("HEALTH_CACHE_SECONDS", default=5.0)

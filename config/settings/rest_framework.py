@@ -1,6 +1,7 @@
 """Django REST framework, its throttling and token lifetime, and its OpenAPI schema."""
 
 import re
+from datetime import timedelta
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -37,20 +38,40 @@ THROTTLE_RATES = {
     "login_address": env_rate("THROTTLE_LOGIN_ADDRESS_RATE", default="30/hour"),
 }
 
+# An address an account logged in from successfully is not held up by that
+# account's login_email count for this many days (authentication/throttling.py).
+LOGIN_KNOWN_ADDRESS_DAYS = env.int("LOGIN_KNOWN_ADDRESS_DAYS", default=30)
+if LOGIN_KNOWN_ADDRESS_DAYS < 0:
+    raise ImproperlyConfigured("LOGIN_KNOWN_ADDRESS_DAYS must be 0 or more.")
+
 # An API token stops working this many hours after it was issued; logging in
 # again after that issues a new one.
 AUTH_TOKEN_MAX_AGE_HOURS = env.int("AUTH_TOKEN_MAX_AGE_HOURS", default=7 * 24)
 if AUTH_TOKEN_MAX_AGE_HOURS < 1:
     raise ImproperlyConfigured("AUTH_TOKEN_MAX_AGE_HOURS must be 1 or more.")
 
+# A user's tokens beyond this many (one per device or login) are deleted at
+# login, oldest first, so that forgotten tokens do not pile up.
+AUTH_TOKEN_LIMIT_PER_USER = env.int("AUTH_TOKEN_LIMIT_PER_USER", default=20)
+if AUTH_TOKEN_LIMIT_PER_USER < 1:
+    raise ImproperlyConfigured("AUTH_TOKEN_LIMIT_PER_USER must be 1 or more.")
+
+# django-rest-knox: tokens stored as digests, sent as `Authorization: Token <token>`.
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=AUTH_TOKEN_MAX_AGE_HOURS),
+    # A token's age is never extended: one that leaked stops working on schedule.
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous API call then gets 401 with WWW-Authenticate.
-        "styleguide_project.authentication.authentication.ExpiringTokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["styleguide_project.api.parsers.JSONParser"],
     "DEFAULT_THROTTLE_CLASSES": [
         "styleguide_project.api.throttling.AnonRateThrottle",
         "styleguide_project.api.throttling.UserRateThrottle",

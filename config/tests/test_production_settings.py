@@ -15,6 +15,11 @@ SAMPLE_ENVIRONMENT = {
     "DJANGO_SETTINGS_MODULE": "config.django.production",
     "DJANGO_SECRET_KEY": "p7#vF2q!Lr9@xW4z$Kd8^Nm3&Ts6*Yb1(Hc5)Gj0-Ue2_Ri7+Oa4=Zw9~Qe1%Xn",
     "DJANGO_ALLOWED_HOSTS": "api.example.com",
+    "DATABASE_URL": "postgres://app:pw@db.internal:5432/app",
+    "CELERY_BROKER_URL": "redis://redis.internal:6379/1",
+    "REDIS_URL": "redis://redis.internal:6379/0",
+    "EMAIL_URL": "smtp+tls://mailer:pw@smtp.internal:587",
+    "FLOWER_BASIC_AUTH": "ops:Vq8s-2Lx9#tR4mZw",
 }
 
 
@@ -36,7 +41,10 @@ def test_check_deploy_reports_no_warning():
     assert "System check identified no issues" in result.stdout
 
 
-@pytest.mark.parametrize("variable", ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"])
+@pytest.mark.parametrize(
+    "variable",
+    ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "EMAIL_URL"],
+)
 def test_start_up_stops_without_a_required_variable(variable):
     # Empty rather than unset: a developer's .env would fill an unset variable.
     result = run_manage("check", **{variable: ""})
@@ -61,3 +69,49 @@ def test_debug_is_off_even_when_the_environment_asks_for_it():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "False"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        ("DJANGO_SECRET_KEY", "change-me", "known placeholder"),
+        ("DJANGO_SECRET_KEY", "django-insecure-local-development-only", "known placeholder"),
+        ("DJANGO_SECRET_KEY", "short-but-random-7f3a9", "shorter than 50"),
+        ("DJANGO_SECRET_KEY", "ab" * 40, "fewer than 5 distinct"),
+        ("DATABASE_URL", "sqlite:////tmp/production.sqlite3", "must point to PostgreSQL"),
+        ("CELERY_BROKER_URL", "memory://", "must name a real broker"),
+        ("EMAIL_URL", "consolemail://", "must be an SMTP URL"),
+        ("EMAIL_URL", "memorymail://", "must be an SMTP URL"),
+        ("FLOWER_BASIC_AUTH", "admin:change-me", "weak password"),
+        ("FLOWER_BASIC_AUTH", "ops:Vq8s-2Lx9#tR4mZw,admin:hunter2", "weak password for 'admin'"),
+    ],
+)
+def test_start_up_stops_on_an_unsafe_value_naming_the_variable(variable, value, says):
+    result = run_manage("check", **{variable: value})
+
+    assert result.returncode != 0
+    [message] = [line for line in result.stderr.splitlines() if line.startswith("django.core.exceptions")]
+    assert variable in message
+    assert says in message
+
+
+def test_health_counts_eager_mode_as_a_failure_outside_development():
+    code = "from django.conf import settings; print(settings.HEALTH_EAGER_IS_OK)"
+
+    result = run_manage("shell", "-c", code)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "False"
+
+
+def test_the_wsgi_application_defaults_to_production_settings():
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "PYTEST_"))}
+    env.update({k: v for k, v in SAMPLE_ENVIRONMENT.items() if k != "DJANGO_SETTINGS_MODULE"})
+    code = "import config.wsgi, os; print(os.environ['DJANGO_SETTINGS_MODULE'])"
+
+    result = subprocess.run(  # noqa: S603 - our own command line
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "config.django.production"

@@ -5,14 +5,34 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from styleguide_project.api.selectors import health_check
+from styleguide_project.api.selectors import health_report
+
+
+class HealthLiveApi(APIView):
+    """Liveness: this web process answers. No database, broker or network call.
+
+    For load balancers and container health checks, probed often: it costs
+    what any trivial request costs. The full report is `/api/health/`.
+    """
+
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+    throttle_classes: list[type] = []
+
+    class OutputSerializer(serializers.Serializer[dict[str, str]]):
+        status = serializers.CharField(help_text="Always ok: an answer at all is the signal.")
+
+    @extend_schema(responses={200: OutputSerializer})
+    def get(self, request: Request) -> Response:
+        return Response(self.OutputSerializer({"status": "ok"}).data)
 
 
 class HealthApi(APIView):
     """The state of the database, the broker, the workers and beat; a 503 names the failing parts.
 
-    Public, for load balancers and uptime checks: it tells which part fails,
-    not why (the cause is logged).
+    Public, for monitoring: it tells which part fails, not why (the cause is
+    logged). The report is at most HEALTH_CACHE_SECONDS old, so polling it
+    often costs the site almost nothing.
     """
 
     authentication_classes: list[type] = []
@@ -49,6 +69,6 @@ class HealthApi(APIView):
         }
     )
     def get(self, request: Request) -> Response:
-        health = health_check()
+        health = health_report()
         code = status.HTTP_200_OK if health["status"] == "ok" else status.HTTP_503_SERVICE_UNAVAILABLE
         return Response(self.OutputSerializer(health).data, status=code)

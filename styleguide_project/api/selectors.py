@@ -3,16 +3,23 @@
 Every wait on the network is bounded by `HEALTH_TIMEOUT_SECONDS`, so a dead or
 silent Redis turns into a quick 503 instead of a hung web worker. Failures are
 logged here with their cause; the public answer only names the failing part.
+
+The endpoint is public, so the full check must not be something anonymous
+pollers can use to tie up the web workers: `health_report()` serves a report
+at most `HEALTH_CACHE_SECONDS` old from Django's cache, and only one request
+at a time (across every process sharing the cache) runs a new check while the
+others read the previous report.
 """
 
 import logging
-import threading
 import time
-from collections.abc import Callable
-from typing import Any, Generic, TypedDict, TypeVar
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeoutError
+from typing import Any, TypedDict
 
 import redis
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from redis.backoff import NoBackoff
 from redis.retry import Retry
@@ -27,7 +34,8 @@ EAGER = "eager"
 MISSING = "missing"
 STALE = "stale"
 
-T = TypeVar("T")
+REPORT_KEY = "styleguide_project:health:report"
+LOCK_KEY = "styleguide_project:health:lock"
 
 
 class PartHealth(TypedDict, total=False):
@@ -36,21 +44,65 @@ class PartHealth(TypedDict, total=False):
     last_tick_seconds_ago: float | None
 
 
+def health_report(*, now: float | None = None) -> dict[str, Any]:
+    """The latest `health_check()`, at most `HEALTH_CACHE_SECONDS` old.
+
+    When the cached report is older, the one request that takes the lock runs
+    a new check; the others answer with the older report meanwhile, and wait
+    for the new one only when there is no report at all. If the cache itself
+    fails, every request checks on its own (and reports the failure).
+    """
+    max_age = float(settings.HEALTH_CACHE_SECONDS)
+    if max_age <= 0:
+        return health_check()
+    now = time.time() if now is None else now
+    try:
+        cached = cache.get(REPORT_KEY)
+        if cached is not None and now - cached["checked_at"] < max_age:
+            return dict(cached["report"])
+        # The lock outlives the longest check, so a crashed holder cannot keep it.
+        if not cache.add(LOCK_KEY, 1, timeout=int(4 * settings.HEALTH_TIMEOUT_SECONDS) + 2):
+            if cached is not None:
+                return dict(cached["report"])
+            return _wait_for_report(deadline=time.monotonic() + 3 * float(settings.HEALTH_TIMEOUT_SECONDS) + 1)
+    except Exception:  # a cache that fails must not hide the rest of the report
+        logger.warning("Health: the cache is not answering; checking without it", exc_info=True)
+        return health_check()
+    try:
+        report = health_check()
+        # Kept well beyond max_age, so that a request finding it old still has something to answer with.
+        cache.set(REPORT_KEY, {"checked_at": time.time(), "report": report}, timeout=int(10 * max_age) + 60)
+    finally:
+        cache.delete(LOCK_KEY)
+    return report
+
+
+def _wait_for_report(*, deadline: float) -> dict[str, Any]:
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        cached = cache.get(REPORT_KEY)
+        if cached is not None:
+            return dict(cached["report"])
+    return health_check()
+
+
 def health_check() -> dict[str, Any]:
     """Each part's state, `failing` naming the parts that are not good, and `status` for the whole.
 
     In eager mode (no broker: tasks run inside the request) the broker, the
-    workers and beat are `eager`, which is not a failure.
+    workers and beat are `eager`, a failure unless `HEALTH_EAGER_IS_OK`
+    (development and tests).
     """
     timeout = float(settings.HEALTH_TIMEOUT_SECONDS)
     # The broker and the workers are asked in the background while the
     # database and beat are checked here, so the waits do not add up.
-    celery = _Bounded("the broker check", lambda: health_celery(timeout=timeout), seconds=2 * timeout + 0.5)
+    celery = _celery_check_start(timeout=timeout)
     database = health_database()
     beat = health_beat(timeout=timeout, stale_after=float(settings.HEALTH_BEAT_STALE_SECONDS))
-    broker, workers = celery.result(default=({"status": ERROR}, {"status": ERROR, "count": None}))
+    broker, workers = _celery_check_result(celery, seconds=2 * timeout + 0.5)
     parts = {"database": database, "broker": broker, "workers": workers, "beat": beat}
-    failing = [name for name, part in parts.items() if part["status"] not in (OK, EAGER)]
+    good = (OK, EAGER) if settings.HEALTH_EAGER_IS_OK else (OK,)
+    failing = [name for name, part in parts.items() if part["status"] not in good]
     return {"status": ERROR if failing else OK, "failing": failing, **parts}
 
 
@@ -128,25 +180,34 @@ def health_beat(*, timeout: float, stale_after: float) -> PartHealth:
     return {"status": OK if seconds_ago <= stale_after else STALE, "last_tick_seconds_ago": seconds_ago}
 
 
-class _Bounded(Generic[T]):
-    """Runs `function` in a daemon thread; `result()` waits for it at most `seconds`, then gives `default`.
+# Publishing the ping goes through kombu, which retries a lost connection
+# without limit; the request must not wait for that. The check runs on this
+# process's one health thread: a check stuck there is given up on by the
+# request, and no new check is queued behind it until it finishes, so a dead
+# broker never piles up threads.
+_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="health")
+_celery_check: Future[tuple[PartHealth, PartHealth]] | None = None
+_CELERY_FAILED: tuple[PartHealth, PartHealth] = ({"status": ERROR}, {"status": ERROR, "count": None})
 
-    Publishing the ping goes through kombu, which retries a lost connection
-    without limit; the request must not wait for that. A thread given up on is
-    left to finish alone, and a daemon thread never holds the process open.
-    """
 
-    def __init__(self, name: str, function: Callable[[], T], *, seconds: float) -> None:
-        self._name = name
-        self._seconds = seconds
-        self._value: list[T] = []
-        self._thread = threading.Thread(target=lambda: self._value.append(function()), daemon=True)
-        self._thread.start()
+def _celery_check_start(*, timeout: float) -> Future[tuple[PartHealth, PartHealth]] | None:
+    global _celery_check  # one pending check per process
+    if _celery_check is not None and not _celery_check.done():
+        logger.warning("Health: the previous broker check has not finished yet")
+        return None
+    _celery_check = _executor.submit(health_celery, timeout=timeout)
+    return _celery_check
 
-    def result(self, *, default: T) -> T:
-        self._thread.join(self._seconds)
-        if self._value:
-            return self._value[0]
-        if self._thread.is_alive():
-            logger.warning("Health: %s did not finish within %ss", self._name, self._seconds)
-        return default
+
+def _celery_check_result(
+    check: Future[tuple[PartHealth, PartHealth]] | None, *, seconds: float
+) -> tuple[PartHealth, PartHealth]:
+    if check is None:
+        return _CELERY_FAILED
+    try:
+        return check.result(timeout=seconds)
+    except FutureTimeoutError:
+        logger.warning("Health: the broker check did not finish within %ss", seconds)
+    except Exception:  # health_celery catches its own; anything else still means unknown
+        logger.warning("Health: the broker check failed", exc_info=True)
+    return _CELERY_FAILED

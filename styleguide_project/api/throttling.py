@@ -93,6 +93,9 @@ def client_address_key(request: Request, throttle: throttling.BaseThrottle) -> s
         # Not an address (a malformed forwarded header): still one bucket, but
         # hashed, so that no client-written text ends up in a cache key.
         return "raw-" + hashlib.sha256(ident.encode()).hexdigest()
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        # ::ffff:192.0.2.1 is an IPv4 client seen through a dual-stack socket: its own bucket, not a /64's.
+        return str(address.ipv4_mapped)
     if address.version == 6:
         return str(ipaddress.ip_network(f"{address}/64", strict=False))
     return str(address)

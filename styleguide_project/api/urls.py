@@ -3,10 +3,11 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from styleguide_project.api.apis import HealthApi
+from styleguide_project.api.apis import HealthApi, HealthLiveApi
 
 urlpatterns = [
     path("health/", HealthApi.as_view(), name="health"),
+    path("health/live/", HealthLiveApi.as_view(), name="health-live"),
     path("auth/", include(("styleguide_project.authentication.urls", "auth"))),
     path("users/", include(("styleguide_project.users.urls", "users"))),
     path("emails/", include(("styleguide_project.emails.urls", "emails"))),

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.contrib.auth import logout
 from drf_spectacular.utils import extend_schema
+from knox.models import AuthToken
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -10,8 +11,12 @@ from rest_framework.views import APIView
 
 from styleguide_project.api.schemas import BAD_REQUEST, UNAUTHENTICATED
 from styleguide_project.authentication.selectors import auth_token_expires_at
-from styleguide_project.authentication.services import auth_token_obtain, auth_token_revoke
-from styleguide_project.authentication.throttling import LoginAddressRateThrottle, LoginEmailRateThrottle
+from styleguide_project.authentication.services import auth_token_obtain, auth_token_revoke, auth_token_revoke_all
+from styleguide_project.authentication.throttling import (
+    LoginAddressRateThrottle,
+    LoginEmailRateThrottle,
+    login_address_remember,
+)
 from styleguide_project.users.models import BaseUser
 
 
@@ -26,22 +31,36 @@ class AuthLoginApi(APIView):
         password = serializers.CharField(max_length=128, style={"input_type": "password"})
 
     class OutputSerializer(serializers.Serializer[dict[str, Any]]):
-        token = serializers.CharField()
+        token = serializers.CharField(help_text="Shown once: the server keeps only its digest.")
         expires_at = serializers.DateTimeField(help_text="After this the token is refused; log in again.")
 
     @extend_schema(request=InputSerializer, responses={200: OutputSerializer, **BAD_REQUEST})
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        token = auth_token_obtain(request=request._request, **serializer.validated_data)
-        output = {"token": token.key, "expires_at": auth_token_expires_at(token=token)}
+        token, key = auth_token_obtain(request=request._request, **serializer.validated_data)
+        login_address_remember(request=request._request, email=serializer.validated_data["email"])
+        output = {"token": key, "expires_at": auth_token_expires_at(token=token)}
         return Response(self.OutputSerializer(output).data)
 
 
 class AuthLogoutApi(APIView):
+    """Logout of this device: the token of this request (or the session) stops working."""
+
+    @extend_schema(request=None, responses={204: None, **UNAUTHENTICATED})
+    def post(self, request: Request) -> Response:
+        if isinstance(request.auth, AuthToken):
+            auth_token_revoke(token=request.auth)
+        logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AuthLogoutAllApi(APIView):
+    """Logout everywhere: every token of the user stops working, and this session ends."""
+
     @extend_schema(request=None, responses={204: None, **UNAUTHENTICATED})
     def post(self, request: Request) -> Response:
         assert isinstance(request.user, BaseUser)  # noqa: S101 - IsAuthenticated ran first
-        auth_token_revoke(user=request.user)
+        auth_token_revoke_all(user=request.user)
         logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,14 +1,14 @@
 """The HTML login and logout pages, under `/accounts/` with the namespace `accounts`."""
 
-from django.contrib.auth.views import LoginView, LogoutView
+from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from styleguide_project.authentication.views import LoginForm
+from styleguide_project.authentication.views import LoginForm, ThrottledLoginView
 
 urlpatterns = [
     path(
         "login/",
-        LoginView.as_view(
+        ThrottledLoginView.as_view(
             template_name="authentication/login.html", authentication_form=LoginForm, redirect_authenticated_user=True
         ),
         name="login",

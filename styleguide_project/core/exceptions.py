@@ -1,5 +1,7 @@
 from typing import Any
 
+from rest_framework import exceptions, status
+
 
 class ApplicationError(Exception):
     """A business rule was broken; the API answers 400 with `message` and `extra`."""
@@ -8,3 +10,11 @@ class ApplicationError(Exception):
         super().__init__(message)
         self.message = message
         self.extra = extra or {}
+
+
+class RequestTooLarge(exceptions.APIException):
+    """A request body over DATA_UPLOAD_MAX_MEMORY_SIZE: 413, in the error shape like every error."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "request_too_large"

@@ -28,6 +28,11 @@ def _email_or_404(email_id: int) -> Email:
     return email
 
 
+# The largest primary key the database holds (a bigint); a larger one would
+# fail in the database instead of being refused here.
+MAX_ID = 2**63 - 1
+
+
 class EmailListApi(APIView):
     permission_classes = [IsAdminUser]
 
@@ -98,7 +103,10 @@ class EmailSendApi(APIView):
 
     class InputSerializer(serializers.Serializer[dict[str, Any]]):
         ids = serializers.ListField(
-            child=serializers.IntegerField(min_value=1), min_length=1, max_length=10_000, required=False
+            child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+            min_length=1,
+            max_length=10_000,
+            required=False,
         )
         status = serializers.ChoiceField(choices=[("READY", "READY"), ("FAILED", "FAILED")], required=False)
 

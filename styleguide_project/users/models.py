@@ -51,3 +51,24 @@ class BaseUser(BaseModel, AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+    # Every place a password changes (the admin's form, `changepassword`, a
+    # service) ends in set_password() and save(): the user's API tokens die
+    # with the old password. Sessions need nothing here: Django refuses a
+    # session whose password hash no longer matches.
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        self._password_changed = True
+
+    def set_unusable_password(self) -> None:
+        super().set_unusable_password()
+        self._password_changed = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        password_changed = getattr(self, "_password_changed", False) and not self._state.adding
+        super().save(*args, **kwargs)
+        if password_changed:
+            from knox.models import AuthToken
+
+            AuthToken.objects.filter(user=self).delete()
+        self._password_changed = False

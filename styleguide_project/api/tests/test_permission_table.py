@@ -27,7 +27,7 @@ from django.contrib import admin
 from django.shortcuts import resolve_url
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from styleguide_project.task_progress.models import TaskOwnership
@@ -89,11 +89,13 @@ def task_owned_by(user: BaseUser) -> dict[str, Any]:
 ACCESS: dict[str, Access] = {
     # api: health is probed by load balancers; the schema and its docs are public.
     "api/health/": Access(Who.ANYONE, ("GET /api/health/",)),
+    "api/health/live/": Access(Who.ANYONE, ("GET /api/health/live/",)),
     "api/schema/": Access(Who.ANYONE, ("GET /api/schema/",)),
     "api/docs/": Access(Who.ANYONE, ("GET /api/docs/",)),
     # authentication
     "api/auth/login/": Access(Who.ANYONE, ("POST /api/auth/login/",)),
     "api/auth/logout/": Access(Who.USER, ("POST /api/auth/logout/",)),
+    "api/auth/logout-all/": Access(Who.USER, ("POST /api/auth/logout-all/",)),
     # users: "me" is always the caller's own record.
     "api/users/": Access(Who.ANYONE, ("POST /api/users/",)),
     "api/users/me/": Access(Who.USER, ("GET /api/users/me/",)),
@@ -236,8 +238,8 @@ class Caller:
                 client.force_login(self.user)
             else:
                 # A fresh token each call: a call may have been a logout.
-                token, _ = Token.objects.get_or_create(user=self.user)
-                client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+                _, token = AuthToken.objects.create(user=self.user)
+                client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         return getattr(client, method.lower())(path, format="json")
 
 

@@ -125,3 +125,16 @@ class TestFixedWindow:
             results = list(pool.map(attempt, range(20)))
 
         assert results.count(True) == 5
+
+
+def test_ipv4_mapped_ipv6_clients_count_as_the_ipv4_they_carry():
+    from rest_framework.request import Request
+    from rest_framework.test import APIRequestFactory
+
+    from styleguide_project.api.throttling import AnonRateThrottle, client_address_key
+
+    def key(address):
+        return client_address_key(Request(APIRequestFactory().get("/", REMOTE_ADDR=address)), AnonRateThrottle())
+
+    assert key("::ffff:192.0.2.1") == key("192.0.2.1") == "192.0.2.1"
+    assert key("::ffff:192.0.2.1") != key("::ffff:192.0.2.2")

@@ -1,21 +1,90 @@
 import threading
 import time
 
-from styleguide_project.api.selectors import _Bounded
+import pytest
+from django.core.cache import cache
+from django.test import override_settings
+
+from styleguide_project.api import selectors
+from styleguide_project.api.selectors import health_check, health_report
+
+pytestmark = pytest.mark.django_db
 
 
-def test_a_check_that_overruns_gives_the_default_without_waiting_for_it():
+@pytest.fixture
+def stuck_broker_check(monkeypatch):
+    """The broker check hangs (as kombu does retrying a lost connection) until released."""
     release = threading.Event()
-    bounded = _Bounded("a stuck check", lambda: release.wait(30) and "late", seconds=0.1)
+    calls = []
 
-    started = time.monotonic()
-    value = bounded.result(default="given up")
-    elapsed = time.monotonic() - started
+    def stuck(*, timeout):
+        calls.append(timeout)
+        release.wait(30)
+        return {"status": "ok"}, {"status": "ok", "count": 1}
+
+    monkeypatch.setattr(selectors, "health_celery", stuck)
+    monkeypatch.setattr(selectors, "_celery_check", None)
+    yield calls
     release.set()
-
-    assert value == "given up"
-    assert elapsed < 1
+    selectors._executor.submit(lambda: None).result(timeout=30)
 
 
-def test_a_check_that_finishes_gives_its_value():
-    assert _Bounded("a quick check", lambda: "done", seconds=5).result(default="given up") == "done"
+@override_settings(HEALTH_TIMEOUT_SECONDS=0.1)
+def test_a_stuck_broker_check_is_given_up_on_and_no_thread_is_left_per_call(stuck_broker_check):
+    started = time.monotonic()
+    reports = [health_check() for _ in range(5)]
+    elapsed = time.monotonic() - started
+
+    assert [report["broker"] for report in reports] == [{"status": "error"}] * 5
+    assert elapsed < 5 * 0.5
+    # The first call's check is still stuck: the later calls queued none behind it.
+    assert len(stuck_broker_check) == 1
+    health_threads = [thread for thread in threading.enumerate() if thread.name.startswith("health")]
+    assert len(health_threads) == 1
+
+
+def test_eager_mode_is_a_failure_unless_allowed():
+    with override_settings(HEALTH_EAGER_IS_OK=False):
+        report = health_check()
+
+    assert report["status"] == "error"
+    assert report["failing"] == ["broker", "workers", "beat"]
+
+
+@pytest.fixture
+def counted_checks(monkeypatch):
+    cache.delete_many([selectors.REPORT_KEY, selectors.LOCK_KEY])
+    calls = []
+
+    def check():
+        calls.append(1)
+        return {"status": "ok", "failing": [], "n": len(calls)}
+
+    monkeypatch.setattr(selectors, "health_check", check)
+    yield calls
+    cache.delete_many([selectors.REPORT_KEY, selectors.LOCK_KEY])
+
+
+@override_settings(HEALTH_CACHE_SECONDS=5)
+def test_the_report_is_reused_until_it_is_older_than_the_cache_time(counted_checks):
+    now = time.time()
+
+    first = health_report(now=now)
+    again = health_report(now=now + 4)
+    later = health_report(now=now + 6)
+
+    assert (first["n"], again["n"], later["n"]) == (1, 1, 2)
+    assert len(counted_checks) == 2
+
+
+@override_settings(HEALTH_CACHE_SECONDS=5)
+def test_while_one_request_checks_the_others_answer_with_the_previous_report(counted_checks):
+    now = time.time()
+    health_report(now=now)
+    # Another request holds the lock: it is running the new check right now.
+    cache.add(selectors.LOCK_KEY, 1, timeout=30)
+
+    report = health_report(now=now + 60)
+
+    assert report["n"] == 1
+    assert len(counted_checks) == 1

@@ -1,11 +1,23 @@
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from styleguide_project.users.tests.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.django_db
 LOGIN = "/api/auth/login/"
 LOGOUT = "/api/auth/logout/"
+LOGOUT_ALL = "/api/auth/logout-all/"
+ME = "/api/users/me/"
+
+
+def login(client, user, address="198.51.100.7"):
+    response = client.post(LOGIN, {"email": user.email, "password": TEST_PASSWORD}, format="json", REMOTE_ADDR=address)
+    assert response.status_code == 200, response.content
+    return response.json()["token"]
+
+
+def auth(token):
+    return {"HTTP_AUTHORIZATION": f"Token {token}"}
 
 
 def test_login_returns_a_token_that_authenticates(api_client, user):
@@ -13,8 +25,28 @@ def test_login_returns_a_token_that_authenticates(api_client, user):
 
     assert response.status_code == 200
     token = response.json()["token"]
-    assert Token.objects.get(user=user).key == token
-    assert api_client.get("/api/users/me/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
+    assert api_client.get(ME, **auth(token)).status_code == 200
+
+
+def test_each_login_gets_its_own_token(api_client, user):
+    first, second = login(api_client, user), login(api_client, user)
+
+    assert first != second
+    assert AuthToken.objects.filter(user=user).count() == 2
+    assert api_client.get(ME, **auth(first)).status_code == 200
+    assert api_client.get(ME, **auth(second)).status_code == 200
+
+
+def test_the_database_holds_no_usable_token(api_client, user):
+    token = login(api_client, user)
+
+    [row] = AuthToken.objects.filter(user=user).values()
+    stored = [str(value) for value in row.values()]
+    # The token itself is nowhere in the row; what is stored does not authenticate.
+    assert token not in stored
+    assert all(token not in value for value in stored)
+    for value in (row["digest"], row["token_key"]):
+        assert api_client.get(ME, **auth(value)).status_code == 401
 
 
 @pytest.mark.parametrize("known_email", [True, False])
@@ -43,18 +75,40 @@ def test_missing_fields_are_a_400(api_client):
     assert set(response.json()["extra"]["fields"]) == {"email", "password"}
 
 
-def test_logout_revokes_the_token(api_client, user):
-    token = Token.objects.create(user=user)
-    auth = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+def test_logout_revokes_only_this_token(api_client, user):
+    phone, laptop = login(api_client, user), login(api_client, user)
 
-    response = api_client.post(LOGOUT, **auth)
+    response = api_client.post(LOGOUT, **auth(phone))
 
     assert response.status_code == 204
-    assert not Token.objects.filter(user=user).exists()
-    assert api_client.get("/api/users/me/", **auth).status_code == 401
+    assert api_client.get(ME, **auth(phone)).status_code == 401
+    assert api_client.get(ME, **auth(laptop)).status_code == 200
 
 
-def test_logout_needs_authentication(api_client):
-    response = api_client.post(LOGOUT)
+def test_logout_all_revokes_every_token_of_the_user(api_client, user, staff_user):
+    phone, laptop = login(api_client, user), login(api_client, user)
+    someone_else = login(api_client, staff_user)
+
+    response = api_client.post(LOGOUT_ALL, **auth(phone))
+
+    assert response.status_code == 204
+    assert api_client.get(ME, **auth(phone)).status_code == 401
+    assert api_client.get(ME, **auth(laptop)).status_code == 401
+    assert api_client.get(ME, **auth(someone_else)).status_code == 200
+
+
+@pytest.mark.parametrize("path", [LOGOUT, LOGOUT_ALL])
+def test_logout_needs_authentication(api_client, path):
+    response = api_client.post(path)
 
     assert response.status_code == 401
+
+
+def test_tokens_beyond_the_limit_are_deleted_oldest_first(api_client, user, settings):
+    settings.AUTH_TOKEN_LIMIT_PER_USER = 2
+    oldest, middle, newest = (login(api_client, user) for _ in range(3))
+
+    assert AuthToken.objects.filter(user=user).count() == 2
+    assert api_client.get(ME, **auth(oldest)).status_code == 401
+    assert api_client.get(ME, **auth(middle)).status_code == 200
+    assert api_client.get(ME, **auth(newest)).status_code == 200

@@ -1,7 +1,7 @@
 """Login is throttled per submitted email and per client address, before the credentials are checked."""
 
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from styleguide_project.api.tests.assertions import assert_throttled
 from styleguide_project.users.tests.factories import TEST_PASSWORD
@@ -25,7 +25,7 @@ def test_attempts_on_one_email_are_limited_however_it_is_spelled(api_client, thr
 
     assert failures == [400, 400, 400]
     assert_throttled(throttled, period_seconds=3600)
-    assert not Token.objects.filter(user=user).exists()
+    assert not AuthToken.objects.filter(user=user).exists()
 
 
 def test_another_email_is_not_held_up_by_a_throttled_one(api_client, throttle_rates, user):

@@ -19,11 +19,11 @@ def test_anonymous_is_a_401(api_client):
 
 
 def test_token_authentication_works(api_client, user):
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
-    token = Token.objects.create(user=user)
+    _, token = AuthToken.objects.create(user=user)
 
-    response = api_client.get(URL, HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = api_client.get(URL, HTTP_AUTHORIZATION=f"Token {token}")
 
     assert response.status_code == 200
     assert response.json()["email"] == user.email
