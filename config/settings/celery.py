@@ -122,9 +122,13 @@ if CELERY_BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://")):
     CELERY_BROKER_TRANSPORT_OPTIONS["confirm_publish"] = True
 
 # On Redis, kombu's transport with a fix that keeps a worker alive when it
-# loses the broker while holding unacknowledged messages (see the module).
+# loses the broker while holding unacknowledged messages (see the module),
+# registered under the `redis` scheme so the URL stays one Flower can read.
+# Every process loads these settings before it opens a broker connection.
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    CELERY_BROKER_TRANSPORT = "styleguide_project.tasks.broker:Transport"
+    from styleguide_project.tasks.broker import transport_register
+
+    transport_register()
 
 # A publish that fails is retried briefly, then the caller logs it and the
 # recovery task re-enqueues the work: a request never waits long on a dead broker.
