@@ -3,9 +3,10 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from styleguide_project.api.apis import HealthApi
+from styleguide_project.api.apis import ApiIndexApi, HealthApi
 
 urlpatterns = [
+    path("", ApiIndexApi.as_view(), name="index"),
     path("health/", HealthApi.as_view(), name="health"),
     path("auth/", include(("styleguide_project.authentication.urls", "auth"))),
     path("users/", include(("styleguide_project.users.urls", "users"))),
