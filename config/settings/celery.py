@@ -9,8 +9,10 @@ from config.env import env
 
 # Unset means eager mode: tasks run inside the calling process, so a fresh
 # clone needs no broker. The in-memory transport keeps anything that would
-# still talk to a broker (control commands, health) from reaching for AMQP.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "memory://"
+# still talk to a broker (control commands, health, the producer an enqueue
+# opens) from reaching for AMQP; it names a host so that kombu does not warn
+# that none was supplied.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = env.str("CELERY_BROKER_URL", default="") == ""
 # In eager mode an exception must reach the caller, as `.get()` would raise it.
 CELERY_TASK_EAGER_PROPAGATES = True
