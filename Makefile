@@ -1,6 +1,8 @@
 # Two commands for a newcomer: `make run` and `make test`. Both create .venv and
-# install requirements/local.txt the first time, and only again when a
-# requirements file changes.
+# install requirements/lock/local.txt the first time, and only again when the
+# lock changes. The lock pins every package, those pulled in too, with its
+# hashes; pip refuses anything else. After changing requirements/*.txt, run
+# `make lock` to write the locks again.
 
 PYTHON ?= python3
 VENV := .venv
@@ -9,17 +11,25 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run migrate test test-all lint format stack worker beat flower bench bench-quick bench-profile
+.PHONY: install lock run migrate test test-all lint format stack mail worker beat flower bench bench-quick bench-profile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(INSTALLED): requirements/base.txt requirements/local.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements/local.txt
+$(INSTALLED): requirements/lock/local.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/lock/local.txt
+	$(BIN)/python -m pip check
 	touch $@
 
 install: $(INSTALLED)
+
+# The locks, from requirements/local.txt (development, tests, CI) and
+# requirements/production.txt (the image), with the same versions in both.
+UV_COMPILE := $(BIN)/uv pip compile --universal --python-version 3.11 --generate-hashes --custom-compile-command "make lock"
+
+lock: install
+	$(UV_COMPILE) requirements/local.txt -o requirements/lock/local.txt
+	$(UV_COMPILE) requirements/production.txt -c requirements/lock/local.txt -o requirements/lock/production.txt
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
