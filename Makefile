@@ -42,11 +42,25 @@ run: migrate
 # `make worker`, `make beat`, `make flower`.
 HONCHO := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho -f Procfile.dev
 
+# Ctrl-C is how these stop. Its SIGINT reaches make, the recipe's shell and
+# the process alike: the process stops its children and exits with 130, the
+# shell (its trap) lets that pass as success, and make ends without an error.
+ON_CTRL_C := trap true INT;
+STOPPED := || [ $$? -eq 130 ]
+
 stack: install
-	$(HONCHO) start
+	$(ON_CTRL_C) $(HONCHO) start $(STOPPED)
 
 worker beat flower: install
-	$(HONCHO) start $@
+	$(ON_CTRL_C) $(HONCHO) start $@ $(STOPPED)
+
+# A local SMTP server that prints every message it receives, headers and
+# body, instead of delivering it: .env.example's EMAIL_URL points the stack
+# at it. Ctrl-C stops it.
+MAIL_PORT ?= 1025
+
+mail: install
+	$(ON_CTRL_C) PYTHONUNBUFFERED=1 $(BIN)/python -m aiosmtpd -n -l 127.0.0.1:$(MAIL_PORT) $(STOPPED)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -2,7 +2,7 @@
 
 - project: `email_send_all` over the emails (the admin action and the
   `POST /api/emails/send/` endpoint call it).
-- plain: seed 004's pattern, one transaction and one `delay()` on commit per
+- plain: the plain path's pattern, one transaction and one `delay()` on commit per
   email (`bench/plain/emails.py`), on fewer emails, compared by rate.
 - floor: the bytes the project path left in Redis, pushed again with one
   pipelined LPUSH batch: what Redis itself costs for these messages.

@@ -2,7 +2,7 @@
 
 - project: `email_send_all` → `emails.email_send_batch` runs, each email in
   its own locked transaction, one kept SMTP connection per worker process.
-- plain: seed 004's task, one message and one SMTP connection per email, its
+- plain: the plain path's task, one message and one SMTP connection per email, its
   result stored (`bench/plain/`), on fewer emails, compared by rate.
 - floor: what the SMTP sink accepts from one client over one reused
   connection, measured in the same run between the other two.

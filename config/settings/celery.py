@@ -61,8 +61,9 @@ CELERY_TIMEZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
 # `setup_periodic_tasks` keeps equal to styleguide_project/tasks/periodic.py),
 # holding a Redis lock so that only one beat sends tasks at a time.
 CELERY_BEAT_SCHEDULER = "styleguide_project.tasks.beat:LockedDatabaseScheduler"
-# Empty for good: a settings entry is matched by name and never updated in the
-# database; periodic.py replaces it.
+# Empty for good: django-celery-beat writes each entry over its row at every
+# beat start (undoing admin edits) and never deletes a removed one;
+# periodic.py replaces it.
 CELERY_BEAT_SCHEDULE: dict[str, object] = {}
 # A crontab run missed by more than this (beat was down, or last_run_at is
 # stale after a deploy) is skipped rather than sent late at start-up.

@@ -68,7 +68,7 @@ def test_a_campaigns_progress_shows_chunk_by_chunk_through_the_api(celery_worker
     ("task", "kwargs", "visible_between"),
     [
         (probe_tasks.progress_steps, {"steps": 4, "pause": 0.8}, True),
-        # Seed 003's update_state(state="PROGRESS", meta={"process_percent": n}).
+        # A task reporting a percent with update_state(state="PROGRESS", meta={"process_percent": n}).
         (probe_tasks.progress_percent, {"percents": [25, 50, 75], "pause": 0.8}, True),
         (probe_tasks.progress_in_one_transaction, {"steps": 4, "pause": 0.8}, False),
     ],

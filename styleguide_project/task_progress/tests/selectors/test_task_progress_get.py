@@ -64,7 +64,7 @@ def test_progress_recorder_meta_is_read_as_it_is():
     }
 
 
-def test_seed_003_style_process_percent_shows_on_the_same_bar():
+def test_a_process_percent_from_update_state_shows_on_the_same_bar():
     ownership = TaskOwnershipFactory.create()
     store(ownership, "PROGRESS", {"process_percent": 40})
 
@@ -219,7 +219,7 @@ def test_a_recent_pending_run_is_still_waiting(monkeypatch):
     assert task_progress_get(ownership=ownership).state == "PENDING"
 
 
-def test_seed_003_style_run_end_to_end_in_eager_mode(queue_for, user):
+def test_an_update_state_run_end_to_end_in_eager_mode(queue_for, user):
     ownership = queue_for(user, task=probe_tasks.progress_percent, percents=[10, 60])
 
     progress = task_progress_get(ownership=ownership)
