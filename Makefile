@@ -1,6 +1,8 @@
 # Two commands for a newcomer: `make run` and `make test`. Both create .venv and
-# install requirements/local.txt the first time, and only again when a
-# requirements file changes.
+# install requirements/lock/local.txt the first time, and only again when the
+# lock changes. The lock pins every package, those pulled in too, with its
+# hashes; pip refuses anything else. After changing requirements/*.txt, run
+# `make lock` to write the locks again.
 
 PYTHON ?= python3
 VENV := .venv
@@ -9,17 +11,25 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run migrate test test-all lint format stack worker beat flower bench bench-quick bench-profile
+.PHONY: install lock run migrate test test-all lint format stack mail worker beat flower bench bench-quick bench-profile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(INSTALLED): requirements/base.txt requirements/local.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements/local.txt
+$(INSTALLED): requirements/lock/local.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/lock/local.txt
+	$(BIN)/python -m pip check
 	touch $@
 
 install: $(INSTALLED)
+
+# The locks, from requirements/local.txt (development, tests, CI) and
+# requirements/production.txt (the image), with the same versions in both.
+UV_COMPILE := $(BIN)/uv pip compile --universal --python-version 3.11 --generate-hashes --custom-compile-command "make lock"
+
+lock: install
+	$(UV_COMPILE) requirements/local.txt -o requirements/lock/local.txt
+	$(UV_COMPILE) requirements/production.txt -c requirements/lock/local.txt -o requirements/lock/production.txt
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
@@ -32,11 +42,25 @@ run: migrate
 # `make worker`, `make beat`, `make flower`.
 HONCHO := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho -f Procfile.dev
 
+# Ctrl-C is how these stop. Its SIGINT reaches make, the recipe's shell and
+# the process alike: the process stops its children and exits with 130, the
+# shell (its trap) lets that pass as success, and make ends without an error.
+ON_CTRL_C := trap true INT;
+STOPPED := || [ $$? -eq 130 ]
+
 stack: install
-	$(HONCHO) start
+	$(ON_CTRL_C) $(HONCHO) start $(STOPPED)
 
 worker beat flower: install
-	$(HONCHO) start $@
+	$(ON_CTRL_C) $(HONCHO) start $@ $(STOPPED)
+
+# A local SMTP server that prints every message it receives, headers and
+# body, instead of delivering it: .env.example's EMAIL_URL points the stack
+# at it. Ctrl-C stops it.
+MAIL_PORT ?= 1025
+
+mail: install
+	$(ON_CTRL_C) PYTHONUNBUFFERED=1 $(BIN)/python -m aiosmtpd -n -l 127.0.0.1:$(MAIL_PORT) $(STOPPED)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

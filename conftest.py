@@ -15,13 +15,14 @@ from styleguide_project.tasks.celery import app as celery_app
 from styleguide_project.users.models import BaseUser
 from styleguide_project.users.tests.factories import BaseUserFactory
 from testing.brokers import celery_app_on_broker
-from testing.processes import ManagedProcess, process_env, start_worker
+from testing.processes import ManagedProcess, leftovers_stop, process_env, start_worker
+from testing.redis_dbs import RedisDatabaseNotOursError, redis_db_empty
 from testing.services import database_url, service_missing
 from testing.smtp import SmtpSink
 
 # The Redis database the integration tests use as their broker; it is emptied
-# before each test, so it must be nobody else's. Two suites running at once on
-# one Redis need two numbers.
+# before each test, so it must be empty or the tests' own (anything else stops
+# the run). Two suites running at once on one Redis need two numbers.
 INTEGRATION_BROKER_DB = int(os.environ.get("STYLEGUIDE_TEST_BROKER_DB", "13"))
 
 
@@ -30,10 +31,41 @@ def _empty_cache() -> None:
     """Every test starts with an empty Django cache.
 
     Throttle counts and lock entries live there; one test's requests must not
-    throttle the next test. With REDIS_URL set this empties that Redis
-    database, so tests need one of their own (.ci/run uses 14).
+    throttle the next test. With REDIS_URL set (in the environment of the run:
+    the test settings never read .env) this empties that Redis database, which
+    must be empty or the tests' own (.ci/run uses 14); any other stops the run.
     """
-    cache.clear()
+    if settings.REDIS_URL:
+        _redis_db_empty(settings.REDIS_URL)
+    else:
+        cache.clear()
+
+
+def _redis_db_empty(url: str) -> None:
+    try:
+        redis_db_empty(url)
+    except RedisDatabaseNotOursError as exc:
+        pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """No process a test started outlives the run: one that does fails the run, and is killed.
+
+    With pytest-xdist each worker checks its own; the controller's children
+    are the workers themselves.
+    """
+    if getattr(session.config.option, "numprocesses", None) and not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    leftovers = leftovers_stop()
+    if leftovers:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = "\nprocesses started by the tests were still running at the end (killed now):\n  " + "\n  ".join(
+            leftovers
+        )
+        if reporter is not None:
+            reporter.ensure_newline()
+            reporter.write_line(message, red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(autouse=True)
@@ -148,11 +180,9 @@ def redis_url() -> str:
 @pytest.fixture
 def broker_url(redis_url: str) -> str:
     """An empty Redis database for this test's Celery messages."""
-    import redis
-
     parts = urlsplit(redis_url)
     url = urlunsplit((parts.scheme, parts.netloc, f"/{INTEGRATION_BROKER_DB}", "", ""))
-    redis.Redis.from_url(url).flushdb()
+    _redis_db_empty(url)
     return url
 
 

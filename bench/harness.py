@@ -93,6 +93,8 @@ class Bench:
             {
                 "DJANGO_SETTINGS_MODULE": "config.django.local",
                 "DJANGO_DEBUG": "False",
+                # The developer's .env names their stack's services, never the bench's.
+                "DJANGO_READ_DOT_ENV_FILE": "False",
                 "DATABASE_URL": self.database_url,
                 "REDIS_URL": self.cache_url,
                 "CELERY_BROKER_URL": self.broker_url,
@@ -129,10 +131,10 @@ class Bench:
         call_command("migrate", verbosity=0)
 
     def flush_redis(self) -> None:
-        import redis
+        from testing.redis_dbs import redis_db_empty
 
-        redis.Redis.from_url(self.broker_url).flushdb()
-        redis.Redis.from_url(self.cache_url).flushdb()
+        redis_db_empty(self.broker_url)
+        redis_db_empty(self.cache_url)
 
     def environment(self) -> Figures:
         """The machine and the versions the figures were measured with."""

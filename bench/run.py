@@ -19,6 +19,7 @@ from typing import Any
 
 from bench.harness import Bench, ScenarioResult
 from bench.sink import Sink
+from testing.processes import leftovers_stop
 
 SCENARIOS = ("bulk_enqueue", "pipeline_drain", "api_onboarding", "periodic_sync", "worker_memory", "test_suite")
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -66,6 +67,13 @@ def main(argv: list[str] | None = None) -> int:
             report["scenarios"][name] = result.figures
             report["targets"].update({f"{name}.{t.name}": t.as_dict() for t in result.targets})
             _print_table(name, result)
+
+    # A worker or server a scenario left behind would go on using the bench's
+    # services and CPU: the run fails instead.
+    leftovers = leftovers_stop()
+    if leftovers:
+        print("processes still running at the end (killed now):\n  " + "\n  ".join(leftovers), file=sys.stderr)
+        failed.append("leftover processes")
 
     report["total_seconds"] = round(time.monotonic() - started, 1)
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -2,8 +2,14 @@
 
 `env` is django-environ's reader; `.env` at the project root is loaded when it
 exists, without overriding variables already set in the process environment.
+
+`.env` describes the developer's own stack (its database, its Redis), so the
+test suite (config.django.test) never reads it, nor do the processes the
+tests and the benchmarks start (they set DJANGO_READ_DOT_ENV_FILE=False): a
+test run must never touch the data of a running stack.
 """
 
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,8 +22,18 @@ APPS_DIR = BASE_DIR / "styleguide_project"
 
 env = environ.Env()
 
+TEST_SETTINGS_MODULE = "config.django.test"
+
+
+def env_file_wanted() -> bool:
+    """Whether this process reads `.env`: not under the test settings, nor when told not to."""
+    if os.environ.get("DJANGO_SETTINGS_MODULE") == TEST_SETTINGS_MODULE:
+        return False
+    return env.bool("DJANGO_READ_DOT_ENV_FILE", default=True)
+
+
 _ENV_FILE = BASE_DIR / ".env"
-if _ENV_FILE.is_file():
+if _ENV_FILE.is_file() and env_file_wanted():
     environ.Env.read_env(str(_ENV_FILE))
 
 

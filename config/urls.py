@@ -2,7 +2,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from styleguide_project.core.views import HomeView, favicon
+
 urlpatterns = [
+    path("", HomeView.as_view(), name="home"),
+    path("favicon.ico", favicon, name="favicon"),
     # DJANGO_ADMIN_URL; the admin refuses everyone but active staff.
     path(settings.ADMIN_URL, admin.site.urls),
     path("api/", include(("styleguide_project.api.urls", "api"))),

@@ -5,11 +5,16 @@ from contextlib import contextmanager
 
 from celery import Celery
 
+from styleguide_project.tasks.broker import transport_register
+
 
 @contextmanager
 def celery_app_on_broker(app: Celery, broker_url: str) -> Iterator[Celery]:
     """Point this process's Celery app at a real broker (not eager) for the block."""
     saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
+    # What the settings do in a process started with a Redis CELERY_BROKER_URL.
+    if broker_url.startswith(("redis://", "rediss://")):
+        transport_register()
 
     def reset_pools() -> None:
         # kombu keeps connection pools in a global registry keyed by URL.

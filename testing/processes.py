@@ -151,6 +151,30 @@ def kill_leftovers(processes: dict[int, str]) -> None:
                 pass
 
 
+def process_command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return ""
+
+
+def leftovers_stop(*, timeout: float = 10) -> list[str]:
+    """The processes this one started that are still running after `timeout` seconds; each is killed.
+
+    A test or benchmark run ends with none: a worker or server left behind
+    would go on using the run's database and broker, and the machine's CPU.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        running = {pid: start for pid in descendants(os.getpid()) if (start := process_start_time(pid)) is not None}
+        if not running or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    described = [f"{pid}: {process_command_line(pid)}" for pid in sorted(running)]
+    kill_leftovers(running)
+    return described
+
+
 def process_env(**overrides: str) -> dict[str, str]:
     """The environment of a child Celery or Django process: the project's real settings."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTEST_", "DJANGO_"))}
@@ -158,6 +182,8 @@ def process_env(**overrides: str) -> dict[str, str]:
         {
             "DJANGO_SETTINGS_MODULE": "config.django.local",
             "DJANGO_DEBUG": "False",
+            # The developer's .env names their stack's services, never the test's.
+            "DJANGO_READ_DOT_ENV_FILE": "False",
             "PYTHONUNBUFFERED": "1",
             "LOG_LEVEL": "INFO",
             # The project's scripts (docker/start-*, Procfile.dev) call `python`

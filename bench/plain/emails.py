@@ -1,4 +1,4 @@
-"""The plain styleguide email path, as seed 004 writes it: the comparison of the email benchmarks.
+"""The plain styleguide email path: the comparison of the email benchmarks.
 
 - `email_send`: one transaction per email; Django's `send()` opens a new SMTP
   connection for every message.

@@ -1,4 +1,4 @@
-"""The plain styleguide path: `setup_periodic_tasks` as seed 004 writes it, delete everything and recreate it.
+"""The plain styleguide path: `setup_periodic_tasks`: delete everything and recreate it.
 
 One transaction; every IntervalSchedule, CrontabSchedule and PeriodicTask is
 deleted through the ORM (with its signals and cascades), then each entry gets

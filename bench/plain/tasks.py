@@ -1,4 +1,4 @@
-"""The plain styleguide `email_send` task of seed 004, for the benchmarks' comparison.
+"""The plain styleguide `email_send` task, for the benchmarks' comparison.
 
 A worker loads it with `celery worker --include bench.plain.tasks`. Written
 as the seed shows it: a plain `Task` (not the project's `ProjectTask`), its

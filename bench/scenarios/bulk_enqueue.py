@@ -2,7 +2,7 @@
 
 - project: `email_send_all` over the emails (the admin action and the
   `POST /api/emails/send/` endpoint call it).
-- plain: seed 004's pattern, one transaction and one `delay()` on commit per
+- plain: the plain path's pattern, one transaction and one `delay()` on commit per
   email (`bench/plain/emails.py`), on fewer emails, compared by rate.
 - floor: the bytes the project path left in Redis, pushed again with one
   pipelined LPUSH batch: what Redis itself costs for these messages.
@@ -20,6 +20,7 @@ from bench.plain.emails import email_queue
 from bench.sink import Sink
 from styleguide_project.emails.models import Email
 from styleguide_project.emails.services import email_send_all
+from testing.redis_dbs import redis_db_empty
 
 QUEUE = "celery"
 
@@ -39,7 +40,7 @@ def run(bench: Bench, sink: Sink) -> ScenarioResult:
     for _ in range(rounds):
         # The project's path.
         emails_reset()
-        broker.flushdb()
+        redis_db_empty(broker)
         first, last = emails_create(count=count, tag="bulk")
         redis_reset_stats(bench.broker_url)
         rows = Email.objects.filter(id__gte=first, id__lte=last)
@@ -62,7 +63,7 @@ def run(bench: Bench, sink: Sink) -> ScenarioResult:
 
         # The plain path.
         emails_reset()
-        broker.flushdb()
+        redis_db_empty(broker)
         first, last = emails_create(count=plain_count, tag="plain")
         emails = list(Email.objects.filter(id__gte=first, id__lte=last).order_by("id"))
         redis_reset_stats(bench.broker_url)
@@ -73,7 +74,7 @@ def run(bench: Bench, sink: Sink) -> ScenarioResult:
         plain_seconds.append(seconds)
 
     emails_reset()
-    broker.flushdb()
+    redis_db_empty(broker)
     message_count = int(median(project_messages))
     project_rate = count / median(project_seconds)
     plain_rate = plain_count / median(plain_seconds)

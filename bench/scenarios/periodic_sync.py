@@ -1,4 +1,4 @@
-"""periodic_sync: `setup_periodic_tasks` with 1,000 and 10,000 definitions, against seed 004's delete-and-recreate.
+"""periodic_sync: `setup_periodic_tasks` with 1,000 and 10,000 definitions, against the plain delete-and-recreate.
 
 Per round, on emptied tables, the project's command (styleguide_project/tasks/
 periodic_sync.py) runs three times: the first sync, a re-run with nothing
@@ -305,7 +305,7 @@ def project_definitions(size: int, *, changed: int | None = None) -> list[Period
 
 
 def plain_definitions(size: int) -> list[PlainDefinition]:
-    """The same entries as seed 004's dicts."""
+    """The same entries as the plain path's dicts."""
 
     task = celery_app.tasks[TASK_NAME]
     return [

@@ -59,6 +59,9 @@ MIDDLEWARE = [
     # answered here. Production inserts whitenoise right after SecurityMiddleware;
     # static files need no CORS (CORS_URLS_REGEX is /api/ only).
     "corsheaders.middleware.CorsMiddleware",
+    # Errors under /api/ that Django answers itself (an unknown URL, with DEBUG
+    # too) in the API's JSON shape; inside CORS, so they carry its headers.
+    "styleguide_project.core.middleware.ApiErrorsAsJsonMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

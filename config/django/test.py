@@ -3,6 +3,12 @@
 Unit tests always run tasks eagerly and send mail to Django's locmem outbox,
 whatever the environment says about a broker: tests that need a real broker
 and worker start their own processes with their own environment.
+
+`.env` is never read here (config/env.py): it names the developer's stack.
+Services come only from the environment of the run (DATABASE_URL, REDIS_URL,
+as .ci/run sets them); pytest-django creates its own `test_<name>` database,
+and the Redis databases the tests empty must be empty or the tests' own
+(testing/redis_dbs.py).
 """
 
 from config.django.base import *  # noqa: F403

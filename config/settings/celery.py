@@ -9,8 +9,10 @@ from config.env import env
 
 # Unset means eager mode: tasks run inside the calling process, so a fresh
 # clone needs no broker. The in-memory transport keeps anything that would
-# still talk to a broker (control commands, health) from reaching for AMQP.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "memory://"
+# still talk to a broker (control commands, health, the producer an enqueue
+# opens) from reaching for AMQP; it names a host so that kombu does not warn
+# that none was supplied.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = env.str("CELERY_BROKER_URL", default="") == ""
 # In eager mode an exception must reach the caller, as `.get()` would raise it.
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -126,9 +128,13 @@ if CELERY_BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://")):
     CELERY_BROKER_TRANSPORT_OPTIONS["confirm_publish"] = True
 
 # On Redis, kombu's transport with a fix that keeps a worker alive when it
-# loses the broker while holding unacknowledged messages (see the module).
+# loses the broker while holding unacknowledged messages (see the module),
+# registered under the `redis` scheme so the URL stays one Flower can read.
+# Every process loads these settings before it opens a broker connection.
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    CELERY_BROKER_TRANSPORT = "styleguide_project.tasks.broker:Transport"
+    from styleguide_project.tasks.broker import transport_register
+
+    transport_register()
 
 # A publish that fails is retried briefly, then the caller logs it and the
 # recovery task re-enqueues the work: a request never waits long on a dead broker.

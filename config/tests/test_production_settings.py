@@ -24,9 +24,9 @@ SAMPLE_ENVIRONMENT = {
 
 
 def run_manage(*args: str, **environment: str) -> subprocess.CompletedProcess[str]:
-    # The test's own DJANGO_* variables stay out; a developer's .env only
-    # fills variables that are unset, so every variable under test is set here.
+    # The test's own DJANGO_* variables stay out, and so does a developer's .env.
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "PYTEST_"))}
+    env["DJANGO_READ_DOT_ENV_FILE"] = "False"
     env.update(SAMPLE_ENVIRONMENT)
     env.update(environment)
     return subprocess.run(  # noqa: S603 - our own command line

@@ -3,6 +3,7 @@ from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from styleguide_project.api.selectors import health_report
@@ -25,6 +26,23 @@ class HealthLiveApi(APIView):
     @extend_schema(responses={200: OutputSerializer})
     def get(self, request: Request) -> Response:
         return Response(self.OutputSerializer({"status": "ok"}).data)
+
+
+class ApiIndexApi(APIView):
+    """What the API offers: links to its OpenAPI schema, its documentation and the health report."""
+
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+
+    class OutputSerializer(serializers.Serializer[dict[str, str]]):
+        schema = serializers.URLField(help_text="The OpenAPI schema of every endpoint.")
+        docs = serializers.URLField(help_text="The schema as Swagger UI, to read and try in a browser.")
+        health = serializers.URLField(help_text="The state of the database, the broker, the workers and beat.")
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request: Request) -> Response:
+        links = {name: reverse(f"api:{name}", request=request) for name in ("schema", "docs", "health")}
+        return Response(self.OutputSerializer(links).data)
 
 
 class HealthApi(APIView):

@@ -14,7 +14,7 @@ from styleguide_project.api.pagination import LimitOffsetPagination, get_paginat
 from styleguide_project.api.schemas import BAD_REQUEST, ERROR_RESPONSES, NOT_FOUND
 from styleguide_project.core.exceptions import ApplicationError
 from styleguide_project.emails.models import Email, EmailCampaign
-from styleguide_project.emails.selectors import email_get, email_list
+from styleguide_project.emails.selectors import email_campaign_get, email_get, email_list
 from styleguide_project.emails.services import email_campaign_launch, email_retry, email_send_all
 
 # Emails reach whatever AUTH_USER_MODEL is; the emails app imports no other app.
@@ -180,5 +180,9 @@ class EmailCampaignLaunchApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         assert isinstance(request.user, User)  # noqa: S101 - IsAdminUser ran first
-        campaign = email_campaign_launch(created_by=request.user, **serializer.validated_data)
+        launched = email_campaign_launch(created_by=request.user, **serializer.validated_data)
+        # Read again after the launch committed: in eager mode the run already
+        # happened inside this request, and the answer tells its outcome (DONE),
+        # not the state the launch left before it.
+        campaign = email_campaign_get(campaign_id=launched.id) or launched
         return Response(self.OutputSerializer(campaign).data, status=status.HTTP_202_ACCEPTED)

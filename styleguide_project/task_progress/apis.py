@@ -14,8 +14,12 @@ class TaskStatusApi(APIView):
 
     class OutputSerializer(serializers.Serializer[TaskProgress]):
         class ProgressSerializer(serializers.Serializer[TaskProgress]):
-            current = serializers.IntegerField()
-            total = serializers.IntegerField()
+            current = serializers.IntegerField(
+                allow_null=True, help_text="The count so far; null after an end that recorded none."
+            )
+            total = serializers.IntegerField(
+                allow_null=True, help_text="The count to reach; null until the run reports one."
+            )
             percent = serializers.FloatField(min_value=0, max_value=100)
             description = serializers.CharField(allow_blank=True)
 

@@ -15,6 +15,11 @@ class TaskOwnership(BaseModel):
     task_id = models.CharField(max_length=255, unique=True)
     task_name = models.CharField(max_length=255)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="task_ownerships")
+    # The last count the run recorded (TaskProgressRecorder). The result
+    # backend replaces the progress with the return value when the run ends;
+    # kept here, the count after the end is the real one. None: none recorded.
+    progress_current = models.PositiveIntegerField(null=True, blank=True)
+    progress_total = models.PositiveIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.task_name}[{self.task_id}] queued by {self.user}"

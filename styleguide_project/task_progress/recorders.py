@@ -7,6 +7,8 @@ from celery import Task
 from celery_progress.backend import ProgressRecorder
 from django.db import transaction
 
+from styleguide_project.task_progress.services import task_ownership_progress_record
+
 logger = logging.getLogger(__name__)
 
 
@@ -30,4 +32,7 @@ class TaskProgressRecorder(ProgressRecorder):
                 "Record progress between transactions.",
                 self.task.name,
             )
-        return super().set_progress(current, total, description)
+        info = super().set_progress(current, total, description)
+        if self.task.request.id:
+            task_ownership_progress_record(task_id=self.task.request.id, current=int(current), total=int(total))
+        return info

@@ -6,8 +6,13 @@ API all agree, whichever way the task reported it:
 
 - `ProgressRecorder(self).set_progress(current, total, description)`: meta
   `{current, total, percent, description}`;
-- the seed-003 style, `self.update_state(state="PROGRESS", meta={"process_percent": 40})`,
+- `self.update_state(state="PROGRESS", meta={"process_percent": 40})`,
   or any meta with some of `current`, `total`, `percent`, `description`.
+
+Counts are never made up: before a run reports one, `total` (and after an
+end without a recorded count, `current`) is None, where celery-progress
+would say 0 of 100, and after the end the last count the run recorded is
+shown, where celery-progress would say 100 of 100.
 """
 
 import logging
@@ -79,8 +84,9 @@ class TaskProgress:
     success: bool | None
     # True while no worker has picked the run up.
     pending: bool
-    current: int
-    total: int
+    # The count so far, and the count to reach; None when the run gave none.
+    current: int | None
+    total: int | None
     percent: float
     description: str
     # The task's return value once it succeeded, else None.
@@ -121,6 +127,9 @@ def task_progress_get(*, ownership: TaskOwnership) -> TaskProgress:
     value = _safe_result(info.get("result")) if succeeded else None
     error = _error_message(info.get("result")) if failed else ""
     progress = _normalised_progress(info.get("progress"))
+    if info.get("complete") is True and state != states.RETRY:
+        # celery-progress reports any ended run as 100 of 100: show the run's own last count instead.
+        progress["current"], progress["total"] = ownership.progress_current, ownership.progress_total
     if state == states.RETRY:
         retry = info.get("result")
         message = retry.get("message", "") if isinstance(retry, dict) else ""
@@ -155,21 +164,24 @@ def task_progress_get(*, ownership: TaskOwnership) -> TaskProgress:
 def _normalised_progress(raw: Any) -> dict[str, Any]:
     """`{pending, current, total, percent, description}` from whatever a task put in its meta."""
     meta: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    pending = meta.get("pending") is True
     current, total = _number(meta.get("current")), _number(meta.get("total"))
-    # `process_percent` is how seed 003's tasks report it.
+    # `process_percent`: a task that reports a percent with update_state().
     percent = _number(meta.get("percent"))
     if percent is None:
         percent = _number(meta.get("process_percent"))
 
-    if current is None or total is None:
-        current, total = (percent, 100.0) if percent is not None else (0.0, 100.0)
+    if pending or current is None or total is None:
+        # No count yet (celery-progress fills in 0 of 100 for a run that has
+        # not started): a percent alone reads as that many of 100.
+        current, total = (percent, 100.0) if percent is not None and not pending else (0.0, None)
     if percent is None:
-        percent = 100 * current / total if total > 0 else 0.0
+        percent = 100 * current / total if total else 0.0
 
     return {
-        "pending": meta.get("pending") is True,
+        "pending": pending,
         "current": int(current),
-        "total": int(total),
+        "total": None if total is None else int(total),
         "percent": round(min(100.0, max(0.0, percent)), 2),
         "description": _text(meta.get("description"), DESCRIPTION_MAX_LENGTH),
     }

@@ -49,3 +49,8 @@ def task_ownership_delete_expired(*, expires: timedelta) -> int:
     """
     deleted, _ = TaskOwnership.objects.filter(created_at__lt=timezone.now() - expires).delete()
     return deleted
+
+
+def task_ownership_progress_record(*, task_id: str, current: int, total: int) -> None:
+    """Keep the last count run `task_id` recorded, to be shown after it ends; a run nobody watches has no row."""
+    TaskOwnership.objects.filter(task_id=task_id).update(progress_current=current, progress_total=total)

@@ -21,12 +21,18 @@ kombu also builds a new `redis.Redis` client for every command it sends
 outside the event loop (each publish): about a fifth of a publish's CPU in a
 web request. A client is only a handle on the channel's connection pool and
 is safe to share, so the channel keeps one for as long as it keeps that pool.
+
+The transport is registered under kombu's own `redis` and `rediss` aliases
+(`kombu.transport.TRANSPORT_ALIASES`, part of kombu's documented reference),
+so the broker URL stays a plain `redis://...`: Flower, the worker banner and
+anything else that reads the URL's scheme sees Redis.
 """
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from kombu import transport as kombu_transport
 from kombu.transport import redis as kombu_redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
@@ -55,3 +61,12 @@ class Channel(kombu_redis.Channel):
 
 class Transport(kombu_redis.Transport):
     Channel = Channel
+
+
+TRANSPORT_PATH = "styleguide_project.tasks.broker:Transport"
+
+
+def transport_register() -> None:
+    """Make `redis://` and `rediss://` broker URLs use this transport, in this process."""
+    for alias in ("redis", "rediss"):
+        kombu_transport.TRANSPORT_ALIASES[alias] = TRANSPORT_PATH

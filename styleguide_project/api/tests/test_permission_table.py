@@ -87,7 +87,11 @@ def task_owned_by(user: BaseUser) -> dict[str, Any]:
 
 # Keyed by the pattern as Django prints it, prefixes joined. Keep it grouped by app.
 ACCESS: dict[str, Access] = {
-    # api: health is probed by load balancers; the schema and its docs are public.
+    # The site's front page and icon.
+    "": Access(Who.ANYONE, ("GET /",)),
+    "favicon.ico": Access(Who.ANYONE, ("GET /favicon.ico",)),
+    # api: health is probed by load balancers; the index, the schema and its docs are public.
+    "api/": Access(Who.ANYONE, ("GET /api/",)),
     "api/health/": Access(Who.ANYONE, ("GET /api/health/",)),
     "api/health/live/": Access(Who.ANYONE, ("GET /api/health/live/",)),
     "api/schema/": Access(Who.ANYONE, ("GET /api/schema/",)),

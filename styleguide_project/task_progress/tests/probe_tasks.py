@@ -34,7 +34,7 @@ def progress_steps(
 
 @shared_task(bind=True, base=ProjectTask, name="tests.progress_percent", needs_failure_handler=False)
 def progress_percent(self: Task, *, percents: list[int], pause: float = 0.0) -> dict[str, Any]:
-    """Seed 003's style: `update_state(state="PROGRESS", meta={"process_percent": n})`."""
+    """The update_state style: `update_state(state="PROGRESS", meta={"process_percent": n})`."""
     for percent in percents:
         if pause:
             time.sleep(pause)

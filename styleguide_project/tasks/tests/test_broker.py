@@ -6,12 +6,13 @@ import pytest
 from kombu import Connection
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from styleguide_project.tasks.broker import Channel
+from styleguide_project.tasks.broker import Channel, Transport, transport_register
 
 
 @pytest.fixture
 def channel(redis_url) -> Iterator[Channel]:
-    with Connection(redis_url, transport="styleguide_project.tasks.broker:Transport") as connection:
+    transport_register()
+    with Connection(redis_url) as connection:
         channel = connection.default_channel
         assert isinstance(channel, Channel)
         yield channel
@@ -52,3 +53,13 @@ def test_a_detached_connection_raises_a_connection_error_not_an_attribute_error(
                 pass
     finally:
         channel.connection.client = client
+
+
+def test_a_plain_redis_url_gets_the_project_transport_and_stays_plain():
+    transport_register()
+
+    for url in ("redis://127.0.0.1:6379/3", "rediss://127.0.0.1:6380/3"):
+        connection = Connection(url)
+        assert isinstance(connection.transport, Transport)
+        # What Flower and the worker banner read: the scheme is Redis's own.
+        assert connection.as_uri().split("://")[0] == url.split("://")[0]

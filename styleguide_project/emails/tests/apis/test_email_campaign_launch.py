@@ -55,3 +55,16 @@ def test_a_subject_on_two_lines_is_a_400_naming_the_field(staff_client):
 
 def test_non_staff_is_a_403(user_client):
     assert user_client.post(URL, {"subject": "News", "plain_text": "x"}, format="json").status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_eager_mode_the_answer_tells_the_state_after_the_run(staff_client):
+    # Real commits: the launch's on_commit runs the campaign inside the request, as under `make run`.
+    BaseUserFactory.create_batch(2, onboarded_at=timezone.now())
+
+    response = staff_client.post(URL, {"subject": "News", "plain_text": "Hello"}, format="json")
+
+    assert response.status_code == 202
+    campaign = EmailCampaign.objects.get()
+    assert campaign.status == EmailCampaign.Status.DONE
+    assert response.json()["status"] == "DONE"

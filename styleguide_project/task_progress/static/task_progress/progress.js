@@ -35,7 +35,11 @@
 
     onProgress: function (bar, message, progress) {
       setBar(bar, progress.percent);
-      count.textContent = progress.current + " of " + progress.total + " (" + progress.percent + "%)";
+      // No total before the run reports one: no count rather than a made-up "0 of 100".
+      count.textContent =
+        progress.total === null || progress.total === undefined
+          ? ""
+          : progress.current + " of " + progress.total + " (" + progress.percent + "%)";
       if (progress.description) {
         message.textContent = progress.description;
       } else if (progress.pending) {

@@ -22,7 +22,8 @@ def test_the_owner_reads_state_progress_and_result(queue_for, user, user_client)
         "state": "SUCCESS",
         "complete": True,
         "success": True,
-        "progress": {"current": 100, "total": 100, "percent": 100.0, "description": ""},
+        # The run's own last count (3 steps), not celery-progress's 100 of 100.
+        "progress": {"current": 3, "total": 3, "percent": 100.0, "description": ""},
         "result": {"redirect": "/admin/"},
         "error": "",
     }
@@ -84,3 +85,12 @@ def test_anonymous_is_a_401(api_client):
 
     assert response.status_code == 401
     assert set(response.json()) == {"message", "extra"}
+
+
+def test_before_the_start_no_total_is_made_up(user, user_client):
+    ownership = TaskOwnershipFactory.create(user=user)
+
+    body = user_client.get(url(ownership.task_id)).json()
+
+    assert body["state"] == "PENDING"
+    assert body["progress"] == {"current": 0, "total": None, "percent": 0.0, "description": ""}

@@ -26,7 +26,8 @@ def test_a_queued_run_that_no_worker_picked_up_is_pending():
     progress = task_progress_get(ownership=ownership)
 
     assert (progress.state, progress.complete, progress.success, progress.pending) == ("PENDING", False, None, True)
-    assert (progress.current, progress.total, progress.percent) == (0, 100, 0)
+    # celery-progress says 0 of 100 here; no total is known before the run reports one.
+    assert (progress.current, progress.total, progress.percent) == (0, None, 0)
     assert progress.bar_info["progress"]["pending"] is True
 
 
@@ -63,7 +64,7 @@ def test_progress_recorder_meta_is_read_as_it_is():
     }
 
 
-def test_seed_003_style_process_percent_shows_on_the_same_bar():
+def test_a_process_percent_from_update_state_shows_on_the_same_bar():
     ownership = TaskOwnershipFactory.create()
     store(ownership, "PROGRESS", {"process_percent": 40})
 
@@ -219,9 +220,35 @@ def test_a_recent_pending_run_is_still_waiting(monkeypatch):
     assert task_progress_get(ownership=ownership).state == "PENDING"
 
 
-def test_seed_003_style_run_end_to_end_in_eager_mode(queue_for, user):
+def test_an_update_state_run_end_to_end_in_eager_mode(queue_for, user):
     ownership = queue_for(user, task=probe_tasks.progress_percent, percents=[10, 60])
 
     progress = task_progress_get(ownership=ownership)
 
     assert (progress.state, progress.success, progress.redirect) == ("SUCCESS", True, "/done/")
+
+
+def test_after_the_end_the_runs_last_count_is_shown(queue_for, user):
+    ownership = queue_for(user, steps=7)
+
+    progress = task_progress_get(ownership=ownership)
+
+    assert (progress.state, progress.current, progress.total, progress.percent) == ("SUCCESS", 7, 7, 100.0)
+    assert progress.bar_info["progress"]["total"] == 7
+
+
+def test_after_an_end_without_a_recorded_count_none_is_made_up(queue_for, user):
+    ownership = queue_for(user, task=probe_tasks.progress_percent, percents=[40, 80])
+
+    progress = task_progress_get(ownership=ownership)
+
+    assert (progress.state, progress.current, progress.total, progress.percent) == ("SUCCESS", None, None, 100.0)
+
+
+@pytest.mark.task_failure_expected
+def test_a_failed_run_keeps_the_count_it_reached(queue_for, user):
+    ownership = queue_for(user, steps=2, fail_with="Stopped.")
+
+    progress = task_progress_get(ownership=ownership)
+
+    assert (progress.state, progress.current, progress.total) == ("FAILURE", 2, 2)

@@ -74,6 +74,8 @@ def test_a_pending_run_says_it_is_waiting():
 
     assert "Waiting for the task to start" in html
     assert 'data-state="PENDING"' in html
+    # No count before the run reports one (celery-progress would say 0 of 100).
+    assert '<span id="progress-count" class="progress-count"></span>' in html
 
 
 @pytest.mark.task_failure_expected

@@ -6,6 +6,7 @@ import sys
 import pytest
 
 from styleguide_project.emails.models import Email
+from styleguide_project.tasks.celery import app as celery_app
 from testing.http import http_json
 from testing.processes import ROOT, ManagedProcess, free_port, wait_until
 
@@ -61,3 +62,18 @@ def test_the_container_health_check_accepts_flower(flower):
     )
 
     assert result.returncode == 0, result.stderr
+
+
+def test_flower_reads_the_queue_length_and_the_broker_page(live_celery, flower):
+    # No worker runs: the messages stay in the default queue for Flower to count.
+    for _ in range(3):
+        celery_app.send_task("tasks.nobody_consumes_this", kwargs={})
+
+    assert http_json("GET", f"{flower}/api/queues/length")[0] == 401
+    status, body = http_json("GET", f"{flower}/api/queues/length", basic_auth=CREDENTIALS)
+    assert status == 200, body
+    assert body == {"active_queues": [{"name": "celery", "messages": 3}]}
+
+    status, page = http_json("GET", f"{flower}/broker", basic_auth=CREDENTIALS)
+    assert status == 200, page
+    assert "celery" in page
