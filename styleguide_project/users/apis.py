@@ -6,11 +6,18 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from styleguide_project.api.schemas import BAD_REQUEST
-from styleguide_project.users.models import BaseUser
-from styleguide_project.users.services import user_complete_onboarding, user_create
+from styleguide_project.users.models import BaseUser, user_normalize_email
+from styleguide_project.users.services import user_complete_onboarding, user_register
 
 
 class UserCreateApi(APIView):
+    """Register: 202 and the same body whether or not the address already has an account.
+
+    A new address gets its account and a verification link by email; a taken
+    one gets, by email, a notice that someone tried to register with it.
+    Either way the answer here says only "check your inbox".
+    """
+
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
 
@@ -18,17 +25,18 @@ class UserCreateApi(APIView):
         email = serializers.EmailField(max_length=255)
         password = serializers.CharField(max_length=128, write_only=True, style={"input_type": "password"})
 
-    class OutputSerializer(serializers.Serializer[BaseUser]):
-        id = serializers.IntegerField()
-        email = serializers.EmailField()
-        onboarded_at = serializers.DateTimeField(allow_null=True)
+    class OutputSerializer(serializers.Serializer[dict[str, str]]):
+        email = serializers.EmailField(help_text="The address as it is stored (normalised).")
+        message = serializers.CharField()
 
-    @extend_schema(request=InputSerializer, responses={201: OutputSerializer, **BAD_REQUEST})
+    @extend_schema(request=InputSerializer, responses={202: OutputSerializer, **BAD_REQUEST})
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = user_create(**serializer.validated_data)
-        return Response(self.OutputSerializer(user).data, status=status.HTTP_201_CREATED)
+        email = user_normalize_email(serializer.validated_data["email"])
+        user_register(email=email, password=serializer.validated_data["password"])
+        data = {"email": email, "message": "Check your inbox: we have sent an email to this address."}
+        return Response(self.OutputSerializer(data).data, status=status.HTTP_202_ACCEPTED)
 
 
 class UserMeApi(APIView):

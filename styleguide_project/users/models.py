@@ -1,3 +1,4 @@
+import unicodedata
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -7,9 +8,18 @@ from styleguide_project.common.models import BaseModel
 
 
 def user_normalize_email(email: str) -> str:
-    """The stored form of an email address: every comparison of addresses goes through it."""
-    # Emails are compared case-insensitively everywhere, so they are stored lower-cased.
-    return email.strip().lower()
+    """The stored form of an email address: every comparison of addresses goes through it.
+
+    NFKC first, so that compatibility spellings of one address (a domain in
+    fullwidth letters, which Django's validator accepts through IDNA and
+    which mail servers deliver to the plain domain; a long s, U+017F) become
+    the plain characters; then case-folded, which is lower-casing made for
+    comparisons (`ß` and `ss` fold alike). Case folding can leave text that
+    is no longer NFKC, so NFKC runs once more: the result is a fixed point,
+    and normalising it again changes nothing.
+    """
+    folded = unicodedata.normalize("NFKC", email.strip()).casefold()
+    return unicodedata.normalize("NFKC", folded)
 
 
 class UserManager(BaseUserManager["BaseUser"]):
@@ -32,7 +42,7 @@ class UserManager(BaseUserManager["BaseUser"]):
 
 
 class BaseUser(BaseModel, AbstractBaseUser, PermissionsMixin):
-    """A user who logs in with an email address (stored lower-cased, unique)."""
+    """A user who logs in with an email address (stored normalised by `user_normalize_email`, unique)."""
 
     email = models.EmailField(verbose_name="email address", max_length=255, unique=True)
     is_active = models.BooleanField(default=True)

@@ -1,73 +1,16 @@
+"""Onboarding: completing it, and reminding the users who have not."""
+
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth import password_validation
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from styleguide_project.common.services import model_update
 from styleguide_project.core.exceptions import ApplicationError
 from styleguide_project.emails.services import email_create_from_template, email_send_all
-from styleguide_project.users.models import BaseUser, user_normalize_email
+from styleguide_project.users.models import BaseUser
 from styleguide_project.users.selectors import user_onboarding_reminder_list
-
-
-def _duplicate_email_error(email: str) -> ApplicationError:
-    return ApplicationError(
-        "A user with this email already exists.",
-        extra={"fields": {"email": [f"{email} is already registered."]}},
-    )
-
-
-@transaction.atomic
-def user_create(
-    *,
-    email: str,
-    password: str | None = None,
-    is_active: bool = True,
-    is_staff: bool = False,
-    is_superuser: bool = False,
-    validate_password: bool = True,
-) -> BaseUser:
-    """Create a user who logs in with `email`; without `password` the user cannot log in with one.
-
-    The password must pass AUTH_PASSWORD_VALIDATORS; every problem with the
-    email or the password is raised in one `ValidationError`, by field.
-    `validate_password=False` is for `createsuperuser` only, which runs the
-    validators itself and lets the operator overrule them.
-    """
-    email = user_normalize_email(email)
-    if BaseUser.objects.filter(email=email).exists():
-        raise _duplicate_email_error(email)
-
-    user = BaseUser(email=email, is_active=is_active, is_staff=is_staff, is_superuser=is_superuser)
-    errors: dict[str, list[ValidationError]] = {}
-    if password is None:
-        user.set_unusable_password()
-    else:
-        if validate_password:
-            try:
-                # With the user, so that a password too similar to the email is refused.
-                password_validation.validate_password(password, user=user)
-            except ValidationError as exc:
-                errors["password"] = exc.error_list
-        user.set_password(password)
-    try:
-        user.full_clean()
-    except ValidationError as exc:
-        exc.update_error_dict(errors)
-    if errors:
-        raise ValidationError(errors)
-
-    # Two concurrent registrations can both pass the check above; the unique
-    # index decides, and the loser gets the same error instead of a 500.
-    try:
-        with transaction.atomic():
-            user.save()
-    except IntegrityError as exc:
-        raise _duplicate_email_error(email) from exc
-    return user
 
 
 @transaction.atomic
