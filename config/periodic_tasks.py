@@ -24,6 +24,9 @@ from styleguide_project.emails.tasks import email_recover_stranded as email_reco
 from styleguide_project.task_progress.tasks import task_ownership_delete_expired as task_ownership_delete_expired_task
 from styleguide_project.tasks.schedules import Crontab, Interval, PeriodicTaskDefinition
 from styleguide_project.tasks.tasks import task_result_delete_expired as task_result_delete_expired_task
+from styleguide_project.users.tasks import (
+    user_email_verification_reminders_send as user_email_verification_reminders_send_task,
+)
 from styleguide_project.users.tasks import user_onboarding_reminders_send as user_onboarding_reminders_send_task
 
 PERIODIC_TASKS: tuple[PeriodicTaskDefinition, ...] = (
@@ -61,7 +64,7 @@ PERIODIC_TASKS: tuple[PeriodicTaskDefinition, ...] = (
         schedule=Crontab(minute="0", hour="9"),
         expire_seconds=6 * 3600,
         description="Emails, once each, the users who registered more than ONBOARDING_REMINDER_AFTER_HOURS ago "
-        "and have not completed onboarding.",
+        "and have not completed onboarding (verified addresses only).",
     ),
     PeriodicTaskDefinition(
         name="Tasks: delete expired task ownership",
@@ -71,5 +74,14 @@ PERIODIC_TASKS: tuple[PeriodicTaskDefinition, ...] = (
         expire_seconds=12 * 3600,
         description="Deletes who-queued-what rows of runs older than CELERY_RESULT_EXPIRES, whose results "
         "the result cleanup has already deleted.",
+    ),
+    PeriodicTaskDefinition(
+        name="Users: email verification reminders",
+        task=user_email_verification_reminders_send_task,
+        # https://crontab.guru/#30_9_*_*_*
+        schedule=Crontab(minute="30", hour="9"),
+        expire_seconds=6 * 3600,
+        description="Emails a fresh verification link, once each, to the users who registered more than "
+        "EMAIL_VERIFICATION_REMINDER_AFTER_HOURS ago and have not verified their address.",
     ),
 )

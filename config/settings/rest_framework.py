@@ -36,6 +36,8 @@ THROTTLE_RATES = {
     "user": env_rate("THROTTLE_USER_RATE", default="1000/hour"),
     "login_email": env_rate("THROTTLE_LOGIN_EMAIL_RATE", default="10/hour"),
     "login_address": env_rate("THROTTLE_LOGIN_ADDRESS_RATE", default="30/hour"),
+    # Each one sends an email, so it is counted on its own, per user.
+    "email_verification_resend": env_rate("THROTTLE_EMAIL_VERIFICATION_RESEND_RATE", default="3/hour"),
 }
 
 # An address an account logged in from successfully is not held up by that

@@ -1,4 +1,4 @@
-"""Users: the onboarding reminder."""
+"""Users: the onboarding reminder, and email verification."""
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -9,3 +9,27 @@ from config.env import env
 ONBOARDING_REMINDER_AFTER_HOURS = env.int("ONBOARDING_REMINDER_AFTER_HOURS", default=48)
 if ONBOARDING_REMINDER_AFTER_HOURS < 1:
     raise ImproperlyConfigured("ONBOARDING_REMINDER_AFTER_HOURS must be 1 or more.")
+
+# A verification link works for this many hours after it was sent (and once).
+EMAIL_VERIFICATION_MAX_AGE_HOURS = env.int("EMAIL_VERIFICATION_MAX_AGE_HOURS", default=72)
+if EMAIL_VERIFICATION_MAX_AGE_HOURS < 1:
+    raise ImproperlyConfigured("EMAIL_VERIFICATION_MAX_AGE_HOURS must be 1 or more.")
+
+# A user who registered this many hours ago and has not verified the address
+# gets one reminder with a fresh link (the daily
+# `users.user_email_verification_reminders_send`).
+EMAIL_VERIFICATION_REMINDER_AFTER_HOURS = env.int("EMAIL_VERIFICATION_REMINDER_AFTER_HOURS", default=24)
+if EMAIL_VERIFICATION_REMINDER_AFTER_HOURS < 1:
+    raise ImproperlyConfigured("EMAIL_VERIFICATION_REMINDER_AFTER_HOURS must be 1 or more.")
+
+# The page of the client application that verifies an address: it receives the
+# token in place of `{token}` and sends it to POST /api/users/me/email/verify/.
+# Empty: the email gives the token itself, to paste into the application.
+EMAIL_VERIFICATION_URL = env.str("EMAIL_VERIFICATION_URL", default="")
+if EMAIL_VERIFICATION_URL and (
+    "{token}" not in EMAIL_VERIFICATION_URL or not EMAIL_VERIFICATION_URL.startswith(("https://", "http://"))
+):
+    raise ImproperlyConfigured(
+        "EMAIL_VERIFICATION_URL must be an http(s) URL containing {token}, "
+        "e.g. https://app.example.com/verify-email?token={token}."
+    )

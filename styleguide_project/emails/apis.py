@@ -154,7 +154,8 @@ class EmailRetryApi(APIView):
 
 
 class EmailCampaignLaunchApi(APIView):
-    """Create a campaign to every onboarded, active user and queue it; follow it at `status_url`."""
+    """Create a campaign to every onboarded, active user with a verified address and queue it; follow it at
+    `status_url`."""
 
     permission_classes = [IsAdminUser]
 

@@ -6,7 +6,7 @@ from styleguide_project.common.models import BaseModel
 
 
 class EmailCampaign(BaseModel):
-    """One message sent by staff to every onboarded, active user, one `Email` per user."""
+    """One message sent by staff to every onboarded, active user with a verified address, one `Email` per user."""
 
     class Status(models.TextChoices):
         DRAFT = "DRAFT", "Draft"

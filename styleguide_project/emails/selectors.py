@@ -45,9 +45,10 @@ def email_campaign_get(*, campaign_id: int) -> EmailCampaign | None:
 
 
 def email_campaign_recipients(*, campaign: EmailCampaign) -> QuerySet["BaseUser"]:
-    """The users a campaign still has to email: active, onboarded, and without this campaign's email yet."""
+    """The users a campaign still has to email: active, onboarded, with a verified address, and without
+    this campaign's email yet."""
     return (
-        User.objects.filter(is_active=True, onboarded_at__isnull=False)
+        User.objects.filter(is_active=True, onboarded_at__isnull=False, email_verified_at__isnull=False)
         .exclude(email__in=Email.objects.filter(campaign=campaign).values("to"))
         .order_by("id")
     )

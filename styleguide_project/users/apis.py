@@ -6,8 +6,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from styleguide_project.api.schemas import BAD_REQUEST
+from styleguide_project.api.throttling import AnonRateThrottle, FixedWindowRateThrottle, UserRateThrottle
 from styleguide_project.users.models import BaseUser, user_normalize_email
-from styleguide_project.users.services import user_complete_onboarding, user_register
+from styleguide_project.users.services import (
+    user_complete_onboarding,
+    user_email_verification_resend,
+    user_email_verify,
+    user_register,
+)
 
 
 class UserCreateApi(APIView):
@@ -43,6 +49,7 @@ class UserMeApi(APIView):
     class OutputSerializer(serializers.Serializer[BaseUser]):
         id = serializers.IntegerField()
         email = serializers.EmailField()
+        email_verified_at = serializers.DateTimeField(allow_null=True)
         onboarded_at = serializers.DateTimeField(allow_null=True)
 
     # 401 and 429 come from AutoSchema, which reads the view's access classes.
@@ -63,3 +70,51 @@ class UserOnboardingCompleteApi(APIView):
         assert isinstance(request.user, BaseUser)  # noqa: S101 - IsAuthenticated ran first
         user = user_complete_onboarding(user=request.user)
         return Response(self.OutputSerializer(user).data)
+
+
+class UserEmailVerifyApi(APIView):
+    """Verify the caller's address with the token from the verification email (a link works once)."""
+
+    class InputSerializer(serializers.Serializer[dict[str, str]]):
+        token = serializers.CharField(max_length=1000)
+
+    class OutputSerializer(serializers.Serializer[BaseUser]):
+        id = serializers.IntegerField()
+        email = serializers.EmailField()
+        email_verified_at = serializers.DateTimeField()
+
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer, **BAD_REQUEST})
+    def post(self, request: Request) -> Response:
+        assert isinstance(request.user, BaseUser)  # noqa: S101 - IsAuthenticated ran first
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = user_email_verify(user=request.user, token=serializer.validated_data["token"])
+        return Response(self.OutputSerializer(user).data)
+
+
+class EmailVerificationResendRateThrottle(FixedWindowRateThrottle):
+    """New verification links per user (`THROTTLE_EMAIL_VERIFICATION_RESEND_RATE`): each one sends an email."""
+
+    scope = "email_verification_resend"
+
+    def get_cache_key(self, request: Request, view: object) -> str | None:
+        if not (request.user and request.user.is_authenticated):
+            return None
+        return str(request.user.pk)
+
+
+class UserEmailVerificationResendApi(APIView):
+    """Email the caller a new verification link; 400 once the address is verified."""
+
+    throttle_classes = [AnonRateThrottle, UserRateThrottle, EmailVerificationResendRateThrottle]
+
+    class OutputSerializer(serializers.Serializer[dict[str, str]]):
+        email = serializers.EmailField()
+        message = serializers.CharField()
+
+    @extend_schema(request=None, responses={202: OutputSerializer, **BAD_REQUEST})
+    def post(self, request: Request) -> Response:
+        assert isinstance(request.user, BaseUser)  # noqa: S101 - IsAuthenticated ran first
+        user_email_verification_resend(user=request.user)
+        data = {"email": request.user.email, "message": "We have sent a new verification link to this address."}
+        return Response(self.OutputSerializer(data).data, status=status.HTTP_202_ACCEPTED)

@@ -50,6 +50,11 @@ class BaseUser(BaseModel, AbstractBaseUser, PermissionsMixin):
     onboarded_at = models.DateTimeField(null=True, blank=True)
     # When the onboarding reminder was queued; a user is reminded once at most.
     onboarding_reminded_at = models.DateTimeField(null=True, blank=True)
+    # When the owner proved the address is theirs (the link in the verification
+    # email); reminders and campaigns go only to verified addresses.
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    # When the reminder to verify was queued; a user is reminded once at most.
+    email_verification_reminded_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 

@@ -16,13 +16,29 @@ def user_list() -> QuerySet[BaseUser]:
 def user_onboarding_reminder_list(*, registered_before: datetime) -> QuerySet[BaseUser]:
     """Users who registered before `registered_before`, have not completed onboarding and were never reminded.
 
-    Active users only, and not staff: staff accounts are made by operators
-    (createsuperuser, the admin), not by registering.
+    Active users with a verified address only (mail to an address nobody
+    proved is theirs could be mail to a stranger), and not staff: staff
+    accounts are made by operators (createsuperuser, the admin), not by registering.
     """
     return BaseUser.objects.filter(
         created_at__lt=registered_before,
         onboarded_at__isnull=True,
         onboarding_reminded_at__isnull=True,
+        email_verified_at__isnull=False,
+        is_active=True,
+        is_staff=False,
+    ).order_by("id")
+
+
+def user_email_verification_reminder_list(*, registered_before: datetime) -> QuerySet[BaseUser]:
+    """Users who registered before `registered_before`, have not verified their address and were never reminded.
+
+    Active users only, and not staff, as for the onboarding reminder.
+    """
+    return BaseUser.objects.filter(
+        created_at__lt=registered_before,
+        email_verified_at__isnull=True,
+        email_verification_reminded_at__isnull=True,
         is_active=True,
         is_staff=False,
     ).order_by("id")

@@ -1,9 +1,17 @@
 from django.urls import path
 
-from styleguide_project.users.apis import UserCreateApi, UserMeApi, UserOnboardingCompleteApi
+from styleguide_project.users.apis import (
+    UserCreateApi,
+    UserEmailVerificationResendApi,
+    UserEmailVerifyApi,
+    UserMeApi,
+    UserOnboardingCompleteApi,
+)
 
 urlpatterns = [
     path("", UserCreateApi.as_view(), name="create"),
     path("me/", UserMeApi.as_view(), name="me"),
+    path("me/email/verify/", UserEmailVerifyApi.as_view(), name="email-verify"),
+    path("me/email/verify/resend/", UserEmailVerificationResendApi.as_view(), name="email-verification-resend"),
     path("me/onboarding/complete/", UserOnboardingCompleteApi.as_view(), name="onboarding-complete"),
 ]

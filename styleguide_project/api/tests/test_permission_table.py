@@ -103,6 +103,8 @@ ACCESS: dict[str, Access] = {
     # users: "me" is always the caller's own record.
     "api/users/": Access(Who.ANYONE, ("POST /api/users/",)),
     "api/users/me/": Access(Who.USER, ("GET /api/users/me/",)),
+    "api/users/me/email/verify/": Access(Who.USER, ("POST /api/users/me/email/verify/",)),
+    "api/users/me/email/verify/resend/": Access(Who.USER, ("POST /api/users/me/email/verify/resend/",)),
     "api/users/me/onboarding/complete/": Access(Who.USER, ("POST /api/users/me/onboarding/complete/",)),
     # emails: staff tooling.
     "api/emails/": Access(Who.STAFF, ("GET /api/emails/",)),

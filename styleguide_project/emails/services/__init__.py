@@ -6,7 +6,7 @@
 - `failures`: recording failed attempts, retried or final;
 - `recovery`: emails that nothing delivers any more;
 - `summary`: the daily summary of failed emails;
-- `campaigns`: one message to every onboarded user.
+- `campaigns`: one message to every onboarded user with a verified address.
 
 The names below are the services other apps call.
 """

@@ -1,4 +1,5 @@
-"""Campaigns: one message to every onboarded user, created and queued a chunk at a time by a task."""
+"""Campaigns: one message to every onboarded user with a verified address, created and queued a chunk at a
+time by a task."""
 
 import logging
 import time

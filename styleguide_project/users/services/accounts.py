@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from styleguide_project.core.exceptions import ApplicationError
 from styleguide_project.emails.services import email_create_from_template, email_send_all
 from styleguide_project.users.models import BaseUser, user_normalize_email
+from styleguide_project.users.services.verification import user_email_verification_send
 
 # The owner of a taken address hears of registration attempts at most this
 # often, so that someone registering with it in a loop cannot flood their inbox.
@@ -132,4 +133,5 @@ def user_register(*, email: str, password: str) -> BaseUser | None:
         # A concurrent registration of the same address won the unique index.
         _registration_attempt_notify(email=email)
         return None
+    user_email_verification_send(user=user)
     return user

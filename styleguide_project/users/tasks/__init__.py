@@ -1,3 +1,4 @@
 from styleguide_project.users.tasks.onboarding import user_onboarding_reminders_send
+from styleguide_project.users.tasks.verification import user_email_verification_reminders_send
 
-__all__ = ("user_onboarding_reminders_send",)
+__all__ = ("user_email_verification_reminders_send", "user_onboarding_reminders_send")

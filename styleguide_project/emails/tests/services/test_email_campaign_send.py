@@ -24,6 +24,7 @@ def test_emails_every_onboarded_active_user_a_chunk_at_a_time(settings, onboarde
     users = onboarded(5)
     BaseUserFactory.create()  # not onboarded
     BaseUserFactory.create(onboarded_at=timezone.now(), is_active=False)
+    BaseUserFactory.create(onboarded_at=timezone.now(), email_verified_at=None)
     campaign = EmailCampaignFactory.create(
         status=EmailCampaign.Status.SENDING, subject="Q&A <tonight>", plain_text="Fish & chips"
     )

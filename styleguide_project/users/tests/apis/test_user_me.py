@@ -8,7 +8,12 @@ def test_returns_the_current_user(user_client, user):
     response = user_client.get(URL)
 
     assert response.status_code == 200
-    assert response.json() == {"id": user.id, "email": user.email, "onboarded_at": None}
+    assert response.json() == {
+        "id": user.id,
+        "email": user.email,
+        "email_verified_at": user.email_verified_at.isoformat().replace("+00:00", "Z"),
+        "onboarded_at": None,
+    }
 
 
 def test_anonymous_is_a_401(api_client):

@@ -38,6 +38,7 @@ def test_reminds_only_users_past_the_delay_who_have_not_onboarded(django_capture
     registered(100, email="reminded@example.com", onboarding_reminded_at=timezone.now() - timedelta(days=3))
     registered(100, email="inactive@example.com", is_active=False)
     registered(100, email="staff@example.com", is_staff=True)
+    registered(100, email="unverified@example.com", email_verified_at=None)
     now = timezone.now()
 
     # when

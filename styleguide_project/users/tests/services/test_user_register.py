@@ -9,12 +9,20 @@ from styleguide_project.users.tests.factories import TEST_PASSWORD, BaseUserFact
 pytestmark = pytest.mark.django_db
 
 
-def test_a_new_address_gets_an_account():
-    user = user_register(email=" Ada@Example.com", password="correct horse battery")
+def test_a_new_address_gets_an_unverified_account_and_a_verification_email(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        user = user_register(email=" Ada@Example.com", password="correct horse battery")
 
     assert user is not None
     assert user.email == "ada@example.com"
+    assert user.email_verified_at is None
     assert BaseUser.objects.get().check_password("correct horse battery")
+    [email] = Email.objects.all()
+    assert (email.to, email.subject, email.status) == (
+        "ada@example.com",
+        "Confirm your email address",
+        Email.Status.SENT,
+    )
 
 
 def test_a_taken_address_gets_no_account_and_its_owner_a_notice(django_capture_on_commit_callbacks):
