@@ -18,6 +18,7 @@ shown, where celery-progress would say 100 of 100.
 import logging
 import math
 import re
+from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -209,10 +210,28 @@ def _safe_result(value: Any) -> Any:
     if not isinstance(value, dict) or "redirect" not in value:
         return value
     url = value["redirect"]
-    if isinstance(url, str) and url.startswith("/") and url_has_allowed_host_and_scheme(url, allowed_hosts=None):
+    if isinstance(url, str) and _is_site_path(url):
         return value
     logger.warning("Dropped the redirect of a task result, it is not a path on this site: %r", url)
     return {key: item for key, item in value.items() if key != "redirect"}
+
+
+def _is_site_path(url: str) -> bool:
+    """Whether `url` is a path on this site however a browser reads it.
+
+    Browsers drop tabs and newlines anywhere in a URL, trim other control
+    characters and spaces, and read a backslash as a slash: `/<TAB>/evil`
+    becomes `//evil`, another host. So a path starting with one slash (and
+    not a backslash after it) is not enough: it must also hold no control,
+    format or space character and no backslash at all, and parse with no
+    scheme and no host.
+    """
+    if not url.startswith("/") or url.startswith(("//", "/\\")):
+        return False
+    if any(char == "\\" or char.isspace() or not char.isprintable() for char in url):
+        return False
+    parts = urlsplit(url)
+    return not parts.scheme and not parts.netloc and url_has_allowed_host_and_scheme(url, allowed_hosts=None)
 
 
 def _error_message(value: Any) -> str:

@@ -130,7 +130,32 @@ def test_a_success_gives_its_result_and_redirect(queue_for, user):
 
 @pytest.mark.parametrize(
     "redirect",
-    ["https://evil.example/", "//evil.example/path", "javascript:alert(1)", "/\\evil.example", "relative/path", 42],
+    [
+        "https://evil.example/",
+        "//evil.example/path",
+        "javascript:alert(1)",
+        " javascript:alert(1)",
+        "/\\evil.example",
+        "relative/path",
+        42,
+        # Browsers drop tabs and newlines and trim other control characters:
+        # each of these can read as //evil.example, another host.
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/\r/evil.example",
+        "/\x00/evil.example",
+        "/\x01/evil.example",
+        "/\x1f/evil.example",
+        "/\x7f/evil.example",
+        "/ /evil.example",
+        "/\u00a0/evil.example",
+        "/\u2028/evil.example",
+        "/\u200b/evil.example",
+        "/\ufeff/evil.example",
+        # A backslash anywhere is a slash to a browser.
+        "/path\\..\\\\evil.example",
+        "\\\\evil.example",
+    ],
 )
 def test_a_redirect_off_this_site_is_dropped(redirect):
     ownership = TaskOwnershipFactory.create()
@@ -142,6 +167,16 @@ def test_a_redirect_off_this_site_is_dropped(redirect):
     assert progress.redirect == ""
     assert progress.result == {"count": 3}
     assert progress.bar_info["result"] == {"count": 3}
+
+
+@pytest.mark.parametrize(
+    "redirect", ["/emails/campaigns/7/", "/emails/?status=FAILED&to=a%40b.example#top", "/caf\u00e9/", "/a:b/"]
+)
+def test_a_path_on_this_site_is_kept(redirect):
+    ownership = TaskOwnershipFactory.create()
+    store(ownership, states.SUCCESS, {"redirect": redirect})
+
+    assert task_progress_get(ownership=ownership).redirect == redirect
 
 
 @pytest.mark.task_failure_expected
