@@ -5,6 +5,19 @@ from django.db import models
 from styleguide_project.common.models import BaseModel
 
 
+def _subject_clean(subject: str) -> None:
+    """A subject is one line, by the measure of Python's email package.
+
+    The email package splits header values with `str.splitlines()`, which
+    breaks on more than CR and LF: vertical tab, form feed, the file, group
+    and record separators, NEL, and the Unicode line and paragraph
+    separators. Any of them would fold the header or fail every send (the
+    guard against header injection), so a subject holds none of them.
+    """
+    if "".join(subject.splitlines()) != subject:
+        raise ValidationError({"subject": "A subject is a single line."})
+
+
 class EmailCampaign(BaseModel):
     """One message sent by staff to every onboarded, active user with a verified address, one `Email` per user."""
 
@@ -32,9 +45,7 @@ class EmailCampaign(BaseModel):
         return f"{self.subject} ({self.status})"
 
     def clean(self) -> None:
-        # A line break in a subject would fail every send (a header injection guard).
-        if "\n" in self.subject or "\r" in self.subject:
-            raise ValidationError({"subject": "A subject is a single line."})
+        _subject_clean(self.subject)
 
 
 class Email(BaseModel):
@@ -68,3 +79,6 @@ class Email(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to} ({self.status})"
+
+    def clean(self) -> None:
+        _subject_clean(self.subject)

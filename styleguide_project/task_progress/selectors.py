@@ -18,10 +18,10 @@ shown, where celery-progress would say 100 of 100.
 import logging
 import math
 import re
-from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from celery import states
 from celery_progress.backend import PROGRESS_STATE, Progress

@@ -46,8 +46,11 @@ def test_bad_input_is_a_400(staff_client, payload):
     assert EmailCampaign.objects.count() == 0
 
 
-def test_a_subject_on_two_lines_is_a_400_naming_the_field(staff_client):
-    response = staff_client.post(URL, {"subject": "News\r\nBcc: x@example.com", "plain_text": "x"}, format="json")
+@pytest.mark.parametrize("line_break", ["\r\n", "\v", "\f", "\u2028"])
+def test_a_subject_on_two_lines_is_a_400_naming_the_field(staff_client, line_break):
+    payload = {"subject": f"News{line_break}Bcc: x@example.com", "plain_text": "x"}
+
+    response = staff_client.post(URL, payload, format="json")
 
     assert response.status_code == 400
     assert response.json()["extra"]["fields"] == {"subject": ["A subject is a single line."]}

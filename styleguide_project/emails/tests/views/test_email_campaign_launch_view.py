@@ -48,6 +48,14 @@ def test_an_invalid_form_is_shown_again_with_its_errors(staff_user):
     assert EmailCampaign.objects.count() == 0
 
 
+def test_a_subject_with_a_line_break_is_shown_again_with_the_error(staff_user):
+    response = logged_in(staff_user).post(URL, {"subject": "News\x0bBcc: x@example.com", "plain_text": "Hello"})
+
+    assert response.status_code == 200
+    assert "A subject is a single line." in response.content.decode()
+    assert EmailCampaign.objects.count() == 0
+
+
 def test_anonymous_visitors_are_sent_to_log_in():
     response = Client().get(URL)
 
