@@ -78,15 +78,19 @@ def test_make_stack_serves_onboarding_and_the_worker_delivers_the_email(stack_en
         # The client's walk through the API, as in the README.
         credentials = {"email": "grace@example.com", "password": "correct-horse-battery"}
         status, user = http_json("POST", f"{api}/users/", body=credentials)
-        assert status == 201, user
+        assert status == 202, user
         status, login = http_json("POST", f"{api}/auth/login/", body=credentials)
         assert status == 200, login
         status, me = http_json("POST", f"{api}/users/me/onboarding/complete/", token=login["token"])
         assert status == 200, me
 
-        wait_until(lambda: smtp_sink.count() == 1, timeout=60, what="the welcome email at the SMTP sink")
-        [message] = smtp_sink.messages
-        assert message.to == ["grace@example.com"]
+        # Registration's verification link, then the welcome.
+        wait_until(lambda: smtp_sink.count() == 2, timeout=60, what="the verification and welcome emails at the sink")
+        assert sorted(message.subject for message in smtp_sink.messages) == [
+            "Confirm your email address",
+            "Welcome aboard, grace@example.com",
+        ]
+        assert {tuple(message.to) for message in smtp_sink.messages} == {("grace@example.com",)}
 
         # Flower runs on the same broker and sees the stack's worker.
         flower = f"http://127.0.0.1:{stack_env['FLOWER_PORT']}"
