@@ -1,21 +1,11 @@
-"""Services shared by every app's tasks: enqueueing after commit, freeing locks, result cleanup.
-
-The periodic task sync is in `periodic_sync.py`.
-"""
+"""Enqueueing task runs from services, once the caller's transaction commits."""
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import timedelta
 from typing import Any
 
 from celery import Task
-from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
-from django.utils import timezone
-from django_celery_results.models import GroupResult, TaskResult
-
-from styleguide_project.tasks.locks import LOCK_PREFIX, cache_lock_index_update, redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -77,26 +67,3 @@ def _task_run_eagerly(*, task: Task, kwargs: dict[str, Any], producer: Any, task
         task.apply_async(kwargs=kwargs, producer=producer, task_id=task_id)
     except Exception:
         logger.exception("%s failed for %s", task.name, kwargs)
-
-
-def task_lock_free(*, key: str) -> bool:
-    """Free a lock whoever holds it (an operator's decision); False when there is no such lock."""
-    if settings.REDIS_URL:
-        return bool(redis_client().delete(LOCK_PREFIX + key))
-    existed = cache.get(LOCK_PREFIX + key) is not None
-    cache.delete(LOCK_PREFIX + key)
-    cache_lock_index_update(remove=key)
-    return existed
-
-
-@transaction.atomic
-def task_result_delete_expired(*, expires: timedelta) -> dict[str, int]:
-    """Delete the task and group results that finished more than `expires` ago; returns how many of each.
-
-    What Celery's own `celery.backend_cleanup` does for this result backend,
-    as a project task with a result that says what it deleted.
-    """
-    cutoff = timezone.now() - expires
-    task_results, _ = TaskResult.objects.filter(date_done__lt=cutoff).delete()
-    group_results, _ = GroupResult.objects.filter(date_done__lt=cutoff).delete()
-    return {"task_results": task_results, "group_results": group_results}
