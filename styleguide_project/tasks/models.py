@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 
@@ -18,3 +19,37 @@ class ManagedPeriodicTask(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class OutboxRun(models.Model):
+    """One task run a service asked for, written in the service's own transaction (the transactional outbox).
+
+    The row exists exactly when the work that asked for the run committed. It
+    is published after the commit (`published_at`); a relay publishes the rows
+    that the fast path could not (broker down, process killed between commit
+    and publish). While a worker runs it, `started_at` holds a lease; once it
+    succeeded, `done_at` makes any later copy of its message a no-op.
+    """
+
+    task_id = models.CharField(max_length=64, primary_key=True)
+    task_name = models.CharField(max_length=200)
+    kwargs = models.JSONField(default=dict)
+    queue = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+    publish_attempts = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The relay's scan: what is left to publish, oldest first.
+            models.Index(
+                fields=["created_at"], name="outbox_unpublished", condition=models.Q(published_at__isnull=True)
+            ),
+            # The relay's second scan and the cleanup.
+            models.Index(fields=["done_at", "started_at"], name="outbox_runs_by_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task_name}[{self.task_id}]"

@@ -38,3 +38,13 @@ def probe_echo(*, value: Any) -> Any:
 @shared_task(base=ProjectTask, name="tests.probe_return", needs_failure_handler=False)
 def probe_return(*, kind: str) -> Any:
     return SAMPLES[kind]()
+
+
+# How many times each probe_count run went through its body, by name.
+COUNTS: dict[str, int] = {}
+
+
+@shared_task(base=ProjectTask, name="tests.probe_count", needs_failure_handler=False)
+def probe_count(*, into: str) -> int:
+    COUNTS[into] = COUNTS.get(into, 0) + 1
+    return COUNTS[into]
