@@ -80,12 +80,12 @@ def task_outbox_publish(*, task: Task, runs: Sequence[tuple[str, dict[str, Any]]
     if task.app.conf.task_always_eager:
         for task_id, kwargs in runs:
             try:
-                task.apply_async(kwargs=kwargs, task_id=task_id, headers={OUTBOX_HEADER: True})
+                task.apply_async(kwargs=kwargs, task_id=task_id, headers={OUTBOX_HEADER: "1"})
             except Exception:
                 logger.exception("%s failed for %s", task.name, kwargs)
             published.append(task_id)
     else:
-        options: dict[str, Any] = {"headers": {OUTBOX_HEADER: True}}
+        options: dict[str, Any] = {"headers": {OUTBOX_HEADER: "1"}}
         if queue:
             options["queue"] = queue
         try:

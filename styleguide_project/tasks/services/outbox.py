@@ -82,7 +82,7 @@ def _relay_batch(*, app: Celery, size: int) -> RelayPass:
                         unknown += 1
                         logger.error("Outbox run %s: task %s is not registered here", row.task_id, row.task_name)
                         continue
-                    options: dict[str, Any] = {"headers": {OUTBOX_HEADER: True}, "producer": producer}
+                    options: dict[str, Any] = {"headers": {OUTBOX_HEADER: "1"}, "producer": producer}
                     if row.queue:
                         options["queue"] = row.queue
                     task.apply_async(kwargs=row.kwargs, task_id=row.task_id, **options)

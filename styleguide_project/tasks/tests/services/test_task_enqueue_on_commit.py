@@ -141,6 +141,6 @@ def test_a_copy_of_a_run_that_already_succeeded_does_nothing(django_capture_on_c
     assert COUNTS["copies"] == 1
 
     # The relay, a redelivery or Redis's visibility timeout delivers it again.
-    probe_count.apply_async(kwargs={"into": "copies"}, task_id=task_id, headers={OUTBOX_HEADER: True})
+    probe_count.apply_async(kwargs={"into": "copies"}, task_id=task_id, headers={OUTBOX_HEADER: "1"})
 
     assert COUNTS["copies"] == 1
