@@ -1,12 +1,18 @@
-"""Reads about tasks: the one_instance locks held right now."""
+"""Reads about tasks: the one_instance locks held right now, the length of a task's queue."""
 
+import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
+from celery import Task
 from django.conf import settings
 from django.core.cache import cache
+from kombu import Queue
 
 from styleguide_project.tasks.locks import CACHE_INDEX_KEY, LOCK_PREFIX, redis_client
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -36,3 +42,24 @@ def task_lock_list() -> list[HeldLock]:
         if value:
             held.append(HeldLock(key=lock_key, ttl_seconds=max(0.0, value["expires_at"] - time.time())))
     return held
+
+
+def task_queue_waiting(*, task: Task) -> int | None:
+    """How many messages wait in the broker queue `task` is routed to; None when the broker cannot tell.
+
+    For work that must not add load while the workers are behind (a
+    recovery): a queue with messages waiting has work the workers will reach.
+    A queue the broker does not know yet has none.
+    """
+    app = task.app
+    try:
+        queue = app.amqp.router.route({}, task.name)["queue"].name
+        with app.connection_for_read() as conn:
+            try:
+                declared: Any = Queue(queue).bind(conn.default_channel).queue_declare(passive=True)
+            except conn.channel_errors:
+                return 0
+    except Exception:
+        logger.warning("Could not read the length of %s's queue", task.name, exc_info=True)
+        return None
+    return int(declared.message_count)
