@@ -18,6 +18,7 @@ from styleguide_project.tasks.services.outbox import (
     task_outbox_relay,
 )
 from styleguide_project.tasks.tests.probe_tasks import COUNTS
+from testing.concurrency import run_at_once
 from testing.services import service_missing
 
 pytestmark = pytest.mark.django_db
@@ -104,21 +105,13 @@ def test_two_relays_at_once_publish_each_run_once():
     names = [f"race-{n}" for n in range(60)]
     for name in names:
         stranded(name)
-    start = threading.Barrier(2)
     published: list[int] = []
 
-    def relay() -> None:
-        try:
-            start.wait()
-            published.append(task_outbox_relay(app=celery_app, batch_size=5).published)
-        finally:
-            connection.close()
+    def relay(start: threading.Barrier) -> None:
+        start.wait()
+        published.append(task_outbox_relay(app=celery_app, batch_size=5).published)
 
-    threads = [threading.Thread(target=relay) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_at_once(relay)
 
     assert sum(published) == 60
     assert {name: COUNTS.get(name) for name in names} == dict.fromkeys(names, 1)
