@@ -173,6 +173,7 @@ class ProjectTask(DjangoTask):
 
     def _run_once(self, *args: Any, **kwargs: Any) -> Any:
         """Run an outbox run unless a copy of it already succeeded or is running (services/outbox.py)."""
+        from styleguide_project.tasks.services.enqueue import OUTBOX_HEADER
         from styleguide_project.tasks.services.outbox import (
             Claim,
             outbox_run_claim,
@@ -190,7 +191,7 @@ class ProjectTask(DjangoTask):
             # lease lapses, in case it dies; it will find the run done otherwise.
             logger.info("%s[%s] is running elsewhere; this copy waits %.0fs", self.name, task_id, claim.wait_seconds)
             self.apply_async(
-                args=args, kwargs=kwargs, task_id=task_id, countdown=claim.wait_seconds, headers=self.request.headers
+                args=args, kwargs=kwargs, task_id=task_id, countdown=claim.wait_seconds, headers={OUTBOX_HEADER: "1"}
             )
             return None
         try:

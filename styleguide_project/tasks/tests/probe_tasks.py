@@ -48,3 +48,11 @@ COUNTS: dict[str, int] = {}
 def probe_count(*, into: str) -> int:
     COUNTS[into] = COUNTS.get(into, 0) + 1
     return COUNTS[into]
+
+
+@shared_task(base=ProjectTask, name="tests.probe_sleep", needs_failure_handler=False)
+def probe_sleep(*, seconds: float) -> float:
+    import time
+
+    time.sleep(seconds)
+    return seconds

@@ -1,12 +1,16 @@
 """The outbox on a real broker and real workers: what the request could not publish is published by a worker's relay."""
 
 import logging
+import re
 
 import pytest
+from django.db import transaction
 
 from styleguide_project.emails.models import Email
 from styleguide_project.tasks.celery import app as celery_app
 from styleguide_project.tasks.models import OutboxRun
+from styleguide_project.tasks.services import task_enqueue_on_commit
+from styleguide_project.tasks.tests.probe_tasks import probe_sleep
 from testing.brokers import celery_app_on_broker
 from testing.processes import free_port, wait_until
 
@@ -50,3 +54,20 @@ def test_a_run_published_twice_runs_once_on_a_worker(celery_worker, smtp_sink, s
 
     worker.wait_for_output(rf"{run.task_id}\] already ran to the end", timeout=30)
     assert smtp_sink.count() == 1
+
+
+def test_a_copy_that_arrives_while_the_run_is_running_waits_and_then_does_nothing(celery_worker):
+    worker = celery_worker(
+        concurrency=2,
+        extra=("--include", "styleguide_project.tasks.tests.probe_tasks"),
+        env={"OUTBOX_RUN_LEASE_SECONDS": "3"},
+    )
+    with transaction.atomic():
+        [task_id] = task_enqueue_on_commit(task=probe_sleep, kwargs_list=[{"seconds": 2}])
+    worker.wait_for_output(rf"tests\.probe_sleep\[{task_id}\] received", timeout=30)
+    # A second copy while the first sleeps: the other pool process takes it.
+    probe_sleep.apply_async(kwargs={"seconds": 2}, task_id=task_id, headers={"outbox": "1"})
+
+    worker.wait_for_output(rf"tests\.probe_sleep\[{task_id}\] is running elsewhere; this copy waits", timeout=30)
+    worker.wait_for_output(rf"tests\.probe_sleep\[{task_id}\] already ran to the end", timeout=30)
+    assert len(re.findall(rf"Task tests\.probe_sleep\[{task_id}\] succeeded in [0-9.]+s: 2", worker.output)) == 1
