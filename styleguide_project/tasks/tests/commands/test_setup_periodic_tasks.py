@@ -32,11 +32,13 @@ def test_syncs_the_shipped_definitions_and_says_what_it_did():
         'create    "Users: onboarding reminders": task users.user_onboarding_reminders_send, crontab 0 9 * * * (UTC)',
         'create    "Tasks: delete expired task ownership": task task_progress.task_ownership_delete_expired, '
         "crontab 45 3 * * * (UTC)",
-        "Periodic tasks: 5 created, 0 updated, 0 deleted, 0 unchanged; 0 unused schedule rows removed.",
+        'create    "Tasks: delete expired dead letters": task tasks.dead_letter_delete_expired, '
+        "crontab 15 4 * * * (UTC)",
+        "Periodic tasks: 6 created, 0 updated, 0 deleted, 0 unchanged; 0 unused schedule rows removed.",
     ]
     assert set(PeriodicTask.objects.values_list("name", flat=True)) == {item.name for item in PERIODIC_TASKS}
     assert run().splitlines()[-1] == (
-        "Periodic tasks: 0 created, 0 updated, 0 deleted, 5 unchanged; 0 unused schedule rows removed."
+        "Periodic tasks: 0 created, 0 updated, 0 deleted, 6 unchanged; 0 unused schedule rows removed."
     )
 
 
