@@ -61,11 +61,12 @@ def dead_letter_on_final_failure(
         _record(task=sender, task_id=task_id, exception=exception, kwargs=kwargs or {}, einfo=einfo)
     except Exception:
         logger.exception(
-            "Could not record the dead letter of %s[%s] (kwargs %r): %s",
+            "Could not record the dead letter of %s[%s] (kwargs %r): %s: %s",
             sender.name,
             task_id,
             kwargs,
             _type_name(exception),
+            exception,
         )
 
 
