@@ -64,6 +64,7 @@ def test_a_letter_already_replayed_is_refused(letter, probe, django_capture_on_c
     probe["fixed"] = True
     with django_capture_on_commit_callbacks(execute=True):
         first = dead_letter_replay(dead_letter=letter)
+    assert first.replayed_at is not None
 
     with pytest.raises(ApplicationError) as raised:
         dead_letter_replay(dead_letter=letter)
