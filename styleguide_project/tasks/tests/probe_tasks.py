@@ -12,6 +12,7 @@ from typing import Any
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from django.core.cache import cache
 
 from styleguide_project.tasks.base import ProjectTask
 from styleguide_project.users.models import BaseUser
@@ -81,3 +82,20 @@ def probe_always_fails(self: Any, *, value: int, error: str = "transient") -> in
     if error == "soft_time_limit":
         raise SoftTimeLimitExceeded()
     raise ProbeTransientError(f"still broken for {value}")
+
+
+# Where a worker and the test process agree that the cause is fixed: the shared cache (Redis).
+PROBE_FIXED_KEY = "tests:probe_fails_until_fixed:fixed"
+
+
+@shared_task(
+    base=ProjectTask,
+    name="tests.probe_fails_until_fixed",
+    autoretry_for=(ProbeTransientError,),
+    needs_failure_handler=False,
+)
+def probe_fails_until_fixed(*, value: int) -> int:
+    """Retried, then failed for good, until the cache says `PROBE_FIXED_KEY`; then returns `value`."""
+    if not cache.get(PROBE_FIXED_KEY):
+        raise ProbeTransientError(f"still broken for {value}")
+    return value
