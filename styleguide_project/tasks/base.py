@@ -72,6 +72,8 @@ class ProjectTask(DjangoTask):
     # Celery's own backoff (full jitter, no floor) is replaced by `retry()` below.
     retry_backoff = False
     on_attempt_failed: AttemptFailedHandler | None = None
+    # `_<task>_replay(task, kwargs=..., task_id=...)`: undoes its failure handler inside a dead letter replay.
+    on_replay: Callable[..., None] | None = None
 
     @property
     def max_retries(self) -> int:  # type: ignore[override]

@@ -53,3 +53,40 @@ class OutboxRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name}[{self.task_id}]"
+
+
+class DeadLetter(models.Model):
+    """The final failure of one project task run, kept so that staff can see it and run it again.
+
+    Written by the kit's `task_failure` receiver (`tasks/signals.py`) once
+    retries are exhausted or the error cannot heal; never for a retry. One
+    letter per run: a run that fails for good again (a redelivered message)
+    updates its letter. A replay enqueues the same task and kwargs under a new
+    id (`replayed_as`); if that run fails for good too, it has a letter of its own.
+    """
+
+    task_name = models.CharField(max_length=255)
+    task_id = models.CharField(max_length=255, unique=True)
+    kwargs = models.JSONField(default=dict)
+    exception_type = models.CharField(max_length=255)
+    exception_message = models.TextField(blank=True)
+    # The end of the traceback, where the error was raised; see TRACEBACK_MAX_CHARS.
+    traceback = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField()
+    first_failed_at = models.DateTimeField()
+    last_failed_at = models.DateTimeField()
+    replayed_at = models.DateTimeField(null=True, blank=True)
+    replayed_as = models.CharField(max_length=255, blank=True, help_text="The task id of the replayed run.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = (
+            # The list by task, newest first.
+            models.Index(fields=("task_name", "-created_at"), name="tasks_deadletter_task_idx"),
+            # The list of a day (a range on created_at), and the expiry.
+            models.Index(fields=("created_at",), name="tasks_deadletter_created_idx"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.task_name}[{self.task_id}]"
