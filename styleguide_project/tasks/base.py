@@ -109,6 +109,12 @@ class ProjectTask(DjangoTask):
             f"{countdown:.1f}s" if countdown is not None else f"at {eta}",
         )
         self._record_attempt(exc=exc, kwargs=kwargs if kwargs is not None else request.kwargs, countdown=countdown)
+        if self._from_outbox():
+            from styleguide_project.tasks.services.enqueue import OUTBOX_HEADER
+
+            # A worker keeps custom headers as request attributes, not in
+            # `request.headers`: the retry message must carry it again.
+            options["headers"] = {**(request.headers or {}), OUTBOX_HEADER: "1"}
         return super().retry(args, kwargs, exc, throw, eta, countdown, max_retries, **options)
 
     def _record_attempt(self, *, exc: Exception | None, kwargs: Any, countdown: float | None) -> None:
@@ -184,7 +190,12 @@ class ProjectTask(DjangoTask):
         )
 
         task_id = str(self.request.id)
-        claim = outbox_run_claim(task_id=task_id)
+        try:
+            claim = outbox_run_claim(task_id=task_id)
+        except DATABASE_ERRORS as exc:
+            # Whether a copy already ran cannot be known without the database:
+            # this copy tries again later, by the one retry policy.
+            raise self.retry(exc=exc) from exc
         if claim.claim is Claim.DONE:
             logger.info("%s[%s] already ran to the end; this copy does nothing", self.name, task_id)
             return None
@@ -199,9 +210,18 @@ class ProjectTask(DjangoTask):
         try:
             retval = self._run_checked(*args, **kwargs)
         except BaseException:
-            outbox_run_release(task_id=task_id)
+            try:
+                outbox_run_release(task_id=task_id)
+            except DATABASE_ERRORS:
+                # The lease lapses by itself; the retry or the relay takes it then.
+                logger.warning("%s[%s]: could not release the run's lease", self.name, task_id, exc_info=True)
             raise
-        outbox_run_done(task_id=task_id)
+        try:
+            outbox_run_done(task_id=task_id)
+        except DATABASE_ERRORS:
+            # The work is done; only its record is missing, so a later copy of
+            # the message may run it again (the documented duplicate window).
+            logger.warning("%s[%s]: ran, but could not record it done", self.name, task_id, exc_info=True)
         return retval
 
     def check_arguments(self, kwargs: dict[str, Any]) -> None:

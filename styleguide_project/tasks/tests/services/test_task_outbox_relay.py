@@ -1,9 +1,11 @@
 """The outbox relay and the once-only guard, in eager mode (the relay's publish runs the task here)."""
 
+import json
 import threading
 from datetime import timedelta
 
 import pytest
+import redis
 from django.db import connection
 from django.utils import timezone
 
@@ -18,6 +20,7 @@ from styleguide_project.tasks.services.outbox import (
     task_outbox_relay,
 )
 from styleguide_project.tasks.tests.probe_tasks import COUNTS
+from testing.brokers import celery_app_on_broker
 from testing.concurrency import run_at_once
 from testing.services import service_missing
 
@@ -99,7 +102,7 @@ def test_a_pass_is_bounded():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_relays_at_once_publish_each_run_once():
+def test_two_relays_at_once_publish_each_run_once(broker_url):
     if connection.vendor != "postgresql":
         service_missing("needs PostgreSQL: SKIP LOCKED is what splits the rows between two relays")
     names = [f"race-{n}" for n in range(60)]
@@ -111,10 +114,16 @@ def test_two_relays_at_once_publish_each_run_once():
         start.wait()
         published.append(task_outbox_relay(app=celery_app, batch_size=5).published)
 
-    run_at_once(relay)
+    # A real broker: the relays publish, nothing runs (eager runs in two
+    # threads at once would share Celery's process-wide state).
+    with celery_app_on_broker(celery_app, broker_url):
+        run_at_once(relay)
+        queue = celery_app.amqp.router.route({}, "tests.probe_count")["queue"].name
+        messages = [json.loads(raw) for raw in redis.Redis.from_url(broker_url).lrange(queue, 0, -1)]
 
     assert sum(published) == 60
-    assert {name: COUNTS.get(name) for name in names} == dict.fromkeys(names, 1)
+    task_ids = [message["headers"]["id"] for message in messages]
+    assert sorted(task_ids) == sorted(f"run-{name}" for name in names)
 
 
 def test_the_claim_tells_run_done_busy_and_untracked(settings):
