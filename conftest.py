@@ -4,7 +4,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from celery.signals import task_failure
+from celery.signals import task_failure, task_retry
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
@@ -92,6 +92,19 @@ def _eager_task_failures_fail_the_test(request: pytest.FixtureRequest) -> Iterat
             "tasks failed while the test ran (mark it task_failure_expected if that is the point):\n"
             + "\n".join(failed)
         )
+
+
+@pytest.fixture
+def retry_countdowns() -> Iterator[list[float]]:
+    """The countdown of every retry Celery schedules while the test runs."""
+    countdowns: list[float] = []
+
+    def record(sender, request, reason, einfo, **kwargs):
+        countdowns.append(reason.when)
+
+    task_retry.connect(record, weak=False)
+    yield countdowns
+    task_retry.disconnect(record)
 
 
 # 30 s into a minute, 30 min 30 s into an hour, 12 h 30 min 30 s into a day (UTC).

@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 BENCH_READY_MARK = "bench-worker-ready"
 
 
-def _enqueue_off(*, task: "Task", kwargs_list: list[dict[str, Any]], task_ids: Sequence[str] | None = None) -> int:
-    # Same signature as the real `task_enqueue`; publishes nothing.
+def _publish_off(*, task: "Task", runs: Sequence[tuple[str, dict[str, Any]]], queue: str | None = None) -> int:
+    # Same signature as the real `task_outbox_publish`; publishes nothing.
     return 0
 
 
@@ -36,9 +36,9 @@ def post_worker_init(worker: Any) -> None:
     """Runs in each worker after it loaded the WSGI application (Django is set up)."""
     enqueue_off = os.environ.get("BENCH_ENQUEUE_OFF") == "1"
     if enqueue_off:
-        from styleguide_project.tasks import services
+        from styleguide_project.tasks.services import enqueue
 
-        # `task_enqueue_on_commit` looks `task_enqueue` up in its module when
-        # the transaction commits, so replacing the module global is enough.
-        services.task_enqueue = _enqueue_off
+        # `task_enqueue_on_commit` looks `task_outbox_publish` up in its module
+        # when the transaction commits, so replacing the module global is enough.
+        enqueue.task_outbox_publish = _publish_off
     worker.log.info("%s pid=%s enqueue_off=%s", BENCH_READY_MARK, os.getpid(), enqueue_off)

@@ -23,6 +23,8 @@ from styleguide_project.emails.tasks import email_failed_summary_send as email_f
 from styleguide_project.emails.tasks import email_recover_stranded as email_recover_stranded_task
 from styleguide_project.task_progress.tasks import task_ownership_delete_expired as task_ownership_delete_expired_task
 from styleguide_project.tasks.schedules import Crontab, Interval, PeriodicTaskDefinition
+from styleguide_project.tasks.tasks import dead_letter_delete_expired as dead_letter_delete_expired_task
+from styleguide_project.tasks.tasks import outbox_run_delete_finished as outbox_run_delete_finished_task
 from styleguide_project.tasks.tasks import task_result_delete_expired as task_result_delete_expired_task
 from styleguide_project.users.tasks import (
     user_email_verification_reminders_send as user_email_verification_reminders_send_task,
@@ -83,5 +85,23 @@ PERIODIC_TASKS: tuple[PeriodicTaskDefinition, ...] = (
         expire_seconds=6 * 3600,
         description="Emails a fresh verification link, once each, to the users who registered more than "
         "EMAIL_VERIFICATION_REMINDER_AFTER_HOURS ago and have not verified their address.",
+    ),
+    PeriodicTaskDefinition(
+        name="Tasks: delete expired dead letters",
+        task=dead_letter_delete_expired_task,
+        # https://crontab.guru/#15_4_*_*_*
+        schedule=Crontab(minute="15", hour="4"),
+        expire_seconds=12 * 3600,
+        description="Deletes the dead letters (final task failures) older than DEAD_LETTER_RETENTION_DAYS, "
+        "replayed or not.",
+    ),
+    PeriodicTaskDefinition(
+        name="Tasks: delete finished outbox runs",
+        task=outbox_run_delete_finished_task,
+        # https://crontab.guru/#30_4_*_*_*
+        schedule=Crontab(minute="30", hour="4"),
+        expire_seconds=12 * 3600,
+        description="Deletes the outbox rows of runs finished more than OUTBOX_RETENTION_DAYS ago (kept until "
+        "then to recognise a late copy of a message).",
     ),
 )

@@ -158,6 +158,14 @@ def process_command_line(pid: int) -> str:
         return ""
 
 
+def _interpreter_helper(pid: int) -> bool:
+    # Python's multiprocessing starts one resource tracker per interpreter on
+    # first use, and it lives until the interpreter exits: it belongs to this
+    # process, not to what the run started, and killing it early only makes
+    # the interpreter start another.
+    return "multiprocessing.resource_tracker" in process_command_line(pid)
+
+
 def leftovers_stop(*, timeout: float = 10) -> list[str]:
     """The processes this one started that are still running after `timeout` seconds; each is killed.
 
@@ -166,7 +174,11 @@ def leftovers_stop(*, timeout: float = 10) -> list[str]:
     """
     deadline = time.monotonic() + timeout
     while True:
-        running = {pid: start for pid in descendants(os.getpid()) if (start := process_start_time(pid)) is not None}
+        running = {
+            pid: start
+            for pid in descendants(os.getpid())
+            if (start := process_start_time(pid)) is not None and not _interpreter_helper(pid)
+        }
         if not running or time.monotonic() > deadline:
             break
         time.sleep(0.2)

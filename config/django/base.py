@@ -135,6 +135,7 @@ from config.settings.celery import *  # noqa: E402, F403
 from config.settings.email import *  # noqa: E402, F403
 from config.settings.health import *  # noqa: E402, F403
 from config.settings.logging import *  # noqa: E402, F403
+from config.settings.outbox import *  # noqa: E402, F403
 from config.settings.rest_framework import *  # noqa: E402, F403
 from config.settings.security import *  # noqa: E402, F403
 from config.settings.sentry import *  # noqa: E402, F403

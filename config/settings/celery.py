@@ -152,3 +152,6 @@ EMAIL_STRANDED_AFTER_SECONDS = env.int("EMAIL_STRANDED_AFTER_SECONDS", default=1
 EMAIL_RECOVERY_INTERVAL_SECONDS = env.int("EMAIL_RECOVERY_INTERVAL_SECONDS", default=60)
 # At most this many emails are re-enqueued per run, so a run stays short.
 EMAIL_RECOVERY_BATCH_SIZE = env.int("EMAIL_RECOVERY_BATCH_SIZE", default=1000)
+
+# Days a dead letter stays for staff to look into and replay before the periodic cleanup deletes it.
+DEAD_LETTER_RETENTION_DAYS = env.int("DEAD_LETTER_RETENTION_DAYS", default=30)

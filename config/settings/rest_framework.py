@@ -82,6 +82,9 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": NUM_PROXIES,
     "EXCEPTION_HANDLER": "styleguide_project.core.exception_handlers.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "styleguide_project.api.schemas.AutoSchema",
+    # The project's pagination, also for the task kit's APIs, which reach it
+    # here because the kit imports no app (`api` included).
+    "DEFAULT_PAGINATION_CLASS": "styleguide_project.api.pagination.LimitOffsetPagination",
 }
 
 SPECTACULAR_SETTINGS = {

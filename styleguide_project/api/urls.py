@@ -12,6 +12,8 @@ urlpatterns = [
     path("auth/", include(("styleguide_project.authentication.urls", "auth"))),
     path("users/", include(("styleguide_project.users.urls", "users"))),
     path("emails/", include(("styleguide_project.emails.urls", "emails"))),
+    # The kit's dead letters first: task progress's `<str:task_id>/` would take "dead-letters/".
+    path("tasks/", include(("styleguide_project.tasks.urls", "task_kit"))),
     path("tasks/", include(("styleguide_project.task_progress.urls", "tasks"))),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),

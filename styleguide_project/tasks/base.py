@@ -72,6 +72,8 @@ class ProjectTask(DjangoTask):
     # Celery's own backoff (full jitter, no floor) is replaced by `retry()` below.
     retry_backoff = False
     on_attempt_failed: AttemptFailedHandler | None = None
+    # `_<task>_replay(task, kwargs=..., task_id=...)`: undoes its failure handler inside a dead letter replay.
+    on_replay: Callable[..., None] | None = None
 
     @property
     def max_retries(self) -> int:  # type: ignore[override]
@@ -107,6 +109,12 @@ class ProjectTask(DjangoTask):
             f"{countdown:.1f}s" if countdown is not None else f"at {eta}",
         )
         self._record_attempt(exc=exc, kwargs=kwargs if kwargs is not None else request.kwargs, countdown=countdown)
+        if self._from_outbox():
+            from styleguide_project.tasks.services.enqueue import OUTBOX_HEADER
+
+            # A worker keeps custom headers as request attributes, not in
+            # `request.headers`: the retry message must carry it again.
+            options["headers"] = {**(request.headers or {}), OUTBOX_HEADER: "1"}
         return super().retry(args, kwargs, exc, throw, eta, countdown, max_retries, **options)
 
     def _record_attempt(self, *, exc: Exception | None, kwargs: Any, countdown: float | None) -> None:
@@ -155,10 +163,74 @@ class ProjectTask(DjangoTask):
             # A plain function call in code or tests: no broker semantics.
             return super().__call__(*args, **kwargs)
         # Inside a worker or apply(): Celery has already pushed the request.
+        if not self._from_outbox():
+            return self._run_checked(*args, **kwargs)
+        return self._run_once(*args, **kwargs)
+
+    def _run_checked(self, *args: Any, **kwargs: Any) -> Any:
         retval = self.run(*args, **kwargs)
         if retval is None or self.ignore_result or self.request.ignore_result:
             return retval
         return self._checked_result(retval)
+
+    def _from_outbox(self) -> bool:
+        from styleguide_project.tasks.services.enqueue import OUTBOX_HEADER
+
+        request = self.request
+        return bool(getattr(request, OUTBOX_HEADER, None) or (request.headers or {}).get(OUTBOX_HEADER))
+
+    def _run_once(self, *args: Any, **kwargs: Any) -> Any:
+        """Run an outbox run unless a copy of it already succeeded or is running (services/outbox.py)."""
+        from styleguide_project.tasks.services.enqueue import OUTBOX_HEADER
+        from styleguide_project.tasks.services.outbox import (
+            Claim,
+            outbox_run_claim,
+            outbox_run_done,
+            outbox_run_release,
+        )
+
+        task_id = str(self.request.id)
+        try:
+            claim = outbox_run_claim(task_id=task_id)
+        except DATABASE_ERRORS as exc:
+            # Whether a copy already ran cannot be known without the database:
+            # this copy tries again later, by the one retry policy.
+            raise self.retry(exc=exc) from exc
+        if claim.claim is Claim.DONE:
+            logger.info("%s[%s] already ran to the end; this copy does nothing", self.name, task_id)
+            return None
+        if claim.claim is Claim.BUSY and not self.request.is_eager:
+            # Another copy runs it now. This one comes back when that copy's
+            # lease lapses, in case it dies; it will find the run done otherwise.
+            logger.info("%s[%s] is running elsewhere; this copy waits %.0fs", self.name, task_id, claim.wait_seconds)
+            self.apply_async(
+                args=args, kwargs=kwargs, task_id=task_id, countdown=claim.wait_seconds, headers={OUTBOX_HEADER: "1"}
+            )
+            return None
+        try:
+            retval = self._run_checked(*args, **kwargs)
+        except BaseException:
+            try:
+                outbox_run_release(task_id=task_id)
+            except DATABASE_ERRORS:
+                # The lease lapses by itself; the retry or the relay takes it then.
+                logger.warning("%s[%s]: could not release the run's lease", self.name, task_id, exc_info=True)
+            raise
+        try:
+            outbox_run_done(task_id=task_id)
+        except DATABASE_ERRORS:
+            # The work is done; only its record is missing, so a later copy of
+            # the message may run it again (the documented duplicate window).
+            logger.warning("%s[%s]: ran, but could not record it done", self.name, task_id, exc_info=True)
+        return retval
+
+    def check_arguments(self, kwargs: dict[str, Any]) -> None:
+        """Raise TaskSerializationError, naming the argument, unless `kwargs` can be sent as the task's serializer."""
+        serializer = self.serializer or self.app.conf.task_serializer
+        try:
+            serialization.dumps(kwargs, serializer)
+        except EncodeError as exc:
+            raise self._argument_error((), kwargs, serializer) from exc
 
     def _checked_result(self, retval: Any) -> Any:
         serializer = self.app.conf.result_serializer

@@ -30,3 +30,7 @@ def use_django_logging(**kwargs: Any) -> None:
     from django.conf import settings
 
     dictConfig(settings.LOGGING)
+
+
+# Every worker runs an outbox relay (tasks/relay.py); importing it connects it.
+from styleguide_project.tasks import relay  # noqa: E402, F401

@@ -117,6 +117,11 @@ ACCESS: dict[str, Access] = {
         Who.STAFF, ("GET /emails/campaigns/new/", "POST /emails/campaigns/new/", "PUT /emails/campaigns/new/")
     ),
     "emails/campaigns/<int:campaign_id>/": Access(Who.STAFF, ("GET /emails/campaigns/1/",)),
+    # The task kit: dead letters are staff tooling.
+    "api/tasks/dead-letters/": Access(Who.STAFF, ("GET /api/tasks/dead-letters/",)),
+    "api/tasks/dead-letters/<int:dead_letter_id>/replay/": Access(
+        Who.STAFF, ("POST /api/tasks/dead-letters/1/replay/",)
+    ),
     # task progress: only whoever queued the run, or staff.
     "api/tasks/<str:task_id>/": Access(Who.OWNER_OR_STAFF, ("GET /api/tasks/{task_id}/",), owned=task_owned_by),
     "tasks/<str:task_id>/progress/": Access(

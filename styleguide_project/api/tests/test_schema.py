@@ -21,6 +21,8 @@ def test_schema_validates_without_warnings(tmp_path):
         "/api/emails/{email_id}/retry/:",
         "/api/emails/campaigns/:",
         "/api/tasks/{task_id}/:",
+        "/api/tasks/dead-letters/:",
+        "/api/tasks/dead-letters/{dead_letter_id}/replay/:",
     ]:
         assert path in text
 
@@ -63,6 +65,8 @@ def schema():
         ("/api/emails/{email_id}/", "get", {"401", "403", "429"}),
         ("/api/emails/send/", "post", {"401", "403", "429"}),
         ("/api/emails/{email_id}/retry/", "post", {"401", "403", "429"}),
+        ("/api/tasks/dead-letters/", "get", {"401", "403", "429"}),
+        ("/api/tasks/dead-letters/{dead_letter_id}/replay/", "post", {"401", "403", "429"}),
         # Probed by load balancers: never refused, never throttled.
         ("/api/health/", "get", set()),
     ],

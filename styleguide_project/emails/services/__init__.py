@@ -16,6 +16,7 @@ from styleguide_project.emails.services.campaigns import (
     email_campaign_failed,
     email_campaign_launch,
     email_campaign_queue,
+    email_campaign_reopen,
     email_campaign_send,
 )
 from styleguide_project.emails.services.creation import email_create, email_create_from_template
@@ -26,6 +27,7 @@ __all__ = (
     "email_campaign_failed",
     "email_campaign_launch",
     "email_campaign_queue",
+    "email_campaign_reopen",
     "email_campaign_send",
     "email_create",
     "email_create_from_template",

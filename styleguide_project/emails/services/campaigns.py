@@ -154,3 +154,23 @@ def email_campaign_failed(*, campaign: EmailCampaign, error: str) -> EmailCampai
         data={"status": EmailCampaign.Status.FAILED, "last_error": error},
     )
     return campaign
+
+
+@transaction.atomic
+def email_campaign_reopen(*, campaign_id: int, task_id: str) -> EmailCampaign | None:
+    """A FAILED campaign goes back to SENDING for run `task_id`, enqueued by the caller; None if it is gone.
+
+    For the replay of a dead letter of `emails.email_campaign_send`: the run
+    sends only a SENDING campaign, and carries on where the failed one stopped.
+    A campaign in any other status (sent again by staff meanwhile, or done) is
+    left alone, and the run then finds nothing to do.
+    """
+    campaign = EmailCampaign.objects.select_for_update().filter(id=campaign_id).first()
+    if campaign is None or campaign.status != EmailCampaign.Status.FAILED:
+        return campaign
+    campaign, _ = model_update(
+        instance=campaign,
+        fields=["status", "task_id", "last_error", "finished_at"],
+        data={"status": EmailCampaign.Status.SENDING, "task_id": task_id, "last_error": "", "finished_at": None},
+    )
+    return campaign

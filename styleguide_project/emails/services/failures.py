@@ -47,3 +47,23 @@ def _ids_by_error(errors: Mapping[int, str]) -> dict[str, list[int]]:
     for email_id, error in errors.items():
         grouped.setdefault(error, []).append(email_id)
     return grouped
+
+
+@transaction.atomic
+def email_failed_reopen(*, email_ids: list[int]) -> list[int]:
+    """The FAILED emails among `email_ids` go back to SENDING, without enqueueing; returns their ids.
+
+    For a run of `emails.email_send_batch` enqueued again by its caller (the
+    replay of a dead letter): the run delivers only SENDING emails. The others
+    are left alone (SENT is done; SENDING is on its way; READY was never queued).
+    Attempts and the last error are kept as the emails' history.
+    """
+    ids = list(
+        Email.objects.filter(id__in=email_ids, status=Email.Status.FAILED)
+        .select_for_update()
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    now = timezone.now()
+    Email.objects.filter(id__in=ids).update(status=Email.Status.SENDING, next_attempt_at=None, updated_at=now)
+    return ids

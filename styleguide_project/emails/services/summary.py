@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from styleguide_project.emails.models import Email
@@ -15,14 +16,17 @@ from styleguide_project.emails.services.queueing import email_send_all
 FAILED_SUMMARY_LIMIT = 50
 
 
+@transaction.atomic
 def email_failed_summary_send(*, day: date) -> Email | None:
     """Mail `SUPPORT_EMAIL` a summary of the emails that failed for good on `day`, a calendar day in TIME_ZONE.
 
     A calendar day, not "the last 24 hours": consecutive daily runs cover every
     failure exactly once, also across daylight saving changes (a 23- or
     25-hour day) and when a run starts late. Nothing is sent for a day without
-    failures. The summary is an ordinary email, queued with `email_send_all`
-    and delivered like any other; it is returned.
+    failures. One transaction creates the summary and queues it (its outbox
+    run): a failure in between leaves neither. The summary is an ordinary
+    email, queued with `email_send_all` and delivered like any other; it is
+    returned.
     """
     zone = timezone.get_default_timezone()
     start = datetime.combine(day, clock_time.min, tzinfo=zone)

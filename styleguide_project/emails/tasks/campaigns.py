@@ -24,11 +24,24 @@ def _email_campaign_send_failure(
     email_campaign_failed(campaign=campaign, error=f"{type(exc).__name__}: {exc}")
 
 
+def _email_campaign_send_replay(self: Task, *, kwargs: dict[str, Any], task_id: str) -> None:
+    # The replay of a dead letter sends the campaign again from where it stopped.
+    from styleguide_project.emails.services import email_campaign_reopen
+
+    email_campaign_reopen(campaign_id=kwargs["campaign_id"], task_id=task_id)
+
+
 def _campaign_page(campaign_id: int) -> str:
     return reverse("emails:campaign-detail", kwargs={"campaign_id": campaign_id})
 
 
-@shared_task(bind=True, base=ProjectTask, name="emails.email_campaign_send", on_failure=_email_campaign_send_failure)
+@shared_task(
+    bind=True,
+    base=ProjectTask,
+    name="emails.email_campaign_send",
+    on_failure=_email_campaign_send_failure,
+    on_replay=_email_campaign_send_replay,
+)
 def email_campaign_send(self: Task, *, campaign_id: int) -> dict[str, Any] | None:
     """Create and queue a campaign's emails, reporting progress; the result's `redirect` is the campaign's page."""
     campaign = email_campaign_get(campaign_id=campaign_id)

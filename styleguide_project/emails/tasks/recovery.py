@@ -6,6 +6,7 @@ from django.conf import settings
 
 from styleguide_project.tasks.base import ProjectTask
 from styleguide_project.tasks.locks import one_instance
+from styleguide_project.tasks.selectors import task_queue_waiting
 
 logger = get_task_logger(__name__)
 
@@ -16,7 +17,17 @@ logger = get_task_logger(__name__)
 @one_instance(timeout=300)
 def email_recover_stranded() -> int:
     from styleguide_project.emails.services.recovery import email_recover_stranded
+    from styleguide_project.emails.tasks.sending import email_send_batch
 
+    # Emails that look stranded while deliveries wait in the queue may only be
+    # queued behind them: enqueueing them again would add load exactly when
+    # the workers are behind. Lost publishes are the outbox relay's; what is
+    # left here (a worker killed with its message, Redis losing a queue) waits
+    # for the queue to drain.
+    waiting = task_queue_waiting(task=email_send_batch)
+    if waiting is None or waiting > 0:
+        logger.info("Recovery skipped: %s deliveries wait in the queue (None: the broker cannot tell)", waiting)
+        return 0
     ids = email_recover_stranded(
         stranded_after=timedelta(seconds=settings.EMAIL_STRANDED_AFTER_SECONDS),
         limit=settings.EMAIL_RECOVERY_BATCH_SIZE,

@@ -35,6 +35,14 @@ def _email_send_batch_failure(
         logger.warning("Email %s failed for good: %s", email_id, exc)
 
 
+def _email_send_batch_replay(self: Task, *, kwargs: dict[str, Any], task_id: str) -> None:
+    # The replay of a dead letter runs the batch again: the emails the failure
+    # made FAILED go back to SENDING, which is what the run delivers.
+    from styleguide_project.emails.services.failures import email_failed_reopen
+
+    email_failed_reopen(email_ids=kwargs["email_ids"])
+
+
 # The emails `email_send_all` queued together, delivered again as a whole on
 # a retry (those already sent are skipped). The Email rows record the
 # outcome: nobody reads this task's result.
@@ -45,6 +53,7 @@ def _email_send_batch_failure(
     autoretry_for=(EmailBatchIncompleteError, *DATABASE_ERRORS),
     on_attempt_failed=_email_send_batch_attempt_failed,
     on_failure=_email_send_batch_failure,
+    on_replay=_email_send_batch_replay,
     ignore_result=True,
 )
 def email_send_batch(self: Task, *, email_ids: list[int]) -> None:

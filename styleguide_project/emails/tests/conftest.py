@@ -2,7 +2,7 @@ import smtplib
 from collections.abc import Iterator
 
 import pytest
-from celery.signals import task_failure, task_retry
+from celery.signals import task_failure
 
 from styleguide_project.emails.tests.backends import FlakyEmailBackend
 
@@ -19,19 +19,6 @@ def flaky_email(settings) -> Iterator[type[FlakyEmailBackend]]:
     yield FlakyEmailBackend
     FlakyEmailBackend.failures_left = 0
     FlakyEmailBackend.delivers_first = 0
-
-
-@pytest.fixture
-def retry_countdowns() -> Iterator[list[float]]:
-    """The countdown of every retry Celery schedules while the test runs."""
-    countdowns: list[float] = []
-
-    def record(sender, request, reason, einfo, **kwargs):
-        countdowns.append(reason.when)
-
-    task_retry.connect(record, weak=False)
-    yield countdowns
-    task_retry.disconnect(record)
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.core.cache import cache
 
 from styleguide_project.tasks.base import ProjectTask
 from styleguide_project.users.models import BaseUser
@@ -38,3 +40,80 @@ def probe_echo(*, value: Any) -> Any:
 @shared_task(base=ProjectTask, name="tests.probe_return", needs_failure_handler=False)
 def probe_return(*, kind: str) -> Any:
     return SAMPLES[kind]()
+
+
+# How many times each probe_count run went through its body, by name.
+COUNTS: dict[str, int] = {}
+
+
+@shared_task(base=ProjectTask, name="tests.probe_count", needs_failure_handler=False)
+def probe_count(*, into: str) -> int:
+    COUNTS[into] = COUNTS.get(into, 0) + 1
+    return COUNTS[into]
+
+
+@shared_task(base=ProjectTask, name="tests.probe_sleep", needs_failure_handler=False)
+def probe_sleep(*, seconds: float) -> float:
+    import time
+
+    time.sleep(seconds)
+    return seconds
+
+
+class ProbeTransientError(Exception):
+    """An error the dead-letter probe says may heal: retried until the retries run out."""
+
+
+# The dead-letter probe's world: whether its cause is fixed, and what it met.
+dead_letter_probe: dict[str, Any] = {"fixed": False, "runs": [], "failures": [], "replays": []}
+
+
+def dead_letter_probe_reset() -> None:
+    dead_letter_probe.update(fixed=False, runs=[], failures=[], replays=[])
+
+
+def _probe_always_fails_failure(
+    self: Any, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
+) -> None:
+    dead_letter_probe["failures"].append(task_id)
+
+
+def _probe_always_fails_replay(self: Any, *, kwargs: dict[str, Any], task_id: str) -> None:
+    dead_letter_probe["replays"].append((kwargs, task_id))
+
+
+@shared_task(
+    bind=True,
+    base=ProjectTask,
+    name="tests.probe_always_fails",
+    autoretry_for=(ProbeTransientError,),
+    on_failure=_probe_always_fails_failure,
+    on_replay=_probe_always_fails_replay,
+)
+def probe_always_fails(self: Any, *, value: int, error: str = "transient") -> int:
+    """Fails with `error` until `dead_letter_probe["fixed"]`: "transient" (retried), "bug", or "soft_time_limit"."""
+    dead_letter_probe["runs"].append((self.request.id, self.request.retries))
+    if dead_letter_probe["fixed"]:
+        return value
+    if error == "bug":
+        raise ValueError(f"no good value: {value}")
+    if error == "soft_time_limit":
+        raise SoftTimeLimitExceeded()
+    raise ProbeTransientError(f"still broken for {value}")
+
+
+# Where a worker and the test process agree that the cause is fixed: the shared cache (Redis).
+PROBE_FIXED_KEY = "tests:probe_fails_until_fixed:fixed"
+
+
+@shared_task(
+    base=ProjectTask,
+    name="tests.probe_fails_until_fixed",
+    autoretry_for=(ProbeTransientError,),
+    needs_failure_handler=False,
+)
+def probe_fails_until_fixed(*, value: int) -> int:
+    """Retried, then failed for good, until the cache says `PROBE_FIXED_KEY`; then returns `value`."""
+    if not cache.get(PROBE_FIXED_KEY):
+        raise ProbeTransientError(f"still broken for {value}")
+    return value

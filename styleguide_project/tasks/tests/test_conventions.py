@@ -28,6 +28,9 @@ def violations(task: Any) -> list[str]:
                 f"{task.name}: on_failure is {handler!r}, not _{func.__name__}_failure "
                 "(or declare needs_failure_handler=False when no state needs undoing)"
             )
+    replay = getattr(task, "on_replay", None)
+    if replay is not None and getattr(replay, "__name__", "") != f"_{func.__name__}_replay":
+        found.append(f"{task.name}: on_replay is {replay.__name__!r}, not _{func.__name__}_replay")
     if not isinstance(task, ProjectTask):
         found.append(f"{task.name}: not a ProjectTask")
     found += retry_policy_violations(task)
@@ -122,3 +125,16 @@ def test_the_rules_catch_a_task_with_its_own_retry_policy():
         "scratch.impatient: sets ['max_retries'] itself (the retry policy is ProjectTask's; say what is transient)",
         "scratch.impatient: its body schedules its own retries (use autoretry_for)",
     ]
+
+
+def test_the_rules_catch_a_misnamed_replay_handler():
+    scratch = Celery("scratch", task_cls=ProjectTask, set_as_current=False)
+
+    def _undo(self, *, kwargs, task_id):
+        return None
+
+    @scratch.task(name="scratch.resend", needs_failure_handler=False, on_replay=_undo)
+    def resend(*, email_ids):
+        return email_ids
+
+    assert violations(scratch.tasks[resend.name]) == ["scratch.resend: on_replay is '_undo', not _resend_replay"]

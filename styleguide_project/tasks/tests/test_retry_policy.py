@@ -2,7 +2,6 @@
 
 import pytest
 from celery import shared_task
-from celery.signals import task_retry
 from django.db import OperationalError, transaction
 
 from styleguide_project.tasks.base import DATABASE_ERRORS, ProjectTask, task_retry_countdown
@@ -38,18 +37,6 @@ def _clear_seen():
     seen["runs"].clear()
 
 
-@pytest.fixture
-def countdowns():
-    recorded: list[float] = []
-
-    def record(sender, request, reason, einfo, **kwargs):
-        recorded.append(reason.when)
-
-    task_retry.connect(record, weak=False)
-    yield recorded
-    task_retry.disconnect(record)
-
-
 @pytest.mark.parametrize("retries", [0, 1, 2, 5, 12])
 def test_the_countdown_doubles_is_capped_and_keeps_half_of_it_fixed(settings, retries):
     settings.TASK_RETRY_BACKOFF_SECONDS = 5
@@ -63,7 +50,7 @@ def test_the_countdown_doubles_is_capped_and_keeps_half_of_it_fixed(settings, re
     assert max(values) - min(values) > delay / 4
 
 
-def test_a_transient_error_is_retried_and_each_failed_attempt_recorded(settings, countdowns):
+def test_a_transient_error_is_retried_and_each_failed_attempt_recorded(settings, retry_countdowns):
     settings.TASK_RETRY_BACKOFF_SECONDS = 1
     settings.TASK_MAX_RETRIES = 5
 
@@ -73,11 +60,11 @@ def test_a_transient_error_is_retried_and_each_failed_attempt_recorded(settings,
     assert seen["runs"] == [0, 1, 2]
     assert [(name, fail_times) for name, fail_times, _ in seen["attempts"]] == [("OperationalError", 2)] * 2
     # The handler is told the countdown the retry was scheduled with.
-    assert [when for _, _, when in seen["attempts"]] == countdowns
+    assert [when for _, _, when in seen["attempts"]] == retry_countdowns
 
 
 @pytest.mark.task_failure_expected
-def test_retries_stop_at_task_max_retries_and_the_last_error_is_raised(settings, countdowns):
+def test_retries_stop_at_task_max_retries_and_the_last_error_is_raised(settings, retry_countdowns):
     settings.TASK_MAX_RETRIES = 2
 
     with pytest.raises(OperationalError, match="went away"):
@@ -85,7 +72,7 @@ def test_retries_stop_at_task_max_retries_and_the_last_error_is_raised(settings,
 
     assert seen["runs"] == [0, 1, 2]
     # The final failure is the failure handler's to record, not an attempt.
-    assert len(seen["attempts"]) == len(countdowns) == 2
+    assert len(seen["attempts"]) == len(retry_countdowns) == 2
 
 
 def test_a_plain_call_does_not_retry():

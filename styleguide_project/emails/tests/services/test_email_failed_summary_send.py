@@ -7,6 +7,7 @@ from django.core import mail
 from styleguide_project.emails.models import Email
 from styleguide_project.emails.services.summary import FAILED_SUMMARY_LIMIT, email_failed_summary_send
 from styleguide_project.emails.tests.factories import EmailFactory
+from styleguide_project.tasks.models import OutboxRun
 
 pytestmark = pytest.mark.django_db
 
@@ -90,3 +91,19 @@ def test_a_long_list_is_cut_and_the_rest_counted():
     assert summary is not None
     assert summary.plain_text.count("\n- #") == FAILED_SUMMARY_LIMIT
     assert "... and 2 more." in summary.plain_text
+
+
+def test_the_summary_and_its_run_are_one_transaction(settings, monkeypatch):
+    failed_at(datetime(2030, 5, 1, 12, tzinfo=UTC))
+
+    def fail_to_queue(**kwargs):
+        raise RuntimeError("the queueing failed after the summary was created")
+
+    monkeypatch.setattr("styleguide_project.emails.services.summary.email_send_all", fail_to_queue)
+
+    with pytest.raises(RuntimeError):
+        email_failed_summary_send(day=date(2030, 5, 1))
+
+    # No READY summary is left behind for nothing to send.
+    assert not Email.objects.filter(to=settings.SUPPORT_EMAIL).exists()
+    assert not OutboxRun.objects.exists()

@@ -1,7 +1,6 @@
 """Two deliveries of the same email send it once."""
 
 import threading
-from collections.abc import Callable
 
 import pytest
 from django.core import mail
@@ -11,24 +10,8 @@ from styleguide_project.emails.models import Email
 from styleguide_project.emails.services.delivery import email_message_id, email_send_batch
 from styleguide_project.emails.tasks import email_send_batch as email_send_batch_task
 from styleguide_project.emails.tests.factories import EmailFactory
+from testing.concurrency import run_at_once
 from testing.services import service_missing
-
-
-def run_twice_at_once(deliver: Callable[[threading.Barrier], None]) -> None:
-    """Run `deliver` in two threads, each with its own database connection; they pass the barrier together."""
-    start = threading.Barrier(2)
-
-    def run() -> None:
-        try:
-            deliver(start)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
 
 
 @pytest.mark.django_db
@@ -65,7 +48,7 @@ def test_two_concurrent_batches_of_the_same_emails_send_each_once():
         start.wait()
         results.append(email_send_batch(email_ids=ids))
 
-    run_twice_at_once(deliver)
+    run_at_once(deliver)
 
     # Between them the two runs sent every email, none twice.
     assert sorted(results[0] + results[1]) == ids

@@ -8,6 +8,8 @@ from django_celery_results.models import TaskResult
 from styleguide_project.emails.models import EmailCampaign
 from styleguide_project.emails.tasks import email_campaign_send as email_campaign_send_task
 from styleguide_project.emails.tests.factories import EmailCampaignFactory
+from styleguide_project.tasks.models import DeadLetter
+from styleguide_project.tasks.services import dead_letter_replay
 from styleguide_project.users.tests.factories import BaseUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -76,3 +78,28 @@ def test_a_campaign_not_sending_is_left_alone_and_still_redirects():
 
     assert result["redirect"] == f"/emails/campaigns/{campaign.id}/"
     assert result["status"] == "DONE"
+
+
+@pytest.mark.task_failure_expected
+def test_a_failed_campaign_is_sent_by_replaying_its_dead_letter(settings, tmp_path, django_capture_on_commit_callbacks):
+    # given: a campaign whose template cannot render, failed for good
+    working_templates = settings.TEMPLATES
+    (tmp_path / "emails" / "campaign").mkdir(parents=True)
+    (tmp_path / "emails" / "campaign" / "subject.txt").write_text("{% if %}")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+    users = BaseUserFactory.create_batch(2, onboarded_at=timezone.now())
+    campaign = EmailCampaignFactory.create(status=EmailCampaign.Status.SENDING)
+    with pytest.raises(Exception, match="Unexpected end of expression"):
+        email_campaign_send_task.delay(campaign_id=campaign.id)
+    letter = DeadLetter.objects.get(task_name="emails.email_campaign_send")
+
+    # when: the template is fixed and the letter replayed
+    settings.TEMPLATES = working_templates
+    with django_capture_on_commit_callbacks(execute=True):
+        replayed = dead_letter_replay(dead_letter=letter)
+
+    # then: the campaign ran again under the new id and reached everyone
+    campaign.refresh_from_db()
+    assert campaign.status == EmailCampaign.Status.DONE
+    assert campaign.task_id == replayed.replayed_as
+    assert sorted(campaign.emails.values_list("to", flat=True)) == sorted(user.email for user in users)

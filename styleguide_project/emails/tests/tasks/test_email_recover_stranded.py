@@ -1,14 +1,18 @@
 from datetime import timedelta
 
 import pytest
+import redis
 from django.core import mail
 from django.utils import timezone
 
 from styleguide_project.emails.models import Email
 from styleguide_project.emails.tasks import email_recover_stranded as email_recover_stranded_task
+from styleguide_project.emails.tasks import email_send_batch as email_send_batch_task
 from styleguide_project.emails.tests.factories import EmailFactory
+from styleguide_project.tasks.celery import app as celery_app
 from styleguide_project.tasks.locks import one_instance_skipped, task_lock
 from styleguide_project.tasks.services import task_lock_free
+from testing.brokers import celery_app_on_broker
 
 pytestmark = pytest.mark.django_db
 
@@ -42,3 +46,22 @@ def test_an_overlapping_run_is_skipped():
 
     assert result.result == one_instance_skipped("emails.email_recover_stranded")
     held.release()
+
+
+@pytest.mark.integration
+def test_nothing_is_enqueued_again_while_deliveries_wait_in_the_queue(settings, broker_url):
+    settings.EMAIL_STRANDED_AFTER_SECONDS = 60
+    email = EmailFactory.create(status=Email.Status.SENDING)
+    Email.objects.filter(id=email.id).update(updated_at=timezone.now() - timedelta(minutes=5))
+
+    with celery_app_on_broker(celery_app, broker_url):
+        # Its delivery is still queued behind others, on a real broker with no worker.
+        email_send_batch_task.apply_async(kwargs={"email_ids": [email.id]})
+        result = email_recover_stranded_task.apply()
+        queue = celery_app.amqp.router.route({}, email_send_batch_task.name)["queue"].name
+        waiting_after = redis.Redis.from_url(broker_url).llen(queue)
+
+    assert result.result == 0
+    assert waiting_after == 1
+    email.refresh_from_db()
+    assert email.updated_at < timezone.now() - timedelta(minutes=4)

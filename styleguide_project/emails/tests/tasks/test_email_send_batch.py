@@ -10,6 +10,8 @@ from styleguide_project.emails.models import Email
 from styleguide_project.emails.services import email_send_all
 from styleguide_project.emails.tasks import email_send_batch as email_send_batch_task
 from styleguide_project.emails.tests.factories import EmailFactory
+from styleguide_project.tasks.models import DeadLetter
+from styleguide_project.tasks.services import dead_letter_replay
 
 pytestmark = pytest.mark.django_db
 
@@ -157,3 +159,36 @@ def test_an_email_not_sending_is_left_alone(status, flaky_email, retry_countdown
 def test_arguments_are_keyword_only():
     with pytest.raises(TypeError):
         email_send_batch_task.delay([1])
+
+
+def test_a_batch_that_failed_for_good_is_sent_by_replaying_its_dead_letter(
+    settings, flaky_email, retry_countdowns, task_failures, django_capture_on_commit_callbacks
+):
+    # given: a batch whose second email fails until the retries run out
+    settings.TASK_MAX_RETRIES = 1
+    first, second = EmailFactory.create_batch(2, status=Email.Status.READY)
+    flaky_email.delivers_first, flaky_email.failures_left = 1, 100
+    with django_capture_on_commit_callbacks(execute=True):
+        email_send_all(emails=Email.objects.filter(id__in=[first.id, second.id]))
+    second.refresh_from_db()
+    assert second.status == Email.Status.FAILED
+    letter = DeadLetter.objects.get()
+    assert (letter.task_name, letter.kwargs, letter.attempts) == (
+        "emails.email_send_batch",
+        {"email_ids": [first.id, second.id]},
+        2,
+    )
+
+    # when: the cause is fixed and the letter replayed
+    flaky_email.failures_left = 0
+    with django_capture_on_commit_callbacks(execute=True):
+        dead_letter_replay(dead_letter=letter)
+
+    # then: the failed email is sent, the one already sent is not sent again
+    first.refresh_from_db()
+    second.refresh_from_db()
+    letter.refresh_from_db()
+    assert (first.status, second.status) == (Email.Status.SENT, Email.Status.SENT)
+    assert sorted(message.to[0] for message in mail.outbox) == sorted([first.to, second.to])
+    assert letter.replayed_at is not None
+    assert DeadLetter.objects.count() == 1

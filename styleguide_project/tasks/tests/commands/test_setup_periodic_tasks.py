@@ -23,22 +23,24 @@ def run(*args, definitions=None) -> str:
 def test_syncs_the_shipped_definitions_and_says_what_it_did():
     output = run()
 
-    assert output.splitlines() == [
+    lines = output.splitlines()
+    # One line per shipped definition, in the order of the list, then the counts.
+    assert lines[0] == (
         'create    "Emails: daily summary of failed emails": task emails.email_failed_summary_send, '
-        "crontab 0 7 * * * (UTC)",
-        'create    "Tasks: delete expired task results": task tasks.task_result_delete_expired, '
-        "crontab 30 3 * * * (UTC)",
-        'create    "Emails: recover stranded emails": task emails.email_recover_stranded, every 1 minute',
-        'create    "Users: onboarding reminders": task users.user_onboarding_reminders_send, crontab 0 9 * * * (UTC)',
-        'create    "Tasks: delete expired task ownership": task task_progress.task_ownership_delete_expired, '
-        "crontab 45 3 * * * (UTC)",
-        'create    "Users: email verification reminders": task users.user_email_verification_reminders_send, '
-        "crontab 30 9 * * * (UTC)",
-        "Periodic tasks: 6 created, 0 updated, 0 deleted, 0 unchanged; 0 unused schedule rows removed.",
+        "crontab 0 7 * * * (UTC)"
+    )
+    assert [line.split('": task ')[0] for line in lines[:-1]] == [f'create    "{item.name}' for item in PERIODIC_TASKS]
+    assert [line.split('": task ')[1].split(",")[0] for line in lines[:-1]] == [
+        item.task.name for item in PERIODIC_TASKS
     ]
+    count = len(PERIODIC_TASKS)
+    assert (
+        lines[-1]
+        == f"Periodic tasks: {count} created, 0 updated, 0 deleted, 0 unchanged; 0 unused schedule rows removed."
+    )
     assert set(PeriodicTask.objects.values_list("name", flat=True)) == {item.name for item in PERIODIC_TASKS}
     assert run().splitlines()[-1] == (
-        "Periodic tasks: 0 created, 0 updated, 0 deleted, 6 unchanged; 0 unused schedule rows removed."
+        f"Periodic tasks: 0 created, 0 updated, 0 deleted, {count} unchanged; 0 unused schedule rows removed."
     )
 
 

@@ -1,0 +1,22 @@
+"""The transactional outbox of task runs (styleguide_project/tasks/services/outbox.py, docs/reliability.md)."""
+
+from config.env import env
+from config.settings.celery import CELERY_TASK_TIME_LIMIT
+
+# Runs younger than this are the fast path's to publish (right after the
+# commit); the relay leaves them alone so that both do not publish one run.
+OUTBOX_RELAY_AFTER_SECONDS = env.int("OUTBOX_RELAY_AFTER_SECONDS", default=10)
+# How often each worker's relay looks for runs to publish; with the default
+# wait above, a stranded run is published within about 20 s of the broker
+# answering again.
+OUTBOX_RELAY_INTERVAL_SECONDS = env.float("OUTBOX_RELAY_INTERVAL_SECONDS", default=10.0)
+# Runs published per relay transaction, and transactions per pass: a pass is
+# bounded, and a backlog drains over the next passes.
+OUTBOX_RELAY_BATCH_SIZE = env.int("OUTBOX_RELAY_BATCH_SIZE", default=500)
+OUTBOX_RELAY_MAX_BATCHES = env.int("OUTBOX_RELAY_MAX_BATCHES", default=20)
+# A run that started this long ago and neither finished nor failed was killed
+# with its worker (a hard time limit ends any run before then): its lease
+# lapses, a redelivered copy may run it, and the relay publishes it again.
+OUTBOX_RUN_LEASE_SECONDS = env.int("OUTBOX_RUN_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
+# Finished runs are kept this long (to recognise a late duplicate), then deleted.
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=7)

@@ -1,0 +1,105 @@
+"""`/api/tasks/dead-letters/`: the dead letters of every task, for staff (namespace `api:task_kit`).
+
+The kit imports no app, `api` included: the project's pagination comes from
+DRF's settings, and the error bodies refer to the `Error` schema by name.
+"""
+
+from typing import Any, cast
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.pagination import BasePagination
+from rest_framework.permissions import IsAdminUser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
+
+from styleguide_project.tasks.models import DeadLetter
+from styleguide_project.tasks.selectors import dead_letter_get, dead_letter_list
+from styleguide_project.tasks.services import dead_letter_replay
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+class DeadLetterListApi(APIView):
+    permission_classes = [IsAdminUser]
+
+    class FilterSerializer(serializers.Serializer[dict[str, Any]]):
+        task_name = serializers.CharField(required=False, max_length=255)
+        day = serializers.DateField(required=False, help_text="The day of the final failure, in TIME_ZONE.")
+
+    class OutputSerializer(serializers.Serializer[DeadLetter]):
+        id = serializers.IntegerField()
+        task_name = serializers.CharField()
+        task_registered = serializers.BooleanField(
+            help_text="false: no task has this name any more; the letter cannot be replayed."
+        )
+        task_id = serializers.CharField()
+        kwargs = serializers.JSONField()
+        exception_type = serializers.CharField()
+        exception_message = serializers.CharField()
+        traceback = serializers.CharField(help_text="The end of the traceback, where the error was raised.")
+        attempts = serializers.IntegerField()
+        first_failed_at = serializers.DateTimeField()
+        last_failed_at = serializers.DateTimeField()
+        replayed_at = serializers.DateTimeField(allow_null=True)
+        replayed_as = serializers.CharField(help_text="The task id of the replayed run, or empty.")
+        created_at = serializers.DateTimeField()
+
+    @extend_schema(
+        operation_id="tasks_dead_letters_list",
+        parameters=[
+            FilterSerializer,
+            OpenApiParameter("limit", int, description="Page size (at most 200)."),
+            OpenApiParameter("offset", int),
+        ],
+        responses={
+            200: inline_serializer(
+                name="DeadLetterListPage",
+                fields={
+                    "count": serializers.IntegerField(),
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": OutputSerializer(many=True),
+                },
+            ),
+            400: OpenApiResponse(response=ERROR, description="Bad input."),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        # DRF's settings hold the class itself once read (their stubs say str).
+        paginator = cast(type[BasePagination], api_settings.DEFAULT_PAGINATION_CLASS)()
+        page = paginator.paginate_queryset(dead_letter_list(filters=filters.validated_data), request, view=self)
+        return paginator.get_paginated_response(self.OutputSerializer(cast(Any, page), many=True).data)
+
+
+class DeadLetterReplayApi(APIView):
+    """Run a dead letter's task again with its kwargs, under a new task id."""
+
+    permission_classes = [IsAdminUser]
+
+    class OutputSerializer(serializers.Serializer[DeadLetter]):
+        id = serializers.IntegerField()
+        task_name = serializers.CharField()
+        replayed_at = serializers.DateTimeField()
+        replayed_as = serializers.CharField(help_text="The task id of the new run.")
+
+    @extend_schema(
+        operation_id="tasks_dead_letters_replay",
+        request=None,
+        responses={
+            202: OutputSerializer,
+            400: OpenApiResponse(response=ERROR, description="Already replayed, or its task is no longer registered."),
+            404: OpenApiResponse(response=ERROR, description="No such dead letter."),
+        },
+    )
+    def post(self, request: Request, dead_letter_id: int) -> Response:
+        letter = dead_letter_get(dead_letter_id=dead_letter_id)
+        if letter is None:
+            raise Http404
+        letter = dead_letter_replay(dead_letter=letter)
+        return Response(self.OutputSerializer(letter).data, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,116 @@
+"""Enqueueing task runs from services, through the transactional outbox.
+
+A service calls `task_enqueue_on_commit` inside its transaction: one
+`OutboxRun` row per run is written in that same transaction, so the runs
+exist exactly when the work that asked for them committed. After the commit
+the runs are published at once (the fast path) and their rows marked; what
+the fast path could not publish (broker down, process killed in between) the
+relay publishes later (`outbox.py`). docs/reliability.md draws the life cycle.
+"""
+
+import logging
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from celery import Task
+from django.db import transaction
+from django.utils import timezone
+
+from styleguide_project.tasks.models import OutboxRun
+
+logger = logging.getLogger(__name__)
+
+# The message header that tells a worker the run has an outbox row (runs sent
+# by beat or by a plain `.delay()` have none, and cost no query).
+OUTBOX_HEADER = "outbox"
+
+
+def task_enqueue_on_commit(
+    *,
+    task: Task,
+    kwargs_list: Iterable[Mapping[str, Any]],
+    task_ids: Sequence[str] | None = None,
+    queue: str | None = None,
+) -> list[str]:
+    """Record one run of `task` per kwargs in the current transaction, published once it commits; returns their ids.
+
+    A rollback leaves no row and publishes nothing. All rows are written in one
+    bulk insert and all messages go through one producer. A broker that is
+    down does not fail the request that committed: the rows stay unpublished
+    and the relay publishes them when the broker answers again.
+
+    `task_ids`, one per kwargs, are the ids the runs will have; without them
+    ids are chosen here. Either way the caller knows them before the commit
+    (to record who queued a run, or to redirect to its progress page).
+    `queue` overrides the task's route.
+    """
+    pending = [dict(kwargs) for kwargs in kwargs_list]
+    ids = [str(task_id) for task_id in task_ids] if task_ids is not None else [str(uuid.uuid4()) for _ in pending]
+    if len(ids) != len(pending):
+        raise ValueError(f"{len(ids)} task ids for {len(pending)} runs of {task.name}.")
+    if not pending:
+        return []
+    check_arguments = getattr(task, "check_arguments", None)
+    for kwargs in pending:
+        if check_arguments is not None:
+            check_arguments(kwargs)
+    now = timezone.now()
+    OutboxRun.objects.bulk_create(
+        [
+            OutboxRun(task_id=task_id, task_name=task.name, kwargs=kwargs, queue=queue or "", created_at=now)
+            for task_id, kwargs in zip(ids, pending, strict=True)
+        ]
+    )
+    runs = list(zip(ids, pending, strict=True))
+    transaction.on_commit(lambda: task_outbox_publish(task=task, runs=runs, queue=queue))
+    return ids
+
+
+def task_outbox_publish(*, task: Task, runs: Sequence[tuple[str, dict[str, Any]]], queue: str | None = None) -> int:
+    """Publish these runs of `task` now (the fast path after the commit) and mark their rows; returns how many.
+
+    Never raises: this runs after the commit, when the caller's work is
+    already saved. What could not be published stays in the outbox for the
+    relay, and is logged. In eager mode each run executes here, and its
+    failure is the task's own business (retries, failure handler): it does
+    not stop the others.
+    """
+    published: list[str] = []
+    if task.app.conf.task_always_eager:
+        for task_id, kwargs in runs:
+            try:
+                task.apply_async(kwargs=kwargs, task_id=task_id, headers={OUTBOX_HEADER: "1"})
+            except Exception:
+                logger.exception("%s failed for %s", task.name, kwargs)
+            published.append(task_id)
+    else:
+        options: dict[str, Any] = {"headers": {OUTBOX_HEADER: "1"}}
+        if queue:
+            options["queue"] = queue
+        try:
+            with task.app.producer_or_acquire() as producer:
+                for task_id, kwargs in runs:
+                    task.apply_async(kwargs=kwargs, task_id=task_id, producer=producer, **options)
+                    published.append(task_id)
+        except Exception:
+            logger.exception(
+                "Could not publish %s: %d of %d runs left to the outbox relay",
+                task.name,
+                len(runs) - len(published),
+                len(runs),
+            )
+    outbox_runs_mark_published(task_ids=published)
+    return len(published)
+
+
+def outbox_runs_mark_published(*, task_ids: Sequence[str]) -> None:
+    """Mark these runs published; a database error only means the relay may publish them once more."""
+    if not task_ids:
+        return
+    try:
+        OutboxRun.objects.filter(task_id__in=task_ids, published_at__isnull=True).update(
+            published_at=timezone.now(), publish_attempts=1
+        )
+    except Exception:
+        logger.exception("Could not mark %d published runs; the relay may publish them again", len(task_ids))

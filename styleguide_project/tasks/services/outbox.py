@@ -1,0 +1,151 @@
+"""The outbox's relay and the once-only guard of outbox runs.
+
+- `task_outbox_relay` publishes the runs the fast path did not (broker down
+  at the commit, process killed between commit and publish) and the runs whose
+  worker was killed mid-run (their lease lapsed). Several relays may run at
+  once (one per worker): rows are taken with `SELECT ... FOR UPDATE SKIP
+  LOCKED`, a batch at a time, a bounded number of batches per pass.
+- `outbox_run_claim` / `outbox_run_done` / `outbox_run_release` make a run
+  happen once: a copy of a message whose run already succeeded (the fast
+  path and the relay both published it, a redelivery after a lost worker,
+  Redis's visibility timeout) finds `done_at` set and does nothing; a copy
+  that arrives while another runs waits for it.
+"""
+
+import enum
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from celery import Celery
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from styleguide_project.tasks.models import OutboxRun
+from styleguide_project.tasks.services.enqueue import OUTBOX_HEADER
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RelayPass:
+    published: int = 0
+    # Runs whose task is not registered in this process: left in the outbox.
+    unknown: int = 0
+    # True when the broker refused a publish: the pass stopped there.
+    broker_failed: bool = False
+
+
+def task_outbox_relay(*, app: Celery, max_batches: int | None = None, batch_size: int | None = None) -> RelayPass:
+    """Publish what the fast path left behind, a bounded number of batches; returns what one pass did."""
+    batches = settings.OUTBOX_RELAY_MAX_BATCHES if max_batches is None else max_batches
+    size = settings.OUTBOX_RELAY_BATCH_SIZE if batch_size is None else batch_size
+    total = RelayPass()
+    for _ in range(batches):
+        result = _relay_batch(app=app, size=size)
+        total = RelayPass(
+            published=total.published + result.published,
+            unknown=total.unknown + result.unknown,
+            broker_failed=result.broker_failed,
+        )
+        if result.broker_failed or result.published + result.unknown < size:
+            break
+    return total
+
+
+@transaction.atomic
+def _relay_batch(*, app: Celery, size: int) -> RelayPass:
+    now = timezone.now()
+    fresh = now - timedelta(seconds=settings.OUTBOX_RELAY_AFTER_SECONDS)
+    lapsed = now - timedelta(seconds=settings.OUTBOX_RUN_LEASE_SECONDS)
+    rows = list(
+        OutboxRun.objects.filter(
+            # Never published, and old enough that the fast path gave up on it;
+            # or started by a worker that died (the lease lapsed, not done).
+            Q(published_at__isnull=True, created_at__lt=fresh) | Q(done_at__isnull=True, started_at__lt=lapsed)
+        )
+        .order_by("created_at")
+        .select_for_update(skip_locked=True)[:size]
+    )
+    published: list[str] = []
+    unknown = 0
+    broker_failed = False
+    if rows:
+        try:
+            with app.producer_or_acquire() as producer:
+                for row in rows:
+                    task = app.tasks.get(row.task_name)
+                    if task is None:
+                        unknown += 1
+                        logger.error("Outbox run %s: task %s is not registered here", row.task_id, row.task_name)
+                        continue
+                    options: dict[str, Any] = {"headers": {OUTBOX_HEADER: "1"}, "producer": producer}
+                    if row.queue:
+                        options["queue"] = row.queue
+                    task.apply_async(kwargs=row.kwargs, task_id=row.task_id, **options)
+                    published.append(row.task_id)
+        except Exception:
+            broker_failed = True
+            logger.exception("Outbox relay: the broker refused a publish; %d published this batch", len(published))
+        OutboxRun.objects.filter(task_id__in=published).update(
+            published_at=now, started_at=None, publish_attempts=F("publish_attempts") + 1
+        )
+    if published:
+        logger.info("Outbox relay published %d runs", len(published))
+    return RelayPass(published=len(published), unknown=unknown, broker_failed=broker_failed)
+
+
+class Claim(enum.Enum):
+    RUN = "run"  # this copy runs it
+    DONE = "done"  # a copy already succeeded: nothing to do
+    BUSY = "busy"  # another copy is running it now
+    UNTRACKED = "untracked"  # no outbox row (deleted after its retention)
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    claim: Claim
+    # For BUSY: seconds until the other copy's lease lapses.
+    wait_seconds: float = 0.0
+
+
+def outbox_run_claim(*, task_id: str) -> ClaimResult:
+    """Take the lease of run `task_id` for this copy, unless it is done or another copy holds it."""
+    now = timezone.now()
+    lapsed = now - timedelta(seconds=settings.OUTBOX_RUN_LEASE_SECONDS)
+    taken = (
+        OutboxRun.objects.filter(task_id=task_id, done_at__isnull=True)
+        .filter(Q(started_at__isnull=True) | Q(started_at__lt=lapsed))
+        .update(started_at=now)
+    )
+    if taken:
+        return ClaimResult(Claim.RUN)
+    row = OutboxRun.objects.filter(task_id=task_id).values("done_at", "started_at").first()
+    if row is None:
+        return ClaimResult(Claim.UNTRACKED)
+    if row["done_at"] is not None:
+        return ClaimResult(Claim.DONE)
+    left = (row["started_at"] - lapsed).total_seconds() if row["started_at"] else 0.0
+    return ClaimResult(Claim.BUSY, wait_seconds=max(1.0, left))
+
+
+def outbox_run_done(*, task_id: str) -> None:
+    OutboxRun.objects.filter(task_id=task_id).update(done_at=timezone.now(), started_at=None)
+
+
+def outbox_run_release(*, task_id: str) -> None:
+    """This copy ended without success (a retry, a failure): the next copy may run it."""
+    OutboxRun.objects.filter(task_id=task_id, done_at__isnull=True).update(started_at=None)
+
+
+@transaction.atomic
+def outbox_run_delete_finished(*, older_than: timedelta) -> int:
+    """Delete the runs finished (or published and never tracked further) more than `older_than` ago."""
+    cutoff = timezone.now() - older_than
+    deleted, _ = OutboxRun.objects.filter(
+        Q(done_at__lt=cutoff) | Q(done_at__isnull=True, started_at__isnull=True, published_at__lt=cutoff)
+    ).delete()
+    return deleted
