@@ -21,7 +21,7 @@ from typing import Any
 from celery import Celery
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from styleguide_project.tasks.models import OutboxRun
@@ -91,7 +91,13 @@ def _relay_batch(*, app: Celery, size: int) -> RelayPass:
             broker_failed = True
             logger.exception("Outbox relay: the broker refused a publish; %d published this batch", len(published))
         OutboxRun.objects.filter(task_id__in=published).update(
-            published_at=now, started_at=None, publish_attempts=F("publish_attempts") + 1
+            published_at=now,
+            publish_attempts=F("publish_attempts") + 1,
+            # A lapsed lease is dropped, so that the copy just sent may run it
+            # and the next pass does not send it again. A live one is kept: a
+            # run published by the fast path and not marked (its process died
+            # in between) may be running now, and the copy must wait for it.
+            started_at=Case(When(started_at__lt=lapsed, then=Value(None)), default=F("started_at")),
         )
     if published:
         logger.info("Outbox relay published %d runs", len(published))
