@@ -8,6 +8,7 @@ from styleguide_project.tasks.models import OutboxRun
 from styleguide_project.tasks.services.outbox import Claim, outbox_run_claim, task_outbox_relay
 from styleguide_project.tasks.tests.probe_tasks import probe_count
 from testing.brokers import celery_app_on_broker
+from testing.processes import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -52,3 +53,17 @@ def test_the_relay_publishes_a_run_whose_worker_died_and_the_copy_runs_it(settin
     # Published once more, not again at every pass.
     with celery_app_on_broker(celery_app, "memory://"):
         assert task_outbox_relay(app=celery_app).published == 0
+
+
+def test_a_batch_the_broker_refused_is_left_whole_for_the_next_pass(settings, monkeypatch):
+    settings.OUTBOX_RELAY_AFTER_SECONDS = 10
+    for index in range(3):
+        stranded_run(task_id=f"refused-{index}", age_seconds=30)
+    # Nothing listens on this port: the batch's publish fails to connect, at once.
+    monkeypatch.setitem(celery_app.conf, "broker_transport_options", {"max_retries": 0})
+
+    with celery_app_on_broker(celery_app, f"redis://127.0.0.1:{free_port()}/0"):
+        relayed = task_outbox_relay(app=celery_app)
+
+    assert (relayed.published, relayed.broker_failed) == (0, True)
+    assert OutboxRun.objects.filter(published_at__isnull=True, publish_attempts=0).count() == 3
