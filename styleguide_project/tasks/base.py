@@ -3,6 +3,7 @@
 import logging
 import random
 from collections.abc import Callable
+from functools import partial
 from typing import Any, cast
 
 from celery import Task, current_task
@@ -181,7 +182,12 @@ class ProjectTask(DjangoTask):
         )
 
         task_id = str(self.request.id)
-        claim = outbox_run_claim(task_id=task_id)
+        try:
+            claim = _outbox_claim(partial(outbox_run_claim, task_id=task_id))
+        except DATABASE_ERRORS as exc:
+            # The body has not run: a database error here is as transient as
+            # one in the body, and is retried by the same policy.
+            raise self.retry(exc=exc) from exc
         if claim.claim is Claim.DONE:
             logger.info("%s[%s] already ran to the end; this copy does nothing", self.name, task_id)
             return None
@@ -196,9 +202,11 @@ class ProjectTask(DjangoTask):
         try:
             retval = self._run_checked(*args, **kwargs)
         except BaseException:
-            outbox_run_release(task_id=task_id)
+            # The body's own outcome (a Retry already published, a failure)
+            # is what Celery must see, even when the database is what failed.
+            _outbox_write(partial(outbox_run_release, task_id=task_id), what=f"{self.name}[{task_id}]: release")
             raise
-        outbox_run_done(task_id=task_id)
+        _outbox_write(partial(outbox_run_done, task_id=task_id), what=f"{self.name}[{task_id}]: done mark")
         return retval
 
     def check_arguments(self, kwargs: dict[str, Any]) -> None:
@@ -234,6 +242,42 @@ class ProjectTask(DjangoTask):
                     f"{serializer}: pass its primary key or plain data instead."
                 )
         return TaskSerializationError(f"Task {self.name}: its arguments cannot be sent as {serializer}.")
+
+
+def _outbox_claim(claim: Callable[[], Any]) -> Any:
+    """Claim an outbox run, once more on a new connection if the database dropped the worker's idle one."""
+    from django.db import connection
+
+    try:
+        return claim()
+    except DATABASE_ERRORS:
+        if connection.in_atomic_block:
+            raise
+        connection.close()
+    return claim()
+
+
+def _outbox_write(write: Callable[[], None], *, what: str) -> None:
+    """Write an outbox run's state after its body ended, once more on a new connection if the database dropped it.
+
+    The body's work is committed or rolled back by now, so a failed write must
+    not turn its outcome into another one (a success into a failure, a retry
+    into a final failure that a failure handler acts on). Left unwritten, a
+    release keeps the lease until it lapses (the next copy waits for it) and
+    a done mark lets a later copy run the body again.
+    """
+    from django.db import connection
+
+    for attempt in (1, 2):
+        try:
+            write()
+            return
+        except DATABASE_ERRORS:
+            if attempt == 2 or connection.in_atomic_block:
+                logger.warning("Outbox run %s not written: the database failed", what, exc_info=True)
+                return
+            # A connection killed under the body: the next query opens a new one.
+            connection.close()
 
 
 def running_task() -> Task[Any, Any] | None:
