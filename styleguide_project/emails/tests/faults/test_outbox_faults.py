@@ -115,7 +115,7 @@ def test_broker_and_beat_down_while_onboardings_campaigns_and_a_summary_are_acce
     delivered = delivered_emails(faults)
     should_deliver = set(Email.objects.exclude(id__in=already_failed).values_list("id", flat=True))
     counts = {
-        "accepted_requests": 205,
+        "accepted_requests": sum(answers.values()),
         "accepted_runs": len(accepted_runs),
         "emails": len(should_deliver),
         "delivered": len(delivered),
