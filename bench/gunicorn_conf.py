@@ -8,6 +8,8 @@ one that ships. What this file adds never reaches the product:
 - `BENCH_ENQUEUE_OFF=1` switches the publish of tasks off, to measure what
   enqueueing adds to a request: the rest of the path (the Email row, the
   on-commit callback) still runs.
+- `BENCH_OUTBOX_ROWS_OFF=1` enqueues without the outbox's row
+  (`bench/outbox_off.py`), to measure what the row adds to a request.
 - Each worker logs `BENCH_READY_MARK` once its application is loaded, so the
   bench knows when the server can take load (gunicorn's own "Booting worker"
   comes before Django is set up).
@@ -41,4 +43,9 @@ def post_worker_init(worker: Any) -> None:
         # `task_enqueue_on_commit` looks `task_outbox_publish` up in its module
         # when the transaction commits, so replacing the module global is enough.
         enqueue.task_outbox_publish = _publish_off
-    worker.log.info("%s pid=%s enqueue_off=%s", BENCH_READY_MARK, os.getpid(), enqueue_off)
+    rows_off = os.environ.get("BENCH_OUTBOX_ROWS_OFF") == "1"
+    if rows_off:
+        from bench.outbox_off import outbox_rows_switch_off
+
+        outbox_rows_switch_off()
+    worker.log.info("%s pid=%s enqueue_off=%s outbox_rows_off=%s", BENCH_READY_MARK, os.getpid(), enqueue_off, rows_off)

@@ -21,7 +21,15 @@ from bench.harness import Bench, ScenarioResult
 from bench.sink import Sink
 from testing.processes import leftovers_stop
 
-SCENARIOS = ("bulk_enqueue", "pipeline_drain", "api_onboarding", "periodic_sync", "worker_memory", "test_suite")
+SCENARIOS = (
+    "bulk_enqueue",
+    "pipeline_drain",
+    "api_onboarding",
+    "outbox",
+    "periodic_sync",
+    "worker_memory",
+    "test_suite",
+)
 RESULTS = Path(__file__).resolve().parent / "results"
 
 

@@ -238,8 +238,14 @@ class Server:
 
 
 @contextmanager
-def _servers(bench: Bench, sink: Sink) -> Iterator[dict[str, Server]]:
-    """One gunicorn per variant, all started before any load and stopped whatever happens."""
+def _servers(
+    bench: Bench, sink: Sink, variants: dict[str, dict[str, str]] | None = None
+) -> Iterator[dict[str, Server]]:
+    """One gunicorn per variant, all started before any load and stopped whatever happens.
+
+    `variants` maps each variant to its environment over the common one
+    (default: this scenario's three).
+    """
     common = {
         # The production settings, as docker/start-web runs them behind the
         # TLS proxy (the clients send its X-Forwarded-Proto).
@@ -256,7 +262,7 @@ def _servers(bench: Bench, sink: Sink) -> Iterator[dict[str, Server]]:
         "THROTTLE_USER_RATE": "1000000/second",
     }
     # Set for every variant: the runner's own environment must not decide.
-    overrides = {
+    overrides = variants or {
         QUEUED: {"BENCH_ENQUEUE_OFF": "0"},
         # Production refuses eager mode, so the inline variant runs the local
         # settings with DEBUG off.
@@ -272,7 +278,7 @@ def _servers(bench: Bench, sink: Sink) -> Iterator[dict[str, Server]]:
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     servers: dict[str, Server] = {}
     try:
-        for variant in VARIANTS:
+        for variant in overrides:
             port = free_port()
             args = [gunicorn, "--config", str(GUNICORN_CONFIG), "--bind", f"127.0.0.1:{port}"]
             args += ["--workers", str(WORKERS), "config.wsgi:application"]

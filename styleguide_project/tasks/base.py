@@ -3,6 +3,7 @@
 import logging
 import random
 from collections.abc import Callable
+from functools import partial
 from typing import Any, cast
 
 from celery import Task, current_task
@@ -187,14 +188,16 @@ class ProjectTask(DjangoTask):
             outbox_run_claim,
             outbox_run_done,
             outbox_run_release,
+            outbox_run_retrying,
+            outbox_run_write,
         )
 
         task_id = str(self.request.id)
         try:
-            claim = outbox_run_claim(task_id=task_id)
+            claim = outbox_run_retrying(partial(outbox_run_claim, task_id=task_id))
         except DATABASE_ERRORS as exc:
-            # Whether a copy already ran cannot be known without the database:
-            # this copy tries again later, by the one retry policy.
+            # The body has not run: a database error here is as transient as
+            # one in the body, and is retried by the same policy.
             raise self.retry(exc=exc) from exc
         if claim.claim is Claim.DONE:
             logger.info("%s[%s] already ran to the end; this copy does nothing", self.name, task_id)
@@ -210,18 +213,11 @@ class ProjectTask(DjangoTask):
         try:
             retval = self._run_checked(*args, **kwargs)
         except BaseException:
-            try:
-                outbox_run_release(task_id=task_id)
-            except DATABASE_ERRORS:
-                # The lease lapses by itself; the retry or the relay takes it then.
-                logger.warning("%s[%s]: could not release the run's lease", self.name, task_id, exc_info=True)
+            # The body's own outcome (a Retry already published, a failure)
+            # is what Celery must see, even when the database is what failed.
+            outbox_run_write(partial(outbox_run_release, task_id=task_id), what=f"{self.name}[{task_id}]: release")
             raise
-        try:
-            outbox_run_done(task_id=task_id)
-        except DATABASE_ERRORS:
-            # The work is done; only its record is missing, so a later copy of
-            # the message may run it again (the documented duplicate window).
-            logger.warning("%s[%s]: ran, but could not record it done", self.name, task_id, exc_info=True)
+        outbox_run_write(partial(outbox_run_done, task_id=task_id), what=f"{self.name}[{task_id}]: done mark")
         return retval
 
     def check_arguments(self, kwargs: dict[str, Any]) -> None:

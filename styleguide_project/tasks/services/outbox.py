@@ -14,16 +14,18 @@
 
 import enum
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from celery import Celery
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
+from styleguide_project.tasks.base import DATABASE_ERRORS
 from styleguide_project.tasks.models import OutboxRun
 from styleguide_project.tasks.services.enqueue import OUTBOX_HEADER
 
@@ -74,24 +76,49 @@ def _relay_batch(*, app: Celery, size: int) -> RelayPass:
     unknown = 0
     broker_failed = False
     if rows:
+        sent: list[str] = []
         try:
-            with app.producer_or_acquire() as producer:
+            # kombu's publish batch sends the batch's messages to Redis in one
+            # pipeline when the block ends, instead of one round trip each.
+            with app.producer_or_acquire() as producer, producer.batch():
                 for row in rows:
                     task = app.tasks.get(row.task_name)
                     if task is None:
                         unknown += 1
                         logger.error("Outbox run %s: task %s is not registered here", row.task_id, row.task_name)
                         continue
-                    options: dict[str, Any] = {"headers": {OUTBOX_HEADER: "1"}, "producer": producer}
+                    options: dict[str, Any] = {
+                        "headers": {OUTBOX_HEADER: "1"},
+                        "producer": producer,
+                        # Inside the batch a publish only buffers the message;
+                        # the send at the end of the block is what can fail,
+                        # and a failed batch waits for the next pass.
+                        "retry": False,
+                        # Celery's safe repr of the arguments (for logs and
+                        # Flower) is a third of a publish's CPU; project tasks
+                        # take keyword arguments only, plain data.
+                        "argsrepr": "()",
+                        "kwargsrepr": repr(row.kwargs),
+                    }
                     if row.queue:
                         options["queue"] = row.queue
                     task.apply_async(kwargs=row.kwargs, task_id=row.task_id, **options)
-                    published.append(row.task_id)
+                    sent.append(row.task_id)
+            # Only once the block has ended without error has the broker taken them.
+            published = sent
         except Exception:
+            # None of the batch is marked: the next pass sends all of it again,
+            # and a copy of a run that the broker did take runs once anyway.
             broker_failed = True
-            logger.exception("Outbox relay: the broker refused a publish; %d published this batch", len(published))
+            logger.exception("Outbox relay: the broker refused a publish; this batch's %d runs are left", len(rows))
         OutboxRun.objects.filter(task_id__in=published).update(
-            published_at=now, started_at=None, publish_attempts=F("publish_attempts") + 1
+            published_at=now,
+            publish_attempts=F("publish_attempts") + 1,
+            # A lapsed lease is dropped, so that the copy just sent may run it
+            # and the next pass does not send it again. A live one is kept: a
+            # run published by the fast path and not marked (its process died
+            # in between) may be running now, and the copy must wait for it.
+            started_at=Case(When(started_at__lt=lapsed, then=Value(None)), default=F("started_at")),
         )
     if published:
         logger.info("Outbox relay published %d runs", len(published))
@@ -149,3 +176,35 @@ def outbox_run_delete_finished(*, older_than: timedelta) -> int:
         Q(done_at__lt=cutoff) | Q(done_at__isnull=True, started_at__isnull=True, published_at__lt=cutoff)
     ).delete()
     return deleted
+
+
+def outbox_run_retrying(claim: Callable[[], Any]) -> Any:
+    """Claim an outbox run, once more on a new connection if the database dropped the worker's idle one."""
+    try:
+        return claim()
+    except DATABASE_ERRORS:
+        if connection.in_atomic_block:
+            raise
+        connection.close()
+    return claim()
+
+
+def outbox_run_write(write: Callable[[], None], *, what: str) -> None:
+    """Write an outbox run's state after its body ended, once more on a new connection if the database dropped it.
+
+    The body's work is committed or rolled back by now, so a failed write must
+    not turn its outcome into another one (a success into a failure, a retry
+    into a final failure that a failure handler acts on). Left unwritten, a
+    release keeps the lease until it lapses (the next copy waits for it) and
+    a done mark lets a later copy run the body again.
+    """
+    for attempt in (1, 2):
+        try:
+            write()
+            return
+        except DATABASE_ERRORS:
+            if attempt == 2 or connection.in_atomic_block:
+                logger.warning("Outbox run %s not written: the database failed", what, exc_info=True)
+                return
+            # A connection killed under the body: the next query opens a new one.
+            connection.close()

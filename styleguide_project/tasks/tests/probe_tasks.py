@@ -1,4 +1,4 @@
-"""Tasks used only by the serialization tests.
+"""Tasks used only by tests (serialization, the outbox's once-only runs).
 
 A real worker imports this module with `celery worker --include`, so the same
 tasks run eagerly in the test process and on the worker.
@@ -10,7 +10,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from celery import shared_task
+import redis
+from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.cache import cache
 
@@ -117,3 +118,18 @@ def probe_fails_until_fixed(*, value: int) -> int:
     if not cache.get(PROBE_FIXED_KEY):
         raise ProbeTransientError(f"still broken for {value}")
     return value
+
+
+# One client per URL and process: a pool process runs thousands of probe_record runs.
+_REDIS_CLIENTS: dict[str, redis.Redis] = {}
+
+
+# No stored result: the Redis list is the record, and thousands of result rows
+# would only slow the fault scenario that runs it.
+@shared_task(base=ProjectTask, bind=True, name="tests.probe_record", ignore_result=True, needs_failure_handler=False)
+def probe_record(self: Task, *, redis_url: str, key: str) -> None:
+    """Append this run's task id to the Redis list `key`: one entry per execution of the body, in any process."""
+    client = _REDIS_CLIENTS.get(redis_url)
+    if client is None:
+        client = _REDIS_CLIENTS[redis_url] = redis.Redis.from_url(redis_url)
+    client.rpush(key, str(self.request.id))
