@@ -6,6 +6,7 @@ import pytest
 from celery.result import AsyncResult
 from django.core.cache import cache
 
+from styleguide_project.emails.tests.faults.conftest import FAULT_REPORTS
 from styleguide_project.tasks.models import DeadLetter
 from styleguide_project.tasks.services import dead_letter_replay
 from styleguide_project.tasks.tests.probe_tasks import PROBE_FIXED_KEY, probe_fails_until_fixed
@@ -50,3 +51,9 @@ def test_retries_exhausted_on_a_worker_make_one_letter_and_its_replay_runs(celer
     assert letter.replayed_as == replayed.replayed_as
     assert letter.replayed_at is not None
     assert DeadLetter.objects.count() == 1
+    # Printed with the fault suite's counts at the end of the run.
+    FAULT_REPORTS.append(
+        "dead letters: a task that always fails, then fixed: "
+        f"runs_failed=1 attempts={letter.attempts} letters={DeadLetter.objects.count()} "
+        f"replayed=1 replay_done={int(AsyncResult(replayed.replayed_as).state == 'SUCCESS')} lost=0"
+    )
