@@ -160,6 +160,16 @@ class LockedDatabaseScheduler(DatabaseScheduler):
             return True
         return changed
 
+    def reserve(self, entry: Any) -> Any:
+        # Keep the schedule's entry current, as Celery's own Scheduler.reserve
+        # does. django-celery-beat's keeps the entry it sent, with the old
+        # `last_run_at`, so a heap rebuilt from the schedule right after a send
+        # (the first tick after a reload, as at every start and takeover) found
+        # the task due again and sent it twice.
+        new_entry = super().reserve(entry)
+        self.schedule[new_entry.name] = new_entry
+        return new_entry
+
     def sync(self) -> None:
         # A reload first writes the runs held in memory. After a takeover they
         # are older than what the previous active beat saved, and writing them

@@ -154,6 +154,23 @@ def test_a_beat_taking_over_does_not_write_back_the_runs_it_held_in_memory(setti
     assert (entry.last_run_at, entry.total_run_count) == (later, 5)
 
 
+def test_a_beat_that_becomes_active_sends_a_due_task_once(settings, redis_client, schedulers, monkeypatch):
+    periodic_tasks_sync(definitions=[definition("Every minute", every(60))])
+    PeriodicTask.objects.update(date_changed=timezone.now() - timedelta(minutes=2))
+    scheduler = schedulers()
+    sent: list[dict] = []
+    # What beat publishes, recorded instead of sent; beat saves each run after it.
+    task = celery_app.tasks[PeriodicTask.objects.get().task]
+    monkeypatch.setattr(task, "apply_async", lambda args=None, kwargs=None, **options: sent.append(kwargs))
+
+    # It takes the lock and reloads; then ticks as beat does, back to back.
+    for _ in range(4):
+        scheduler.tick()
+
+    assert len(sent) == 1
+    assert PeriodicTask.objects.get().total_run_count == 1
+
+
 def test_beat_writes_nothing_to_the_schedule_when_it_starts(schedulers):
     # The plain DatabaseScheduler would write Celery's celery.backend_cleanup
     # entry here, from every beat, standby or not.
