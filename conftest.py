@@ -17,6 +17,7 @@ from styleguide_project.users.tests.factories import BaseUserFactory
 from testing.brokers import celery_app_on_broker
 from testing.processes import ManagedProcess, leftovers_stop, process_env, start_worker
 from testing.redis_dbs import RedisDatabaseNotOursError, redis_db_empty
+from testing.reports import REPORTS
 from testing.services import database_url, service_missing
 from testing.smtp import SmtpSink
 
@@ -46,6 +47,14 @@ def _redis_db_empty(url: str) -> None:
         redis_db_empty(url)
     except RedisDatabaseNotOursError as exc:
         pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The figures the integration suites reported (testing/reports.py), a section each."""
+    for section, lines in REPORTS.items():
+        terminalreporter.section(section)
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

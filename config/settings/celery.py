@@ -5,6 +5,8 @@ Each setting carries the reason it is set.
 
 from datetime import timedelta
 
+from kombu import Exchange, Queue
+
 from config.env import env
 
 # Unset means eager mode: tasks run inside the calling process, so a fresh
@@ -123,9 +125,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
     # A dead broker must fail a publish quickly, not hang a request.
     "socket_connect_timeout": 2,
 }
-if CELERY_BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://")):
-    # RabbitMQ acknowledges each publish: a message the broker did not take raises.
-    CELERY_BROKER_TRANSPORT_OPTIONS["confirm_publish"] = True
 
 # On Redis, kombu's transport with a fix that keeps a worker alive when it
 # loses the broker while holding unacknowledged messages (see the module),
@@ -152,3 +151,71 @@ EMAIL_STRANDED_AFTER_SECONDS = env.int("EMAIL_STRANDED_AFTER_SECONDS", default=1
 EMAIL_RECOVERY_INTERVAL_SECONDS = env.int("EMAIL_RECOVERY_INTERVAL_SECONDS", default=60)
 # At most this many emails are re-enqueued per run, so a run stays short.
 EMAIL_RECOVERY_BATCH_SIZE = env.int("EMAIL_RECOVERY_BATCH_SIZE", default=1000)
+
+# --- Queues by workload: one worker pool per queue (docs/deploy.md) ---
+
+# A person is waiting for these: onboarding, verification and password emails.
+TASK_QUEUE_TRANSACTIONAL = "transactional"
+# Many messages at once and nobody waiting on any one: campaign batches, summaries.
+TASK_QUEUE_BULK = "bulk"
+# Periodic housekeeping: recovery of stranded work, clean-ups.
+TASK_QUEUE_MAINTENANCE = "maintenance"
+TASK_QUEUES = (TASK_QUEUE_TRANSACTIONAL, TASK_QUEUE_BULK, TASK_QUEUE_MAINTENANCE)
+
+# A task without a route is housekeeping until someone decides otherwise; a
+# test makes every project task name its queue below.
+CELERY_TASK_DEFAULT_QUEUE = TASK_QUEUE_MAINTENANCE
+# Messages are written to disk by the broker, so they survive its restart.
+CELERY_TASK_DEFAULT_DELIVERY_MODE = "persistent"
+
+# RabbitMQ: quorum queues drop a message delivered this many times (below).
+RABBITMQ_DELIVERY_LIMIT = 20
+# The longest a worker holds a message unacknowledged is a task's hard time
+# limit (on RabbitMQ, countdowns wait in the broker). RabbitMQ closes the
+# channel of a consumer that holds one longer than its server setting
+# `consumer_timeout` (30 minutes by default); a test checks the server's
+# against this, and this against the time limit.
+RABBITMQ_CONSUMER_TIMEOUT_SECONDS = 1800
+
+BROKER_IS_RABBITMQ = CELERY_BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://"))
+if BROKER_IS_RABBITMQ:
+    # Quorum queues are replicated (Raft) and durable: a message the broker
+    # confirmed survives the loss of a minority of its nodes.
+    # Topic exchanges: a countdown (a retry's backoff) goes through Celery's
+    # native delayed delivery, so no worker holds it unacknowledged.
+    # delivery-limit: a message delivered this many times without an ack (a
+    # task that kills its worker again and again) is dropped instead of
+    # looping for ever. The database still holds the work: an Email stays
+    # SENDING, and the recovery task enqueues it again a few minutes later.
+    CELERY_TASK_QUEUES = [
+        Queue(
+            name,
+            Exchange(name, type="topic"),
+            routing_key=name,
+            queue_arguments={"x-queue-type": "quorum", "x-delivery-limit": RABBITMQ_DELIVERY_LIMIT},
+        )
+        for name in TASK_QUEUES
+    ]
+    # RabbitMQ acknowledges each publish: a message the broker did not take raises.
+    CELERY_BROKER_TRANSPORT_OPTIONS["confirm_publish"] = True
+else:
+    CELERY_TASK_QUEUES = [Queue(name, Exchange(name, type="direct"), routing_key=name) for name in TASK_QUEUES]
+
+# Each task's queue. emails.email_send_batch is the one task of two
+# workloads: its enqueuer names the queue (email_send_all: a campaign's
+# batches go to bulk); the route is where a delivery goes otherwise.
+CELERY_TASK_ROUTES = {
+    # An onboarding or password email is the one a person waits for.
+    "emails.email_send_batch": {"queue": TASK_QUEUE_TRANSACTIONAL},
+    # Creates and queues an email per recipient, thousands at a time.
+    "emails.email_campaign_send": {"queue": TASK_QUEUE_BULK},
+    # A daily report to staff: nobody waits on it.
+    "emails.email_failed_summary_send": {"queue": TASK_QUEUE_BULK},
+    # A sweep over every user who has not onboarded; its emails go out as transactional ones.
+    "users.user_onboarding_reminders_send": {"queue": TASK_QUEUE_BULK},
+    # Re-enqueues stranded emails (each to its own queue) every minute.
+    "emails.email_recover_stranded": {"queue": TASK_QUEUE_MAINTENANCE},
+    # Clean-ups of old rows.
+    "tasks.task_result_delete_expired": {"queue": TASK_QUEUE_MAINTENANCE},
+    "task_progress.task_ownership_delete_expired": {"queue": TASK_QUEUE_MAINTENANCE},
+}

@@ -1,0 +1,58 @@
+"""Queues by workload: every project task names its queue, and every queue has a worker pool."""
+
+import re
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+
+from styleguide_project.tasks.celery import app as celery_app
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def project_task_names() -> set[str]:
+    """The application's tasks: not Celery's own, nor those the tests register."""
+    celery_app.loader.import_default_modules()
+    return {
+        name
+        for name, task in celery_app.tasks.items()
+        if task.__module__.startswith("styleguide_project.") and ".tests" not in task.__module__
+    }
+
+
+def test_every_project_task_is_routed_to_one_of_the_queues():
+    routes = settings.CELERY_TASK_ROUTES
+    names = project_task_names()
+
+    assert names, "no project task is registered: the check would pass on nothing"
+    assert names - set(routes) == set(), "route these tasks in config/settings/celery.py"
+    assert {route["queue"] for route in routes.values()} <= set(settings.TASK_QUEUES)
+    assert settings.CELERY_TASK_DEFAULT_QUEUE in settings.TASK_QUEUES
+
+
+def test_user_facing_bulk_and_periodic_work_are_on_separate_queues():
+    routes = settings.CELERY_TASK_ROUTES
+
+    assert routes["emails.email_send_batch"]["queue"] == settings.TASK_QUEUE_TRANSACTIONAL
+    assert routes["emails.email_campaign_send"]["queue"] == settings.TASK_QUEUE_BULK
+    assert routes["emails.email_recover_stranded"]["queue"] == settings.TASK_QUEUE_MAINTENANCE
+    assert len(set(settings.TASK_QUEUES)) == 3
+
+
+def test_rabbitmq_holds_no_message_longer_than_its_consumer_timeout():
+    # On RabbitMQ a countdown waits in the broker (native delayed delivery), so
+    # a worker holds a message at most for a task's hard time limit.
+    assert settings.CELERY_TASK_TIME_LIMIT < settings.RABBITMQ_CONSUMER_TIMEOUT_SECONDS
+
+
+def test_every_queue_has_a_worker_pool_in_each_way_of_running_the_stack():
+    procfile = (ROOT / "Procfile.dev").read_text()
+    start_worker = (ROOT / "docker" / "start-worker").read_text()
+    for queue in settings.TASK_QUEUES:
+        assert re.search(rf"^worker-{queue}:.*start-worker {queue}\b", procfile, re.MULTILINE), queue
+        assert re.search(rf"^\s*{queue}\)", start_worker, re.MULTILINE), queue
+        for name in ("docker-compose.yml", "docker-compose.dev.yml"):
+            services = yaml.safe_load((ROOT / name).read_text())["services"]
+            command = " ".join(services[f"worker-{queue}"]["command"])
+            assert re.search(rf"docker/start-worker {queue}\b", command), (name, command)
