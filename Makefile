@@ -85,9 +85,10 @@ format: install
 	$(BIN)/ruff format .
 
 # Benchmarks (docs/benchmarks.md): the project side by side with the plain
-# styleguide path, on PostgreSQL and Redis (started here when not running).
+# styleguide path, on PostgreSQL and Redis, and the pipeline on Redis and
+# RabbitMQ side by side (each started here when not running).
 # bench-quick is a smoke run with small sizes.
-SERVICES := bash -c 'source .ci/services.sh && ensure_postgres && ensure_redis'
+SERVICES := bash -c 'source .ci/services.sh && ensure_postgres && ensure_redis && ensure_rabbitmq'
 
 bench: install
 	$(SERVICES)

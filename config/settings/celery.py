@@ -120,11 +120,7 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=150)
 # is unacknowledged) and every time limit, or Redis would duplicate those
 # tasks; a test checks it against the backoff cap and the time limits.
 CELERY_BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=2 * 3600)
-CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
-    "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT,
-    # A dead broker must fail a publish quickly, not hang a request.
-    "socket_connect_timeout": 2,
-}
+# The transport options, for Redis or RabbitMQ, are with the queues below.
 
 # On Redis, kombu's transport with a fix that keeps a worker alive when it
 # loses the broker while holding unacknowledged messages (see the module),
@@ -177,17 +173,24 @@ RABBITMQ_DELIVERY_LIMIT = 20
 # against this, and this against the time limit.
 RABBITMQ_CONSUMER_TIMEOUT_SECONDS = 1800
 
-BROKER_IS_RABBITMQ = CELERY_BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://"))
-if BROKER_IS_RABBITMQ:
+
+def broker_is_rabbitmq(broker_url: str) -> bool:
+    return broker_url.startswith(("amqp://", "amqps://", "pyamqp://"))
+
+
+def broker_task_queues(broker_url: str) -> list[Queue]:
+    """The project's queues as this broker declares them (also used by the tests that switch brokers)."""
+    if not broker_is_rabbitmq(broker_url):
+        return [Queue(name, Exchange(name, type="direct"), routing_key=name) for name in TASK_QUEUES]
     # Quorum queues are replicated (Raft) and durable: a message the broker
     # confirmed survives the loss of a minority of its nodes.
     # Topic exchanges: a countdown (a retry's backoff) goes through Celery's
-    # native delayed delivery, so no worker holds it unacknowledged.
+    # native delayed delivery and waits in the broker, not in a worker.
     # delivery-limit: a message delivered this many times without an ack (a
     # task that kills its worker again and again) is dropped instead of
     # looping for ever. The database still holds the work: an Email stays
     # SENDING, and the recovery task enqueues it again a few minutes later.
-    CELERY_TASK_QUEUES = [
+    return [
         Queue(
             name,
             Exchange(name, type="topic"),
@@ -196,10 +199,26 @@ if BROKER_IS_RABBITMQ:
         )
         for name in TASK_QUEUES
     ]
-    # RabbitMQ acknowledges each publish: a message the broker did not take raises.
-    CELERY_BROKER_TRANSPORT_OPTIONS["confirm_publish"] = True
-else:
-    CELERY_TASK_QUEUES = [Queue(name, Exchange(name, type="direct"), routing_key=name) for name in TASK_QUEUES]
+
+
+def broker_transport_options(broker_url: str) -> dict[str, object]:
+    options: dict[str, object] = {
+        # A dead broker must fail a publish quickly, not hang a request.
+        "socket_connect_timeout": 2,
+    }
+    if broker_is_rabbitmq(broker_url):
+        # RabbitMQ acknowledges each publish: a message it did not take raises.
+        options["confirm_publish"] = True
+    else:
+        options["visibility_timeout"] = CELERY_BROKER_VISIBILITY_TIMEOUT
+    return options
+
+
+CELERY_TASK_QUEUES = broker_task_queues(CELERY_BROKER_URL)
+CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL)
+# Quorum queues refuse a channel-wide prefetch; Celery then sets it per
+# consumer (its default, said here because RabbitMQ depends on it).
+CELERY_WORKER_DETECT_QUORUM_QUEUES = True
 
 # Each task's queue. emails.email_send_batch is the one task of two
 # workloads: its enqueuer names the queue (email_send_all: a campaign's

@@ -6,6 +6,7 @@ from pathlib import Path
 import yaml
 from django.conf import settings
 
+from config.settings.celery import broker_task_queues, broker_transport_options
 from styleguide_project.tasks.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,3 +57,31 @@ def test_every_queue_has_a_worker_pool_in_each_way_of_running_the_stack():
             services = yaml.safe_load((ROOT / name).read_text())["services"]
             command = " ".join(services[f"worker-{queue}"]["command"])
             assert re.search(rf"docker/start-worker {queue}\b", command), (name, command)
+
+
+def test_on_rabbitmq_the_queues_are_quorum_queues_with_a_delivery_limit_and_publishes_are_confirmed():
+    url = "amqp://guest:guest@rabbitmq.internal:5672/styleguide"
+
+    queues = broker_task_queues(url)
+    options = broker_transport_options(url)
+
+    assert [queue.name for queue in queues] == list(settings.TASK_QUEUES)
+    for queue in queues:
+        assert queue.queue_arguments == {"x-queue-type": "quorum", "x-delivery-limit": settings.RABBITMQ_DELIVERY_LIMIT}
+        assert queue.durable
+        # Native delayed delivery (countdowns waiting in the broker) needs topic exchanges.
+        assert queue.exchange.type == "topic"
+    assert options["confirm_publish"] is True
+    assert "visibility_timeout" not in options
+    assert settings.CELERY_TASK_DEFAULT_DELIVERY_MODE == "persistent"
+
+
+def test_on_redis_the_queues_are_plain_and_the_visibility_timeout_is_set():
+    url = "redis://redis.internal:6379/1"
+
+    queues = broker_task_queues(url)
+    options = broker_transport_options(url)
+
+    assert all(queue.queue_arguments is None and queue.exchange.type == "direct" for queue in queues)
+    assert options["visibility_timeout"] == settings.CELERY_BROKER_VISIBILITY_TIMEOUT
+    assert "confirm_publish" not in options
