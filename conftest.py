@@ -264,7 +264,8 @@ def live_env(live_db_url: str, broker_url: str, redis_url: str, smtp_sink: SmtpS
         CELERY_BROKER_URL=broker_url,
         REDIS_URL=redis_url,
         EMAIL_URL=smtp_sink.url,
-        TASK_RETRY_BACKOFF_SECONDS="1",
+        # Short retries; RabbitMQ's delayed delivery needs countdowns of a second or more.
+        TASK_RETRY_BACKOFF_SECONDS="2" if broker_url.startswith("amqp") else "1",
     )
 
 

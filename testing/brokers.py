@@ -1,5 +1,6 @@
 """Pointing this process's Celery app at a real broker: Redis, or a RabbitMQ virtual host of the run's own."""
 
+import os
 import shutil
 import socket
 import subprocess
@@ -30,6 +31,11 @@ def celery_app_on_broker(app: Celery, broker_url: str) -> Iterator[Celery]:
     """
     keys = ("broker_url", "task_always_eager", "task_queues", "broker_transport_options")
     saved = {key: app.conf[key] for key in keys}
+    # Celery reads the broker from CELERY_BROKER_URL in the environment before
+    # its configuration (the benchmarks export it): the block changes both.
+    saved_variable = os.environ.get("CELERY_BROKER_URL")
+    if saved_variable is not None:
+        os.environ["CELERY_BROKER_URL"] = broker_url
     # What the settings do in a process started with a Redis CELERY_BROKER_URL.
     if broker_url.startswith(("redis://", "rediss://")):
         transport_register()
@@ -60,6 +66,8 @@ def celery_app_on_broker(app: Celery, broker_url: str) -> Iterator[Celery]:
     try:
         yield app
     finally:
+        if saved_variable is not None:
+            os.environ["CELERY_BROKER_URL"] = saved_variable
         reset_pools()
         app.conf.update(saved)
         use_queues()

@@ -5,6 +5,7 @@ Each setting carries the reason it is set.
 
 from datetime import timedelta
 
+from django.core.exceptions import ImproperlyConfigured
 from kombu import Exchange, Queue
 
 from config.env import env
@@ -213,6 +214,16 @@ def broker_transport_options(broker_url: str) -> dict[str, object]:
         options["visibility_timeout"] = CELERY_BROKER_VISIBILITY_TIMEOUT
     return options
 
+
+# On RabbitMQ a countdown under a second cannot be sent: native delayed
+# delivery counts whole seconds, and Celery's publish raises for 0 (the retry
+# is then dropped, its email left to the recovery task). The shortest
+# countdown is half the backoff base (task_retry_countdown's jitter).
+if broker_is_rabbitmq(CELERY_BROKER_URL) and TASK_RETRY_BACKOFF_SECONDS < 2:
+    raise ImproperlyConfigured(
+        f"TASK_RETRY_BACKOFF_SECONDS must be at least 2 with RabbitMQ (CELERY_BROKER_URL), "
+        f"not {TASK_RETRY_BACKOFF_SECONDS}: a retry's countdown must be at least one second."
+    )
 
 CELERY_TASK_QUEUES = broker_task_queues(CELERY_BROKER_URL)
 CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL)

@@ -1,6 +1,9 @@
 """Queues by workload: every project task names its queue, and every queue has a worker pool."""
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -85,3 +88,20 @@ def test_on_redis_the_queues_are_plain_and_the_visibility_timeout_is_set():
     assert all(queue.queue_arguments is None and queue.exchange.type == "direct" for queue in queues)
     assert options["visibility_timeout"] == settings.CELERY_BROKER_VISIBILITY_TIMEOUT
     assert "confirm_publish" not in options
+
+
+def test_rabbitmq_refuses_a_backoff_that_would_make_sub_second_countdowns():
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.django.local",
+        "DJANGO_READ_DOT_ENV_FILE": "False",
+        "CELERY_BROKER_URL": "amqp://guest:guest@rabbitmq.internal:5672/styleguide",
+        "TASK_RETRY_BACKOFF_SECONDS": "1",
+    }
+
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert result.returncode != 0
+    assert "TASK_RETRY_BACKOFF_SECONDS must be at least 2 with RabbitMQ" in result.stderr

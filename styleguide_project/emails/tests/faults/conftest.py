@@ -131,7 +131,8 @@ def faults_factory(
                 CELERY_BROKER_URL=broker_url,
                 REDIS_URL=redis.url(1),
                 EMAIL_URL=smtp_sink.url,
-                TASK_RETRY_BACKOFF_SECONDS="1",
+                # RabbitMQ's delayed delivery needs countdowns of a second or more.
+                TASK_RETRY_BACKOFF_SECONDS="2" if broker_kind == "rabbitmq" else "1",
                 TASK_RETRY_BACKOFF_MAX_SECONDS="2",
                 EMAIL_STRANDED_AFTER_SECONDS="4",
                 **env,

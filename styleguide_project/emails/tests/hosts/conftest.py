@@ -178,7 +178,7 @@ def cluster_factory(
                 CELERY_BROKER_URL=broker_url,
                 REDIS_URL=f"redis://{redis_address}:6379/1",
                 EMAIL_URL=f"smtp://{services}:1025",
-                TASK_RETRY_BACKOFF_SECONDS="1",
+                TASK_RETRY_BACKOFF_SECONDS="2",
                 TASK_RETRY_BACKOFF_MAX_SECONDS="2",
                 EMAIL_STRANDED_AFTER_SECONDS="5",
                 EMAIL_RECOVERY_INTERVAL_SECONDS=str(RECOVERY_INTERVAL_SECONDS),
