@@ -160,6 +160,8 @@ def test_smtp_always_refuses(faults_factory):
     accepted = queue_batch(10)
     faults.wait_all_settled(accepted=accepted, timeout=90)
 
+    # The failure handler logs after it has committed FAILED.
+    wait_until(lambda: worker.output.count("failed for good") >= accepted, timeout=10, what="the failure log lines")
     counts = faults.report("SMTP always refuses, 10 emails, TASK_MAX_RETRIES=2", accepted=accepted)
     assert counts["failed"] == accepted
     assert counts["delivered"] == 0

@@ -45,7 +45,7 @@ def test_the_emailed_link_verifies_the_address_once(celery_worker, smtp_sink, ap
         timeout=10,
         what="both emails SENT",
     )
-    assert re.search(r"Task emails\.email_send_batch\[[0-9a-f-]+\] succeeded", worker.output)
+    assert worker.wait_for_output(r"Task emails\.email_send_batch\[[0-9a-f-]+\] succeeded", timeout=10)
 
     login = api_client.post(
         "/api/auth/login/", {"email": "ada@example.com", "password": "a-long-password-1"}, format="json"
