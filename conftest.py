@@ -136,6 +136,22 @@ def throttle_rates(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Callable[.
 
 
 @pytest.fixture
+def unreachable_cache(settings: Any) -> None:
+    """Django's cache on a Redis that refuses every connection (nothing listens on port 1).
+
+    A real client and a real refused connection: what a request meets when
+    the cache's Redis is down.
+    """
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+
+
+@pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
 

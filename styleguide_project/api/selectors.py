@@ -24,6 +24,7 @@ from django.db import connection
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from styleguide_project.core.cache import CACHE_ERRORS
 from styleguide_project.tasks.celery import app as celery_app
 
 logger = logging.getLogger(__name__)
@@ -72,8 +73,13 @@ def health_report(*, now: float | None = None) -> dict[str, Any]:
         report = health_check()
         # Kept well beyond max_age, so that a request finding it old still has something to answer with.
         cache.set(REPORT_KEY, {"checked_at": time.time(), "report": report}, timeout=int(10 * max_age) + 60)
+    except CACHE_ERRORS:
+        logger.warning("Health: the cache stopped answering; the report is not kept", exc_info=True)
     finally:
-        cache.delete(LOCK_KEY)
+        try:
+            cache.delete(LOCK_KEY)
+        except CACHE_ERRORS:
+            pass  # the lock lapses by its own timeout
     return report
 
 

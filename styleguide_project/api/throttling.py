@@ -10,18 +10,44 @@ window boundary.
 
 A throttled request gets 429 with `Retry-After` (DRF sets it from `wait()`)
 and `{"message", "extra": {"wait_seconds"}}` from the exception handler.
+
+When the cache cannot be reached, a throttle cannot count. Most throttles
+then let the request through (it must not fail because a counter is down);
+the login throttles refuse it with 503 instead (`fail_open = False`): an
+attempt nobody can count is a password guess nobody can limit.
 """
 
 import hashlib
 import ipaddress
+import logging
 import math
 from typing import Any, cast
 
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
-from rest_framework import throttling
+from rest_framework import exceptions, status, throttling
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
+
+from styleguide_project.core.cache import CACHE_ERRORS
+
+logger = logging.getLogger(__name__)
+
+# How long a client refused for an unreachable cache is asked to wait.
+CACHE_UNAVAILABLE_RETRY_SECONDS = 30
+
+
+class ThrottleUnavailable(exceptions.APIException):
+    """A throttle that must count could not reach the cache: 503, try again shortly."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "This is unavailable for a moment. Try again shortly."
+    default_code = "throttle_unavailable"
+
+    def __init__(self) -> None:
+        super().__init__()
+        # Read by DRF's handler for Retry-After, and by ours for extra.wait_seconds.
+        self.wait = CACHE_UNAVAILABLE_RETRY_SECONDS
 
 
 class FixedWindowRateThrottle(throttling.SimpleRateThrottle):
@@ -32,6 +58,8 @@ class FixedWindowRateThrottle(throttling.SimpleRateThrottle):
     """
 
     cache = cache
+    # False: refuse the request (503) when the cache cannot count it.
+    fail_open = True
 
     def __init__(self) -> None:
         # A throttle is made per request, so the rate is read per request.
@@ -62,16 +90,24 @@ class FixedWindowRateThrottle(throttling.SimpleRateThrottle):
         # The window number is part of the key, so a key never needs resetting:
         # it lapses after its window and the next window starts at zero.
         key = f"throttle:{self.scope}:{ident}:{window}"
-        if self.cache.add(key, 1, timeout=duration):
-            count = 1
-        else:
-            try:
-                count = self.cache.incr(key)
-            except ValueError:
-                # It lapsed between `add` and `incr`: this request starts a new count.
-                self.cache.add(key, 1, timeout=duration)
-                count = 1
+        try:
+            count = self._count(key, duration)
+        except CACHE_ERRORS:
+            logger.warning("Throttle %r cannot reach the cache", self.scope, exc_info=True)
+            if self.fail_open:
+                return True
+            raise ThrottleUnavailable from None
         return count <= limit
+
+    def _count(self, key: str, duration: int) -> int:
+        if self.cache.add(key, 1, timeout=duration):
+            return 1
+        try:
+            return int(self.cache.incr(key))
+        except ValueError:
+            # It lapsed between `add` and `incr`: this request starts a new count.
+            self.cache.add(key, 1, timeout=duration)
+            return 1
 
     def wait(self) -> float:
         # At least one second: DRF sends no Retry-After for a wait of zero.

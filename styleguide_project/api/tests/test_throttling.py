@@ -138,3 +138,16 @@ def test_ipv4_mapped_ipv6_clients_count_as_the_ipv4_they_carry():
 
     assert key("::ffff:192.0.2.1") == key("192.0.2.1") == "192.0.2.1"
     assert key("::ffff:192.0.2.1") != key("::ffff:192.0.2.2")
+
+
+def test_requests_go_through_when_the_cache_cannot_count_them(api_client, throttle_rates, unreachable_cache):
+    throttle_rates(anon="2/minute", user="2/minute")
+    user = BaseUserFactory.create()
+
+    anonymous = [register_attempt(api_client, REMOTE_ADDR="198.51.100.7").status_code for _ in range(3)]
+    api_client.force_authenticate(user)
+    logged_in = [api_client.get(ME).status_code for _ in range(3)]
+
+    # Uncounted rather than a 500: a rate limit must not take the API down with the cache.
+    assert anonymous == [400, 400, 400]
+    assert logged_in == [200, 200, 200]

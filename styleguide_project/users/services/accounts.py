@@ -1,16 +1,20 @@
 """Accounts: creating users, and registration."""
 
 import hashlib
+import logging
 
 from django.contrib.auth import password_validation
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from styleguide_project.core.cache import CACHE_ERRORS
 from styleguide_project.core.exceptions import ApplicationError
 from styleguide_project.emails.services import email_create_from_template, email_send_all
 from styleguide_project.users.models import BaseUser, user_normalize_email
 from styleguide_project.users.services.verification import user_email_verification_send
+
+logger = logging.getLogger(__name__)
 
 # The owner of a taken address hears of registration attempts at most this
 # often, so that someone registering with it in a loop cannot flood their inbox.
@@ -104,7 +108,14 @@ def user_create(
 def _registration_attempt_notify(*, email: str) -> None:
     """Tell the owner of `email` that someone tried to register with it (at most once an hour)."""
     key = "users:registration-notice:" + hashlib.sha256(email.encode()).hexdigest()
-    if not cache.add(key, 1, timeout=REGISTRATION_NOTICE_EVERY_SECONDS):
+    try:
+        first_this_hour = cache.add(key, 1, timeout=REGISTRATION_NOTICE_EVERY_SECONDS)
+    except CACHE_ERRORS:
+        # Without the cache nothing limits the notices: none is sent rather
+        # than one per attempt, and the registration answers as always.
+        logger.warning("Registration: the cache is not answering; no notice sent", exc_info=True)
+        return
+    if not first_this_hour:
         return
     notice = email_create_from_template(to=email, template="registration_attempt", context={"email": email})
     email_send_all(emails=[notice])

@@ -85,3 +85,22 @@ def test_a_known_address_is_still_limited_by_its_address_count(throttle_rates):
     statuses = [api_login(user.email, "wrong", OWNER_HOME).status_code for _ in range(3)]
 
     assert statuses == [400, 400, 429]
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_no_path_takes_a_guess_while_the_cache_cannot_count_it(path, production_rates, unreachable_cache):
+    user = BaseUserFactory.create(is_staff=True)
+
+    response = PATHS[path](user.email, TEST_PASSWORD, ATTACKER)
+
+    # Even the right password: an attempt nobody can count is refused, 503 and not 500.
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    if path == "api":
+        assert response.json() == {
+            "message": "This is unavailable for a moment. Try again shortly.",
+            "extra": {"wait_seconds": 30},
+        }
+    else:
+        assert b"Sign-in is unavailable for a moment" in response.content
+        assert "_auth_user_id" not in response.wsgi_request.session

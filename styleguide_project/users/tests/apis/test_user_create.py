@@ -145,3 +145,16 @@ def test_a_weak_password_is_a_400_with_the_password_errors(api_client):
         "extra": {"fields": {"password": ["This password is too common.", "This password is entirely numeric."]}},
     }
     assert BaseUser.objects.count() == 0
+
+
+def test_a_taken_address_gets_the_same_answer_while_the_cache_is_down(
+    api_client, user, unreachable_cache, django_capture_on_commit_callbacks
+):
+    new = api_client.post(URL, {"email": "new@example.com", "password": "a-long-password-1"}, format="json")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        taken = api_client.post(URL, {"email": user.email, "password": "a-long-password-1"}, format="json")
+
+    assert (taken.status_code, taken.json()["message"]) == (new.status_code, new.json()["message"])
+    # Nothing can limit the notices without the cache, so none is sent.
+    assert not Email.objects.filter(to=user.email).exists()
