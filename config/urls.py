@@ -10,6 +10,8 @@ urlpatterns = [
     # DJANGO_ADMIN_URL; the admin refuses everyone but active staff.
     path(settings.ADMIN_URL, admin.site.urls),
     path("api/", include(("styleguide_project.api.urls", "api"))),
+    # Prometheus's conventional path, outside the API; answers only the holder of METRICS_TOKEN.
+    path("metrics", include(("styleguide_project.metrics.urls", "metrics"))),
     # HTML pages for people in a browser, with session login.
     path("accounts/", include(("styleguide_project.authentication.view_urls", "accounts"))),
     path("tasks/", include(("styleguide_project.task_progress.view_urls", "task"))),

@@ -24,6 +24,7 @@ LOCAL_APPS = [
     "styleguide_project.emails.apps.EmailsConfig",
     "styleguide_project.tasks.apps.TasksConfig",
     "styleguide_project.task_progress.apps.TaskProgressConfig",
+    "styleguide_project.metrics.apps.MetricsConfig",
 ]
 
 THIRD_PARTY_APPS = [
@@ -135,6 +136,7 @@ from config.settings.celery import *  # noqa: E402, F403
 from config.settings.email import *  # noqa: E402, F403
 from config.settings.health import *  # noqa: E402, F403
 from config.settings.logging import *  # noqa: E402, F403
+from config.settings.metrics import *  # noqa: E402, F403
 from config.settings.outbox import *  # noqa: E402, F403
 from config.settings.rest_framework import *  # noqa: E402, F403
 from config.settings.security import *  # noqa: E402, F403

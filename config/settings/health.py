@@ -23,3 +23,11 @@ HEALTH_EAGER_IS_OK = False
 # request at a time runs a new check: anonymous pollers read the cached report
 # instead of each holding a web worker for a second.
 HEALTH_CACHE_SECONDS = env.float("HEALTH_CACHE_SECONDS", default=5.0)
+
+# The schedules part (and `setup_periodic_tasks --check`) names a managed
+# periodic task whose next run is overdue by more than its grace: its
+# definition's `grace_seconds`, or else this fraction of the time between two
+# of its runs, and never less than the floor (beat ticks every few seconds,
+# and a one-off clocked task has no period to take a fraction of).
+PERIODIC_TASK_GRACE_FRACTION = env.float("PERIODIC_TASK_GRACE_FRACTION", default=0.1)
+PERIODIC_TASK_GRACE_MIN_SECONDS = env.float("PERIODIC_TASK_GRACE_MIN_SECONDS", default=60.0)

@@ -38,6 +38,8 @@ THROTTLE_RATES = {
     "login_address": env_rate("THROTTLE_LOGIN_ADDRESS_RATE", default="30/hour"),
     # Each one sends an email, so it is counted on its own, per user.
     "email_verification_resend": env_rate("THROTTLE_EMAIL_VERIFICATION_RESEND_RATE", default="3/hour"),
+    # GET /metrics, per address: a Prometheus scraping every 15 s asks 240 times an hour.
+    "metrics": env_rate("THROTTLE_METRICS_RATE", default="1000/hour"),
 }
 
 # An address an account logged in from successfully is not held up by that

@@ -46,7 +46,8 @@ class ApiIndexApi(APIView):
 
 
 class HealthApi(APIView):
-    """The state of the database, the broker, the workers and beat; a 503 names the failing parts.
+    """The state of the database, the broker, the workers, beat and the periodic tasks' schedules; a 503 names
+    the failing parts.
 
     Public, for monitoring: it tells which part fails, not why (the cause is
     logged). The report is at most HEALTH_CACHE_SECONDS old, so polling it
@@ -73,12 +74,20 @@ class HealthApi(APIView):
             )
             last_tick_seconds_ago = serializers.FloatField(allow_null=True)
 
+        class SchedulesSerializer(serializers.Serializer[dict[str, object]]):
+            status = serializers.CharField(help_text="ok, late (some periodic task is overdue), error or eager.")
+            late = serializers.ListField(
+                child=serializers.CharField(),
+                help_text="The managed periodic tasks overdue by more than their grace, by name.",
+            )
+
         status = serializers.CharField(help_text="ok when every part is ok or eager, error otherwise.")
         failing = serializers.ListField(child=serializers.CharField(), help_text="The parts that are not good.")
         database = PartSerializer()
         broker = PartSerializer()
         workers = WorkersSerializer()
         beat = BeatSerializer()
+        schedules = SchedulesSerializer()
 
     @extend_schema(
         responses={

@@ -26,6 +26,7 @@ from redis.retry import Retry
 
 from styleguide_project.core.cache import CACHE_ERRORS
 from styleguide_project.tasks.celery import app as celery_app
+from styleguide_project.tasks.periodic_watchdog import periodic_task_timeliness_list
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ ERROR = "error"
 EAGER = "eager"
 MISSING = "missing"
 STALE = "stale"
+LATE = "late"
 
 REPORT_KEY = "styleguide_project:health:report"
 LOCK_KEY = "styleguide_project:health:lock"
@@ -43,6 +45,7 @@ class PartHealth(TypedDict, total=False):
     status: str
     count: int | None
     last_tick_seconds_ago: float | None
+    late: list[str]
 
 
 def health_report(*, now: float | None = None) -> dict[str, Any]:
@@ -105,8 +108,9 @@ def health_check() -> dict[str, Any]:
     celery = _celery_check_start(timeout=timeout)
     database = health_database()
     beat = health_beat(timeout=timeout, stale_after=float(settings.HEALTH_BEAT_STALE_SECONDS))
+    schedules = health_schedules()
     broker, workers = _celery_check_result(celery, seconds=2 * timeout + 0.5)
-    parts = {"database": database, "broker": broker, "workers": workers, "beat": beat}
+    parts = {"database": database, "broker": broker, "workers": workers, "beat": beat, "schedules": schedules}
     good = (OK, EAGER) if settings.HEALTH_EAGER_IS_OK else (OK,)
     failing = [name for name, part in parts.items() if part["status"] not in good]
     return {"status": ERROR if failing else OK, "failing": failing, **parts}
@@ -121,6 +125,20 @@ def health_database() -> PartHealth:
         logger.warning("Health: the database is not answering", exc_info=True)
         return {"status": ERROR}
     return {"status": OK}
+
+
+def health_schedules() -> PartHealth:
+    """`late` names the managed periodic tasks overdue by more than their grace (tasks/periodic_watchdog.py)."""
+    if celery_app.conf.task_always_eager:
+        return {"status": EAGER, "late": []}
+    try:
+        late = [state.name for state in periodic_task_timeliness_list() if state.late]
+    except Exception:  # a schedule beat cannot read either, or the database gone since its check
+        logger.warning("Health: could not check the periodic tasks' schedules", exc_info=True)
+        return {"status": ERROR, "late": []}
+    if late:
+        logger.warning("Health: periodic tasks overdue: %s", ", ".join(late))
+    return {"status": LATE if late else OK, "late": late}
 
 
 def health_celery(*, timeout: float) -> tuple[PartHealth, PartHealth]:

@@ -7,4 +7,8 @@ class TasksConfig(AppConfig):
 
     def ready(self) -> None:
         # The dead letters' receivers of Celery's task signals.
-        from styleguide_project.tasks import signals  # noqa: F401
+        # Stamps every task message with its publish time, for the age of a queue's oldest message.
+        from styleguide_project.tasks import (
+            publish_stamp,  # noqa: F401
+            signals,  # noqa: F401
+        )

@@ -1,10 +1,9 @@
 """What a periodic task definition is made of: the task, its schedule and its options.
 
-The definitions themselves are in `config/periodic_tasks.py`. Each schedule kind is a small
-frozen dataclass that knows the values of its django-celery-beat row.
-Validation runs when `setup_periodic_tasks` runs (and in CI, through the test
-of the shipped definitions and `setup_periodic_tasks --check`), not at import:
-the command then names every bad entry at once and writes nothing.
+Definitions are in `config/periodic_tasks.py`; each schedule kind is a small frozen dataclass
+that knows the values of its django-celery-beat row. Validation runs when `setup_periodic_tasks`
+runs (in CI too, through the test of the shipped definitions and `setup_periodic_tasks --check`),
+not at import: the command then names every bad entry at once and writes nothing.
 """
 
 import inspect
@@ -232,6 +231,8 @@ class PeriodicTaskDefinition:
     `kwargs` must be plain JSON that the task's signature accepts.
     `expire_seconds`: a run that no worker has started after this many seconds
     is dropped, so a backlog built up during an outage is not replayed.
+    `grace_seconds`: how late a run may be before the watchdog reports it
+    (None: a fraction of its period, see `tasks/periodic_watchdog.py`).
     """
 
     name: str
@@ -242,6 +243,7 @@ class PeriodicTaskDefinition:
     enabled: bool = True
     expire_seconds: int | None = None
     description: str = ""
+    grace_seconds: int | None = None
 
     def task_errors(self) -> list[str]:
         """What is wrong with everything but the schedule; empty when it is valid."""
@@ -269,12 +271,10 @@ class PeriodicTaskDefinition:
                 errors.append(f"queue {self.queue!r} is not one of the queues in CELERY_TASK_QUEUES")
         if not isinstance(self.enabled, bool):
             errors.append(f"enabled must be True or False, not {self.enabled!r}")
-        if self.expire_seconds is not None and (
-            isinstance(self.expire_seconds, bool)
-            or not isinstance(self.expire_seconds, int)
-            or self.expire_seconds <= 0
-        ):
-            errors.append(f"expire_seconds must be a positive integer or None, not {self.expire_seconds!r}")
+        for option in ("expire_seconds", "grace_seconds"):
+            value = getattr(self, option)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
+                errors.append(f"{option} must be a positive integer or None, not {value!r}")
         if not isinstance(self.description, str):
             errors.append(f"description must be a string, not {self.description!r}")
         return errors

@@ -23,6 +23,7 @@ def test_in_eager_mode_broker_workers_and_beat_are_eager_not_failing(api_client)
         "broker": {"status": "eager"},
         "workers": {"status": "eager", "count": None},
         "beat": {"status": "eager", "last_tick_seconds_ago": None},
+        "schedules": {"status": "eager", "late": []},
     }
 
 

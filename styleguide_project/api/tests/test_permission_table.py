@@ -25,7 +25,7 @@ import pytest
 from django.conf import settings
 from django.contrib import admin
 from django.shortcuts import resolve_url
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from knox.models import AuthToken
 from rest_framework.test import APIClient
@@ -43,6 +43,7 @@ class Who(enum.Enum):
     OWNER = "the logged-in user the object belongs to; anyone else, staff too, gets 403 or 404"
     OWNER_OR_STAFF = "the owner of the object, or staff; any other user gets 403 or 404"
     STAFF = "active staff only"
+    TOKEN = "only a request carrying its bearer token (METRICS_TOKEN); every user, staff too, gets 401, 403 or 404"
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,8 @@ ACCESS: dict[str, Access] = {
     # api: health is probed by load balancers; the index, the schema and its docs are public.
     "api/": Access(Who.ANYONE, ("GET /api/",)),
     "api/health/": Access(Who.ANYONE, ("GET /api/health/",)),
+    # Prometheus's scrape, outside the API: by token, never by login.
+    "metrics": Access(Who.TOKEN, ("GET /metrics",)),
     "api/health/live/": Access(Who.ANYONE, ("GET /api/health/live/",)),
     "api/schema/": Access(Who.ANYONE, ("GET /api/schema/",)),
     "api/docs/": Access(Who.ANYONE, ("GET /api/docs/",)),
@@ -287,6 +290,12 @@ def check(access: Access) -> list[str]:
         return is_refused(response) or response.status_code == 404
 
     for call in calls:
+        if access.who is Who.TOKEN:
+            for name, caller in (("anonymous", anonymous), ("user", as_user), ("staff", as_staff)):
+                with override_settings(METRICS_TOKEN="a-token-nobody-sent"):
+                    expect(name, caller, call, is_refused)
+                expect(f"{name} (no token configured)", caller, call, lambda r: r.status_code == 404)
+            continue
         if access.who in (Who.OWNER, Who.OWNER_OR_STAFF):
             assert access.owned is not None, "an OWNER entry needs `owned` to make the object"
             values = access.owned(user)

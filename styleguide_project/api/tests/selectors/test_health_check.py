@@ -48,7 +48,7 @@ def test_eager_mode_is_a_failure_unless_allowed():
         report = health_check()
 
     assert report["status"] == "error"
-    assert report["failing"] == ["broker", "workers", "beat"]
+    assert report["failing"] == ["broker", "workers", "beat", "schedules"]
 
 
 @pytest.fixture

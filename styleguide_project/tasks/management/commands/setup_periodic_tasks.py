@@ -11,6 +11,7 @@ from styleguide_project.tasks.periodic_sync import (
     PeriodicTaskSyncPlan,
     periodic_tasks_sync,
 )
+from styleguide_project.tasks.periodic_watchdog import periodic_task_timeliness_list
 from styleguide_project.tasks.schedules import PeriodicTaskDefinition
 
 POLICY = """\
@@ -31,8 +32,13 @@ declares. Run it at every deploy, after `migrate`; run it with --check in CI.
     kwargs the task does not accept, ...) is reported by name and nothing is
     written. A running beat is told the schedule changed and reloads it.
 
-Exit status: 0 done (with --check: in sync); 1 with --check: the database
-differs from the code; 2 invalid definitions, nothing written."""
+With --check it also names the managed tasks that are overdue against their
+own schedule by more than their grace (the same watchdog as the health
+report's `schedules` part).
+
+Exit status: 0 done (with --check: in sync, none overdue); 1 with --check:
+the database differs from the code; 2 invalid definitions, nothing written;
+3 with --check: in sync, but some task is overdue."""
 
 
 def _help(definitions: Sequence[PeriodicTaskDefinition]) -> str:
@@ -68,7 +74,8 @@ class Command(BaseCommand):
         mode.add_argument(
             "--check",
             action="store_true",
-            help="Write nothing; exit 1 when the database differs from the code, 0 when it does not.",
+            help="Write nothing; exit 1 when the database differs from the code, 3 when some task is overdue, "
+            "0 when neither.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -90,6 +97,7 @@ class Command(BaseCommand):
                     returncode=1,
                 )
             self.stdout.write("In sync with the code.")
+            self._check_overdue(definitions)
             return
         counts = (
             f"{plan.count('create')} created, {plan.count('update')} updated, {plan.count('delete')} deleted, "
@@ -99,6 +107,19 @@ class Command(BaseCommand):
             self.stdout.write(f"Dry run, nothing written. It would be: {counts}.")
         else:
             self.stdout.write(self.style.SUCCESS(f"Periodic tasks: {counts}."))
+
+    def _check_overdue(self, definitions: Sequence[PeriodicTaskDefinition]) -> None:
+        graces = {definition.name: definition.grace_seconds for definition in definitions}
+        late = [state for state in periodic_task_timeliness_list(graces=graces) if state.late]
+        for state in late:
+            self.stdout.write(
+                self.style.ERROR(
+                    f'overdue   "{state.name}": due at {state.due_at.isoformat()}, {state.overdue_seconds:.0f} s late '
+                    f"(grace {state.grace_seconds:.0f} s)"
+                )
+            )
+        if late:
+            raise CommandError(f"{len(late)} periodic task(s) overdue: is beat sending them?", returncode=3)
 
     def _print_plan(self, plan: PeriodicTaskSyncPlan) -> None:
         styles: dict[str, Callable[[str], str]] = {

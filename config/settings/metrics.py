@@ -1,0 +1,12 @@
+"""`GET /metrics`: the Prometheus exposition of the background work (docs/operations.md)."""
+
+from config.env import env
+
+# The bearer token Prometheus sends (its `authorization` scrape setting). Unset
+# or empty: /metrics answers 404, as if it did not exist. Compared in constant time.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
+# How long one scrape may wait on the broker (queue lengths and ages) and on
+# each database query: a dead broker or a slow database gives a partial
+# answer with styleguide_scrape_part_up{part=...} 0, never a hung web worker.
+METRICS_TIMEOUT_SECONDS = env.float("METRICS_TIMEOUT_SECONDS", default=1.0)

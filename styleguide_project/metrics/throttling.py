@@ -1,0 +1,15 @@
+from typing import Any
+
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from styleguide_project.api.throttling import FixedWindowRateThrottle
+
+
+class MetricsRateThrottle(FixedWindowRateThrottle):
+    """Scrapes per client address (`THROTTLE_METRICS_RATE`), counted before the token is checked: guesses count too."""
+
+    scope = "metrics"
+
+    def get_cache_key(self, request: Request, view: APIView) -> Any:
+        return self.get_ident(request)
