@@ -11,7 +11,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install lock run migrate test test-all lint format stack mail worker beat flower bench bench-quick bench-profile
+.PHONY: install lock run migrate test test-all lint format stack mail worker beat flower bench bench-quick bench-profile rules-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,12 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+
+# The Prometheus alert rules: valid, and each alert's unit tests pass (promtool
+# comes with Debian's prometheus package).
+rules-test:
+	promtool check rules deploy/prometheus/alerts.yml
+	cd deploy/prometheus && promtool test rules alerts_test.yml
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -33,3 +33,19 @@ ensure_chromium() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
   if [ ! -x /usr/bin/chromium ]; then echo "ci: Chromium did not install" >&2; return 1; fi
 }
+
+# promtool checks and unit-tests the alert rules in deploy/prometheus/, and the
+# metrics integration test runs a real Prometheus: both come with Debian's
+# prometheus package. apt may enable its service; CI never uses it (the test
+# starts its own Prometheus on its own port and data directory), so a daemon
+# the install started is stopped.
+ensure_prometheus() {
+  if [ -x /usr/bin/promtool ] && [ -x /usr/bin/prometheus ]; then return 0; fi
+  echo "ci: installing Prometheus"
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  $sudo systemctl stop prometheus >/dev/null 2>&1 || true
+  if [ ! -x /usr/bin/promtool ]; then echo "ci: Prometheus did not install" >&2; return 1; fi
+}
