@@ -71,7 +71,10 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 # The health endpoints are probed over plain HTTP from inside the network
 # (the compose health check, a load balancer); they must not be redirected.
-SECURE_REDIRECT_EXEMPT = [r"^api/health/$", r"^api/health/live/$"]
+# So is /metrics, by a Prometheus on the private network (its bearer token
+# then crosses that network in clear: scrape through the proxy's HTTPS if the
+# network is shared).
+SECURE_REDIRECT_EXEMPT = [r"^api/health/$", r"^api/health/live/$", r"^metrics$"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 # Browsers remember HSTS for this many seconds: start low on a first deploy,
