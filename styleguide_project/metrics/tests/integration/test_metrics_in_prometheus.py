@@ -142,7 +142,7 @@ def test_prometheus_sees_the_queue_rise_and_fall_and_an_overdue_schedule_pending
             timeout=20,
             what="the queue to rise in Prometheus",
         )
-        print(f"queue in Prometheus with no worker: {risen} message(s)")
+        print(f"queue in Prometheus with no worker: {risen} message(s)")  # noqa: T201
         assert risen >= 1
         age = value(port, 'styleguide_queue_oldest_message_age_seconds{queue="celery"}')
         assert age is not None
@@ -150,19 +150,19 @@ def test_prometheus_sees_the_queue_rise_and_fall_and_an_overdue_schedule_pending
 
         celery_worker(name="scraped", concurrency=2)
         wait_until(
-            lambda: value(port, 'styleguide_emails{status="SENT"}') == RECIPIENTS
-            and value(port, 'styleguide_queue_messages{queue="celery"}') == 0,
+            lambda: (
+                value(port, 'styleguide_emails{status="SENT"}') == RECIPIENTS
+                and value(port, 'styleguide_queue_messages{queue="celery"}') == 0
+            ),
             timeout=45,
             what="every email sent and the queue empty again in Prometheus",
         )
         peak = value(port, 'max_over_time(styleguide_queue_messages{queue="celery"}[5m])')
-        print(f"queue peak seen by Prometheus: {peak}")
+        print(f"queue peak seen by Prometheus: {peak}")  # noqa: T201
         assert peak is not None
         assert peak >= 1
         # From the health report's ping, which every scrape reuses for up to HEALTH_CACHE_SECONDS.
-        wait_until(
-            lambda: value(port, "styleguide_workers_answering") == 1, timeout=15, what="the worker answering"
-        )
+        wait_until(lambda: value(port, "styleguide_workers_answering") == 1, timeout=15, what="the worker answering")
 
         # A managed task beat left behind: sent ten minutes ago, due every minute.
         periodic_tasks_sync(definitions=[definition("Watched by Prometheus", every(60))], dry_run=False)
@@ -183,7 +183,7 @@ def test_prometheus_sees_the_queue_rise_and_fall_and_an_overdue_schedule_pending
             )
 
         alert = wait_until(overdue_alert, timeout=20, what="StyleguideScheduleOverdue in Prometheus's alerts")
-        print(f"alert: {alert['labels']['alertname']} {alert['state']} since {alert['activeAt']}")
+        print(f"alert: {alert['labels']['alertname']} {alert['state']} since {alert['activeAt']}")  # noqa: T201
         assert alert["state"] == "pending"
         assert float(alert["value"]) >= 500
         # Flower's own series, scraped beside the project's: the task events of the campaign's runs.
