@@ -86,6 +86,23 @@ def health_report(*, now: float | None = None) -> dict[str, Any]:
     return report
 
 
+def health_report_cached(*, now: float | None = None) -> tuple[dict[str, Any] | None, float | None]:
+    """The report `health_report()` last kept in the cache and its age in seconds, without checking anything.
+
+    (None, None) when there is none (or no cache): for readers that must not
+    wait for a check, such as a metrics scrape, which asks for a new report
+    in the background instead.
+    """
+    try:
+        cached = cache.get(REPORT_KEY)
+    except CACHE_ERRORS:
+        return None, None
+    if cached is None:
+        return None, None
+    now = time.time() if now is None else now
+    return dict(cached["report"]), max(0.0, now - cached["checked_at"])
+
+
 def _wait_for_report(*, deadline: float) -> dict[str, Any]:
     while time.monotonic() < deadline:
         time.sleep(0.05)
