@@ -25,6 +25,7 @@ SCENARIOS = (
     "bulk_enqueue",
     "pipeline_drain",
     "api_onboarding",
+    "metrics_scrape",
     "outbox",
     "periodic_sync",
     "worker_memory",

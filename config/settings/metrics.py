@@ -10,3 +10,8 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # each database query: a dead broker or a slow database gives a partial
 # answer with styleguide_scrape_part_up{part=...} 0, never a hung web worker.
 METRICS_TIMEOUT_SECONDS = env.float("METRICS_TIMEOUT_SECONDS", default=1.0)
+
+# The exposition is computed at most once per this many seconds and kept in
+# Django's cache (shared by the web processes): any number of scrapers read the
+# database and the broker about once a second. 0: every scrape computes it.
+METRICS_CACHE_SECONDS = env.float("METRICS_CACHE_SECONDS", default=1.0)

@@ -5,19 +5,13 @@ import hmac
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from drf_spectacular.utils import extend_schema
-from prometheus_client import CollectorRegistry
-from prometheus_client.exposition import choose_encoder
 from rest_framework import exceptions
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from styleguide_project.metrics.collectors import BackgroundWorkCollector
+from styleguide_project.metrics.exposition import metrics_exposition
 from styleguide_project.metrics.throttling import MetricsRateThrottle
-
-# One registry per process holding only the collector: every value is computed when scraped.
-registry = CollectorRegistry(auto_describe=False)
-registry.register(BackgroundWorkCollector())
 
 
 class MetricsApi(APIView):
@@ -48,5 +42,5 @@ class MetricsApi(APIView):
             raise exceptions.NotAuthenticated("Send the metrics token as 'Authorization: Bearer <token>'.")
         if not hmac.compare_digest(token.strip().encode(), settings.METRICS_TOKEN.encode()):
             raise exceptions.PermissionDenied("The metrics token is not valid.")
-        encoder, content_type = choose_encoder(request.headers.get("Accept", ""))
-        return HttpResponse(encoder(registry), content_type=content_type)
+        body, content_type = metrics_exposition(accept=request.headers.get("Accept", ""))
+        return HttpResponse(body, content_type=content_type)

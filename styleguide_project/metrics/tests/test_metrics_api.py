@@ -188,3 +188,17 @@ def test_a_scrape_while_the_broker_is_down_answers_with_what_it_knows(api_client
     assert not [key for key in values if key[0].startswith("styleguide_queue_")]
     assert values[("styleguide_outbox_runs_pending", (("state", "unpublished"),))] == 1
     assert values[("styleguide_emails", (("status", "SENT"),))] == 2
+
+
+def test_the_exposition_is_computed_once_per_metrics_cache_seconds(api_client, known_state, settings):
+    settings.METRICS_CACHE_SECONDS = 60
+    first = samples(api_client.get("/metrics", **BEARER))
+    EmailFactory.create_batch(4, status=Email.Status.SENT)
+
+    cached = samples(api_client.get("/metrics", **BEARER))
+    settings.METRICS_CACHE_SECONDS = 0
+    fresh = samples(api_client.get("/metrics", **BEARER))
+
+    sent = ("styleguide_emails", (("status", "SENT"),))
+    assert first[sent] == cached[sent] == 2
+    assert fresh[sent] == 6
