@@ -89,9 +89,11 @@ format: install
 # bench-quick is a smoke run with small sizes.
 SERVICES := bash -c 'source .ci/services.sh && ensure_postgres && ensure_redis'
 
+# The full run also draws its headline figures as PNG charts in docs/bench/.
 bench: install
 	$(SERVICES)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.charts bench/results/latest.json
 
 bench-quick: install
 	$(SERVICES)
