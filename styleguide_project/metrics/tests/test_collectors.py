@@ -50,7 +50,9 @@ def test_an_old_report_is_answered_at_once_and_refreshed_in_the_background(check
     assert collectors._health_read() == REPORT
     assert collectors._health_read() == REPORT
     release.set()
-    collectors._health_refresh.result(timeout=5)
+    refresh = collectors._health_refresh
+    assert refresh is not None
+    refresh.result(timeout=5)
 
     # One refresh for both scrapes: the second found the first still running.
     assert len(calls) == 1
