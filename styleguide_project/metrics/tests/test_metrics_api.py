@@ -15,6 +15,7 @@ from datetime import timedelta
 import pytest
 import redis
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.test import override_settings
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
@@ -22,6 +23,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from styleguide_project.emails.models import Email
 from styleguide_project.emails.tests.factories import EmailFactory
+from styleguide_project.metrics import exposition
 from styleguide_project.metrics.throttling import MetricsRateThrottle
 from styleguide_project.tasks.celery import app as celery_app
 from styleguide_project.tasks.models import OutboxRun
@@ -36,6 +38,7 @@ pytestmark = pytest.mark.django_db
 TOKEN = "s3cret-metrics-token"
 BEARER = {"HTTP_AUTHORIZATION": f"Bearer {TOKEN}"}
 DECLARED = [definition("Watched every minute", every(60))]
+TEXT_FORMAT_KEY = exposition.CACHE_KEY.format(format="text_plain_version_0.0.4_charset_utf_8")
 
 
 def samples(response) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -76,6 +79,8 @@ def known_state(settings):
     PeriodicTask.objects.filter(name="Watched every minute").update(last_run_at=now - timedelta(seconds=200))
     settings.METRICS_TOKEN = TOKEN
     settings.HEALTH_CACHE_SECONDS = 0
+    # No answer kept by an earlier test (the cache outlives a test).
+    cache.delete(TEXT_FORMAT_KEY)
     settings.HEALTH_TIMEOUT_SECONDS = 0.3
 
 
@@ -202,3 +207,22 @@ def test_the_exposition_is_computed_once_per_metrics_cache_seconds(api_client, k
     sent = ("styleguide_emails", (("status", "SENT"),))
     assert first[sent] == cached[sent] == 2
     assert fresh[sent] == 6
+
+
+# Committed rows: the refresh reads them on its own thread, through its own connection.
+@pytest.mark.django_db(transaction=True)
+def test_an_older_exposition_is_served_while_the_next_is_computed_in_the_background(api_client, known_state, settings):
+    settings.METRICS_CACHE_SECONDS = 1
+    kept = {"computed_at": time.time() - 5, "body": b'# an older answer\nstyleguide_emails{status="SENT"} 1.0\n'}
+    cache.set(TEXT_FORMAT_KEY, kept, timeout=60)
+
+    older = samples(api_client.get("/metrics", **BEARER))
+    refresh = exposition._refresh
+    assert refresh is not None
+    refresh.result(timeout=10)
+    newer = samples(api_client.get("/metrics", **BEARER))
+
+    sent = ("styleguide_emails", (("status", "SENT"),))
+    assert older == {sent: 1.0}
+    assert newer[sent] == 2
+    assert ("styleguide_outbox_runs_pending", (("state", "started"),)) in newer
