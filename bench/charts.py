@@ -77,9 +77,9 @@ LATENCY = (
         "ms",
         [
             ("scraped p50", "onboarding_scraped_p50_ms", "other"),
-            ("plain p50", "onboarding_plain_p50_ms", "plain"),
+            ("not scraped p50", "onboarding_plain_p50_ms", "plain"),
             ("scraped p99", "onboarding_scraped_p99_ms", "other"),
-            ("plain p99", "onboarding_plain_p99_ms", "plain"),
+            ("not scraped p99", "onboarding_plain_p99_ms", "plain"),
         ],
     ),
 )

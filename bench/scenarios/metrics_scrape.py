@@ -49,12 +49,12 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class Sizes:
     rounds: int
-    # Onboarding requests per slice; at about 200 a second, 20 scraped slices of 600 are a minute of scraping.
+    # Onboarding requests per slice; at about 230 a second, 20 scraped slices of 700 are a minute of scraping.
     per_slice: int
     warmup: int = 2 * CLIENTS
 
 
-FULL = Sizes(rounds=20, per_slice=600)
+FULL = Sizes(rounds=20, per_slice=700)
 QUICK = Sizes(rounds=4, per_slice=100)
 
 
