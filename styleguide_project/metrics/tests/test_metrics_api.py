@@ -8,6 +8,7 @@ port nobody listens on.
 """
 
 import json
+import secrets
 import socket
 import time
 from datetime import timedelta
@@ -112,6 +113,9 @@ def test_a_missing_or_wrong_token_is_refused_in_the_error_shape(api_client, sett
 def test_scrapes_are_throttled_per_address_wrong_tokens_included(api_client, settings, monkeypatch):
     settings.METRICS_TOKEN = TOKEN
     monkeypatch.setattr(MetricsRateThrottle, "get_rate", lambda self: "2/minute")
+    # 30 s into a minute window of its own: no window boundary between the calls, no count from another run.
+    window = float(secrets.randbelow(10**9) * 60 + 30)
+    monkeypatch.setattr(MetricsRateThrottle, "timer", staticmethod(lambda: window))
 
     codes = [api_client.get("/metrics", HTTP_AUTHORIZATION="Bearer guess").status_code for _ in range(3)]
 
