@@ -3,7 +3,8 @@
 A service calls `task_enqueue_on_commit` inside its transaction: one
 `OutboxRun` row per run is written in that same transaction, so the runs
 exist exactly when the work that asked for them committed. After the commit
-the runs are published at once (the fast path) and their rows marked; what
+the runs are published at once (the fast path) and their rows marked soon
+after by a thread of the process (`published_marks.py`); what
 the fast path could not publish (broker down, process killed in between) the
 relay publishes later (`outbox.py`). docs/reliability.md draws the life cycle.
 """
@@ -14,10 +15,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from celery import Task
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from styleguide_project.tasks.models import OutboxRun
+from styleguide_project.tasks.services.published_marks import outbox_runs_mark_published, published_marks
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +73,7 @@ def task_enqueue_on_commit(
 
 
 def task_outbox_publish(*, task: Task, runs: Sequence[tuple[str, dict[str, Any]]], queue: str | None = None) -> int:
-    """Publish these runs of `task` now (the fast path after the commit) and mark their rows; returns how many.
+    """Publish these runs of `task` now (the fast path after the commit) and have their rows marked; returns how many.
 
     Never raises: this runs after the commit, when the caller's work is
     already saved. What could not be published stays in the outbox for the
@@ -95,14 +98,8 @@ def task_outbox_publish(*, task: Task, runs: Sequence[tuple[str, dict[str, Any]]
                 for task_id, kwargs in runs:
                     # argsrepr/kwargsrepr: Celery's safe repr of the arguments (for logs and Flower)
                     # is a large share of a publish's CPU; project tasks take plain keyword data.
-                    task.apply_async(
-                        kwargs=kwargs,
-                        task_id=task_id,
-                        producer=producer,
-                        argsrepr="()",
-                        kwargsrepr=kwargs_repr(kwargs),
-                        **options,
-                    )
+                    shown: dict[str, Any] = {"argsrepr": "()", "kwargsrepr": kwargs_repr(kwargs)}
+                    task.apply_async(kwargs=kwargs, task_id=task_id, producer=producer, **options, **shown)
                     published.append(task_id)
         except Exception:
             logger.exception(
@@ -111,7 +108,10 @@ def task_outbox_publish(*, task: Task, runs: Sequence[tuple[str, dict[str, Any]]
                 len(runs) - len(published),
                 len(runs),
             )
-    outbox_runs_mark_published(task_ids=published)
+    if task.app.conf.task_always_eager or settings.OUTBOX_MARK_BATCH_SECONDS <= 0:
+        outbox_runs_mark_published(task_ids=published)
+    else:
+        published_marks.add(published)
     return len(published)
 
 
@@ -120,15 +120,3 @@ def kwargs_repr(kwargs: Mapping[str, Any]) -> str:
     text = repr(dict(kwargs))
     limit = KWARGSREPR_MAX_CHARACTERS
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def outbox_runs_mark_published(*, task_ids: Sequence[str]) -> None:
-    """Mark these runs published; a database error only means the relay may publish them once more."""
-    if not task_ids:
-        return
-    try:
-        OutboxRun.objects.filter(task_id__in=task_ids, published_at__isnull=True).update(
-            published_at=timezone.now(), publish_attempts=1
-        )
-    except Exception:
-        logger.exception("Could not mark %d published runs; the relay may publish them again", len(task_ids))
