@@ -4,8 +4,8 @@ With the row switched off, `task_enqueue_on_commit` runs as it ships (the
 arguments checked, the ids chosen, the publish on commit through one
 producer) but builds no `OutboxRun`, inserts nothing and marks nothing
 published: the difference from the real path is the row's whole cost (its
-objects, the INSERT in the caller's transaction, the UPDATE after the
-publish). The project never imports this module.
+objects, the INSERT in the caller's transaction, the marks after the
+publish, in the request or in batches by the process's thread). The project never imports this module.
 """
 
 from collections.abc import Iterable, Iterator, Sequence
@@ -29,6 +29,14 @@ def _mark_nothing(*, task_ids: Sequence[str]) -> None:
     return None
 
 
+class _NoMarks:
+    """Stands in for the process's batch of published marks."""
+
+    @staticmethod
+    def add(task_ids: Sequence[str]) -> None:
+        return None
+
+
 def outbox_rows_switch_off() -> None:
     """For the rest of this process (a gunicorn worker of the bench)."""
     from styleguide_project.tasks.services import enqueue
@@ -36,6 +44,7 @@ def outbox_rows_switch_off() -> None:
     # Both are looked up in the module when called, so replacing the module globals is enough.
     enqueue.OutboxRun = _RowsOff  # type: ignore[assignment,misc]
     enqueue.outbox_runs_mark_published = _mark_nothing
+    enqueue.published_marks = _NoMarks  # type: ignore[assignment]
 
 
 @contextmanager
@@ -43,9 +52,9 @@ def outbox_rows_off() -> Iterator[None]:
     """For the block, in this process."""
     from styleguide_project.tasks.services import enqueue
 
-    saved = (enqueue.OutboxRun, enqueue.outbox_runs_mark_published)
+    saved = (enqueue.OutboxRun, enqueue.outbox_runs_mark_published, enqueue.published_marks)
     outbox_rows_switch_off()
     try:
         yield
     finally:
-        enqueue.OutboxRun, enqueue.outbox_runs_mark_published = saved  # type: ignore[misc]
+        enqueue.OutboxRun, enqueue.outbox_runs_mark_published, enqueue.published_marks = saved  # type: ignore[misc]

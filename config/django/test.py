@@ -26,3 +26,6 @@ CELERY_TASK_EAGER_PROPAGATES = True
 HEALTH_EAGER_IS_OK = True
 HEALTH_CACHE_SECONDS = 0.0
 METRICS_CACHE_SECONDS = 0.0
+# A test that publishes in its own process sees the marks at once; processes
+# the tests start (workers, servers) mark in batches, as deployed.
+OUTBOX_MARK_BATCH_SECONDS = 0.0

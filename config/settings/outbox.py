@@ -1,11 +1,23 @@
 """The transactional outbox of task runs (styleguide_project/tasks/services/outbox.py, docs/reliability.md)."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from config.env import env
 from config.settings.celery import CELERY_TASK_TIME_LIMIT
 
 # Runs younger than this are the fast path's to publish (right after the
 # commit); the relay leaves them alone so that both do not publish one run.
 OUTBOX_RELAY_AFTER_SECONDS = env.int("OUTBOX_RELAY_AFTER_SECONDS", default=10)
+# The fast path's marks of published runs are written by a thread of each
+# process, in one UPDATE per this many seconds, instead of in the request
+# (tasks/services/published_marks.py); 0 writes each in the request. Well
+# below the wait above, or the relay would publish runs a second time.
+OUTBOX_MARK_BATCH_SECONDS = env.float("OUTBOX_MARK_BATCH_SECONDS", default=0.2)
+if not 0 <= OUTBOX_MARK_BATCH_SECONDS <= OUTBOX_RELAY_AFTER_SECONDS / 4:
+    raise ImproperlyConfigured(
+        f"OUTBOX_MARK_BATCH_SECONDS must be from 0 to a quarter of OUTBOX_RELAY_AFTER_SECONDS "
+        f"({OUTBOX_RELAY_AFTER_SECONDS / 4:g}), not {OUTBOX_MARK_BATCH_SECONDS:g}."
+    )
 # How often each worker's relay looks for runs to publish; with the default
 # wait above, a stranded run is published within about 20 s of the broker
 # answering again.

@@ -95,6 +95,15 @@ def test_start_up_stops_on_an_unsafe_value_naming_the_variable(variable, value, 
     assert says in message
 
 
+def test_marks_of_published_runs_batched_close_to_the_relays_wait_stop_start_up():
+    result = run_manage("check", OUTBOX_RELAY_AFTER_SECONDS="4", OUTBOX_MARK_BATCH_SECONDS="2")
+
+    assert result.returncode != 0
+    assert "OUTBOX_MARK_BATCH_SECONDS must be from 0 to a quarter of OUTBOX_RELAY_AFTER_SECONDS (1), not 2." in (
+        result.stderr
+    )
+
+
 def test_health_counts_eager_mode_as_a_failure_outside_development():
     code = "from django.conf import settings; print(settings.HEALTH_EAGER_IS_OK)"
 

@@ -1,10 +1,24 @@
+from django import forms
 from django.contrib import admin
 
-from styleguide_project.users.models import BaseUser
+from styleguide_project.users.models import BaseUser, user_normalize_email
+
+
+class BaseUserAdminForm(forms.ModelForm[BaseUser]):
+    # No Meta: the admin builds the form for its own fields around this one.
+
+    def clean_email(self) -> str:
+        # Stored normalised, as every other path stores it: a second spelling
+        # of a taken address would be a second account for one mailbox.
+        email = user_normalize_email(self.cleaned_data["email"])
+        if BaseUser.objects.filter(email=email).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("A user with this email address already exists.", code="unique")
+        return email
 
 
 @admin.register(BaseUser)
 class BaseUserAdmin(admin.ModelAdmin[BaseUser]):
+    form = BaseUserAdminForm
     list_display = (
         "email",
         "is_active",

@@ -3,7 +3,8 @@
 A service calls `task_enqueue_on_commit` inside its transaction: one
 `OutboxRun` row per run is written in that same transaction, so the runs
 exist exactly when the work that asked for them committed. After the commit
-the runs are published at once (the fast path) and their rows marked; what
+the runs are published at once (the fast path) and their rows marked soon
+after by a thread of the process (`published_marks.py`); what
 the fast path could not publish (broker down, process killed in between) the
 relay publishes later (`outbox.py`). docs/reliability.md draws the life cycle.
 """
@@ -14,16 +15,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from celery import Task
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from styleguide_project.tasks.models import OutboxRun
+from styleguide_project.tasks.services.published_marks import outbox_runs_mark_published, published_marks
 
 logger = logging.getLogger(__name__)
 
 # The message header that tells a worker the run has an outbox row (runs sent
 # by beat or by a plain `.delay()` have none, and cost no query).
 OUTBOX_HEADER = "outbox"
+# As long as Celery lets its own repr of a message's arguments grow (`kwargsrepr_maxsize`).
+KWARGSREPR_MAX_CHARACTERS = 1024
 
 
 def task_enqueue_on_commit(
@@ -68,7 +73,7 @@ def task_enqueue_on_commit(
 
 
 def task_outbox_publish(*, task: Task, runs: Sequence[tuple[str, dict[str, Any]]], queue: str | None = None) -> int:
-    """Publish these runs of `task` now (the fast path after the commit) and mark their rows; returns how many.
+    """Publish these runs of `task` now (the fast path after the commit) and have their rows marked; returns how many.
 
     Never raises: this runs after the commit, when the caller's work is
     already saved. What could not be published stays in the outbox for the
@@ -91,7 +96,10 @@ def task_outbox_publish(*, task: Task, runs: Sequence[tuple[str, dict[str, Any]]
         try:
             with task.app.producer_or_acquire() as producer:
                 for task_id, kwargs in runs:
-                    task.apply_async(kwargs=kwargs, task_id=task_id, producer=producer, **options)
+                    # argsrepr/kwargsrepr: Celery's safe repr of the arguments (for logs and Flower)
+                    # is a large share of a publish's CPU; project tasks take plain keyword data.
+                    shown: dict[str, Any] = {"argsrepr": "()", "kwargsrepr": kwargs_repr(kwargs)}
+                    task.apply_async(kwargs=kwargs, task_id=task_id, producer=producer, **options, **shown)
                     published.append(task_id)
         except Exception:
             logger.exception(
@@ -100,17 +108,15 @@ def task_outbox_publish(*, task: Task, runs: Sequence[tuple[str, dict[str, Any]]
                 len(runs) - len(published),
                 len(runs),
             )
-    outbox_runs_mark_published(task_ids=published)
+    if task.app.conf.task_always_eager or settings.OUTBOX_MARK_BATCH_SECONDS <= 0:
+        outbox_runs_mark_published(task_ids=published)
+    else:
+        published_marks.add(published)
     return len(published)
 
 
-def outbox_runs_mark_published(*, task_ids: Sequence[str]) -> None:
-    """Mark these runs published; a database error only means the relay may publish them once more."""
-    if not task_ids:
-        return
-    try:
-        OutboxRun.objects.filter(task_id__in=task_ids, published_at__isnull=True).update(
-            published_at=timezone.now(), publish_attempts=1
-        )
-    except Exception:
-        logger.exception("Could not mark %d published runs; the relay may publish them again", len(task_ids))
+def kwargs_repr(kwargs: Mapping[str, Any]) -> str:
+    """The arguments as logs and Flower show them, cut at Celery's own limit for its safe repr."""
+    text = repr(dict(kwargs))
+    limit = KWARGSREPR_MAX_CHARACTERS
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from styleguide_project.tasks.base import DATABASE_ERRORS
 from styleguide_project.tasks.models import OutboxRun
-from styleguide_project.tasks.services.enqueue import OUTBOX_HEADER
+from styleguide_project.tasks.services.enqueue import OUTBOX_HEADER, kwargs_repr
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ def _relay_batch(*, app: Celery, size: int) -> RelayPass:
                         # Flower) is a third of a publish's CPU; project tasks
                         # take keyword arguments only, plain data.
                         "argsrepr": "()",
-                        "kwargsrepr": repr(row.kwargs),
+                        "kwargsrepr": kwargs_repr(row.kwargs),
                     }
                     if row.queue:
                         options["queue"] = row.queue

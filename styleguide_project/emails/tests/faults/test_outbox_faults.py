@@ -199,7 +199,10 @@ def test_two_relays_and_the_fast_path_race_over_5000_runs(faults_factory, monkey
     # the rows while the fast path is still publishing them. A short lease
     # brings back, within the test, the copies that found a run busy.
     faults = faults_factory(
-        OUTBOX_RELAY_INTERVAL_SECONDS="0.1", OUTBOX_RELAY_AFTER_SECONDS="0", OUTBOX_RUN_LEASE_SECONDS="5"
+        OUTBOX_RELAY_INTERVAL_SECONDS="0.1",
+        OUTBOX_RELAY_AFTER_SECONDS="0",
+        OUTBOX_MARK_BATCH_SECONDS="0",
+        OUTBOX_RUN_LEASE_SECONDS="5",
     )
     workers = [faults.start_worker(extra=("--include", "styleguide_project.tasks.tests.probe_tasks")) for _ in range(2)]
     executions_key = "probe-executions"

@@ -30,7 +30,13 @@ def test_runs_the_broker_refused_are_published_by_a_workers_relay(
     assert run.published_at is None
 
     # A worker on the real broker publishes it from the outbox, with no operator action.
-    celery_worker(env={"OUTBOX_RELAY_INTERVAL_SECONDS": "0.5", "OUTBOX_RELAY_AFTER_SECONDS": "0"})
+    celery_worker(
+        env={
+            "OUTBOX_RELAY_INTERVAL_SECONDS": "0.5",
+            "OUTBOX_RELAY_AFTER_SECONDS": "0",
+            "OUTBOX_MARK_BATCH_SECONDS": "0",
+        }
+    )
 
     wait_until(lambda: smtp_sink.count() == 1, timeout=30, what="the onboarding email at the SMTP sink")
     assert Email.objects.get().status == Email.Status.SENT

@@ -1,6 +1,7 @@
 import logging
 
 import pytest
+from celery.signals import before_task_publish
 from django.core import mail
 from django.db import transaction
 
@@ -112,6 +113,28 @@ def test_after_the_commit_the_runs_are_published_and_marked(django_capture_on_co
     assert run.published_at is not None
     assert run.done_at is not None
     assert celery_app.AsyncResult(task_id).result == 7
+
+
+def test_a_published_message_shows_its_arguments_cut_at_celerys_own_limit(django_capture_on_commit_callbacks):
+    shown: list[str] = []
+
+    def record(headers, **_):
+        shown.append(headers["kwargsrepr"])
+
+    before_task_publish.connect(record)
+    try:
+        with celery_app_on_broker(celery_app, "memory://"), django_capture_on_commit_callbacks(execute=True):
+            task_enqueue_on_commit(task=probe_echo, kwargs_list=[{"value": 1}, {"value": list(range(1000))}])
+    finally:
+        before_task_publish.disconnect(record)
+
+    short, long = shown
+    assert short == "{'value': 1}"
+    # The message itself carries every argument; only what logs and Flower show is cut.
+    assert len(long) == 1024
+    assert long.startswith("{'value': [0, 1, 2,")
+    assert long.endswith("...")
+    assert OutboxRun.objects.filter(published_at__isnull=False).count() == 2
 
 
 def test_a_rollback_leaves_no_row_and_publishes_nothing(django_capture_on_commit_callbacks):

@@ -17,3 +17,34 @@ def test_changelist_query_count_does_not_grow_with_the_rows(superuser_client, dj
     assert response.status_code == 200
     # The staff user who is looking is listed too.
     assert response.context["cl"].result_count == rows + 1
+
+
+def change(superuser_client, user, email):
+    page = superuser_client.get(f"{URL}{user.pk}/change/")
+    form = page.context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "groups"}
+    data.update(email=email, user_permissions=[], groups=[])
+    return superuser_client.post(f"{URL}{user.pk}/change/", data)
+
+
+def test_an_email_changed_in_the_admin_is_stored_normalised(superuser_client):
+    user = BaseUserFactory.create(email="ada@example.com")
+
+    fullwidth_example = "\uff25\uff38\uff21\uff2d\uff30\uff2c\uff25"
+    response = change(superuser_client, user, f"  Grace@{fullwidth_example}.com ")
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.email == "grace@example.com"
+
+
+def test_another_spelling_of_a_taken_email_is_refused_in_the_admin(superuser_client):
+    BaseUserFactory.create(email="grace@example.com")
+    user = BaseUserFactory.create(email="ada@example.com")
+
+    response = change(superuser_client, user, "GRACE@Example.COM")
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["email"] == ["A user with this email address already exists."]
+    user.refresh_from_db()
+    assert user.email == "ada@example.com"
