@@ -63,6 +63,15 @@ for _credentials in env.str("FLOWER_BASIC_AUTH", default="").split(","):
             "Set user:password with a random password of 16 characters or more."
         )
 
+# /metrics answers whoever holds METRICS_TOKEN (unset: nobody, a 404).
+if METRICS_TOKEN:  # noqa: F405
+    _problem = secret_problem(METRICS_TOKEN, min_length=32, min_unique=5)  # noqa: F405
+    if _problem:
+        raise ImproperlyConfigured(
+            f"METRICS_TOKEN is not safe for production: {_problem}. Generate one with "
+            '`python -c "import secrets; print(secrets.token_urlsafe(32))"`, or leave it unset to turn /metrics off.'
+        )
+
 # HTTPS only. The proxy terminates TLS and says so in X-Forwarded-Proto; only
 # trust that header when every request really comes through the proxy, which
 # must overwrite whatever the client sent.

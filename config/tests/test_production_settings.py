@@ -84,6 +84,8 @@ def test_debug_is_off_even_when_the_environment_asks_for_it():
         ("EMAIL_URL", "memorymail://", "must be an SMTP URL"),
         ("FLOWER_BASIC_AUTH", "admin:change-me", "weak password"),
         ("FLOWER_BASIC_AUTH", "ops:Vq8s-2Lx9#tR4mZw,admin:hunter2", "weak password for 'admin'"),
+        ("METRICS_TOKEN", "change-me", "known placeholder"),
+        ("METRICS_TOKEN", "s3cret-metrics-token", "shorter than 32"),
     ],
 )
 def test_start_up_stops_on_an_unsafe_value_naming_the_variable(variable, value, says):

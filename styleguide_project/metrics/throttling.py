@@ -3,7 +3,7 @@ from typing import Any
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from styleguide_project.api.throttling import FixedWindowRateThrottle
+from styleguide_project.api.throttling import FixedWindowRateThrottle, client_address_key
 
 
 class MetricsRateThrottle(FixedWindowRateThrottle):
@@ -12,4 +12,4 @@ class MetricsRateThrottle(FixedWindowRateThrottle):
     scope = "metrics"
 
     def get_cache_key(self, request: Request, view: APIView) -> Any:
-        return self.get_ident(request)
+        return client_address_key(request, self)
