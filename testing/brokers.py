@@ -88,7 +88,9 @@ class RabbitVhost:
     test empties the project's queues in it (`queues_delete`).
     """
 
-    def __init__(self, *, prefix: str = "styleguide_test") -> None:
+    def __init__(
+        self, *, prefix: str = os.environ.get("STYLEGUIDE_TEST_RABBITMQ_VHOST_PREFIX", "styleguide_test")
+    ) -> None:
         if shutil.which("rabbitmqctl") is None:
             service_missing("needs RabbitMQ: the rabbitmqctl program (Debian package rabbitmq-server)")
         if not rabbitmq_answering():

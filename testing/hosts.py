@@ -2,7 +2,9 @@
 
 Each host is a network namespace with one link (a veth pair) to a `switch`
 namespace holding a bridge; the hosts share a /24 of 10.213.0.0/16 that
-exists only on those links. Nothing is routed out: the namespaces have no
+exists only on those links (STYLEGUIDE_HOSTS_SUBNET and
+STYLEGUIDE_HOSTS_PREFIX give another /16 and namespace prefix, for runs that
+share a machine). Nothing is routed out: the namespaces have no
 default route and the machine's own interfaces are not in them. Services of
 the machine itself (PostgreSQL, RabbitMQ, the test's SMTP sink) reach a host
 through a forward: socat in the host's namespace listens on the host's
@@ -25,6 +27,9 @@ from pathlib import Path
 from testing.processes import ManagedProcess, wait_until
 from testing.services import service_missing
 
+# The /16 the hosts' /24s are taken from, and the prefix of namespace and link names.
+SUBNET = os.environ.get("STYLEGUIDE_HOSTS_SUBNET", "10.213")
+PREFIX = os.environ.get("STYLEGUIDE_HOSTS_PREFIX", "sg")
 POSTGRES_SOCKET = Path("/var/run/postgresql/.s.PGSQL.5432")
 # iproute2's `ip`, by its full path (root's PATH has /usr/sbin; not every PATH does).
 IP = shutil.which("ip") or "/usr/sbin/ip"
@@ -41,7 +46,7 @@ def namespaces_missing_reason() -> str | None:
     for program in ("ip", "socat"):
         if shutil.which(program) is None:
             return f"needs the {program} program"
-    probe = f"sgprobe{os.getpid()}"
+    probe = f"{PREFIX}probe{os.getpid()}"
     try:
         _ip("netns", "add", probe)
     except (subprocess.CalledProcessError, OSError) as exc:
@@ -69,7 +74,7 @@ class TestBed:
     def __post_init__(self) -> None:
         self.tag = f"{os.getpid() % 10000}{random.randint(0, 99):02d}"  # noqa: S311 - a name, not a secret
         self.subnet = random.randint(100, 250)  # noqa: S311
-        self.switch = f"sg{self.tag}-sw"
+        self.switch = f"{PREFIX}{self.tag}-sw"
         self.dir = Path(tempfile.mkdtemp(prefix="hosts-"))
         _ip("netns", "add", self.switch)
         self.exec_in(self.switch, "ip", "link", "add", "br0", "type", "bridge")
@@ -80,9 +85,9 @@ class TestBed:
 
     def add_host(self, name: str) -> Host:
         number = len(self.hosts) + 1
-        namespace = f"sg{self.tag}-{name}"
-        host_end, switch_end = f"sg{self.tag}h{number}", f"sg{self.tag}s{number}"
-        address = f"10.213.{self.subnet}.{number}"
+        namespace = f"{PREFIX}{self.tag}-{name}"
+        host_end, switch_end = f"{PREFIX}{self.tag}h{number}", f"{PREFIX}{self.tag}s{number}"
+        address = f"{SUBNET}.{self.subnet}.{number}"
         _ip("netns", "add", namespace)
         _ip("link", "add", host_end, "type", "veth", "peer", "name", switch_end)
         _ip("link", "set", host_end, "netns", namespace)

@@ -1,9 +1,7 @@
 """Queueing emails for delivery: SENDING rows, published in batches once the transaction commits."""
 
 from collections.abc import Iterable, Sequence
-from typing import cast
 
-from celery import Task
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
@@ -63,10 +61,11 @@ def email_batches_enqueue_on_commit(*, ids: list[int], queue: str | None = None)
         return
     size = max(1, settings.EMAIL_SEND_BATCH_SIZE)
     batches = [ids[start : start + size] for start in range(0, len(ids), size)]
-    # A signature carries the queue through the kit's enqueue, which calls
-    # `apply_async` on what it is given; its options win over the route.
-    task = cast(Task, email_send_batch_task.signature(options={"queue": queue}))
-    task_enqueue_on_commit(task=task, kwargs_list=[{"email_ids": batch} for batch in batches])
+    # The outbox row keeps the queue, so a run the relay publishes (the fast
+    # path missed it) goes where the fast path would have sent it.
+    task_enqueue_on_commit(
+        task=email_send_batch_task, kwargs_list=[{"email_ids": batch} for batch in batches], queue=queue
+    )
 
 
 def _email_ids_by_queue(*, rows: Sequence[tuple[int, int | None]]) -> dict[str, list[int]]:

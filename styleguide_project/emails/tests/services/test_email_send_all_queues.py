@@ -1,7 +1,7 @@
 """Which Celery queue `email_send_all` and the recovery publish each email's delivery to."""
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -10,21 +10,22 @@ from styleguide_project.emails.models import Email
 from styleguide_project.emails.services import email_send_all, queueing
 from styleguide_project.emails.services.recovery import email_recover_stranded
 from styleguide_project.emails.tests.factories import EmailCampaignFactory, EmailFactory
+from styleguide_project.tasks.models import OutboxRun
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str | None, list[int]]]:
-    """(task name, queue, email ids) for each run `queueing` hands to the kit's enqueue."""
-    calls: list[tuple[str, str | None, list[int]]] = []
+def enqueued() -> Callable[[], list[tuple[str, str, list[int]]]]:
+    """(task name, queue, email ids) of each run in the outbox: what the fast path and the relay publish."""
 
-    def record(*, task: Any, kwargs_list: list[dict[str, Any]], task_ids: Any = None) -> None:
-        queue = task.options.get("queue") if hasattr(task, "options") else None
-        calls.extend((task.name, queue, kwargs["email_ids"]) for kwargs in kwargs_list)
+    def rows() -> list[tuple[str, str, list[int]]]:
+        return [
+            (name, queue, kwargs["email_ids"])
+            for name, queue, kwargs in OutboxRun.objects.values_list("task_name", "queue", "kwargs")
+        ]
 
-    monkeypatch.setattr(queueing, "task_enqueue_on_commit", record)
-    return calls
+    return rows
 
 
 def test_a_campaign_goes_to_bulk_and_every_other_email_to_transactional(enqueued, settings):
@@ -35,7 +36,7 @@ def test_a_campaign_goes_to_bulk_and_every_other_email_to_transactional(enqueued
 
     email_send_all(emails=Email.objects.all())
 
-    assert sorted(enqueued) == sorted(
+    assert sorted(enqueued()) == sorted(
         [
             ("emails.email_send_batch", "bulk", [campaign_emails[0].id, campaign_emails[1].id]),
             ("emails.email_send_batch", "bulk", [campaign_emails[2].id]),
@@ -49,7 +50,7 @@ def test_the_caller_may_name_the_queue(enqueued):
 
     email_send_all(emails=[email], queue="bulk")
 
-    assert enqueued == [("emails.email_send_batch", "bulk", [email.id])]
+    assert enqueued() == [("emails.email_send_batch", "bulk", [email.id])]
 
 
 def test_recovered_emails_go_back_to_their_own_queue(enqueued):
@@ -60,7 +61,7 @@ def test_recovered_emails_go_back_to_their_own_queue(enqueued):
 
     email_recover_stranded(stranded_after=timedelta(minutes=2), limit=10)
 
-    assert sorted(enqueued) == sorted(
+    assert sorted(enqueued()) == sorted(
         [
             ("emails.email_send_batch", "bulk", [bulk.id]),
             ("emails.email_send_batch", "transactional", [transactional.id]),
@@ -69,13 +70,12 @@ def test_recovered_emails_go_back_to_their_own_queue(enqueued):
 
 
 def test_the_queue_reaches_the_broker_message(settings):
-    # Eager mode runs the task without a message; the options of what the kit
-    # is handed are what Celery's router merges into the message's destination.
+    # Eager mode runs the task without a message; the queue the fast path and
+    # the relay pass to `apply_async` is what Celery's router turns into the
+    # message's destination, over the task's own route.
     email = EmailFactory.create()
-    signature = queueing.email_send_batch_task.signature(options={"queue": settings.TASK_QUEUE_BULK})
-    options = queueing.email_send_batch_task.app.amqp.router.route(
-        dict(signature.options), signature.name, (), {"email_ids": [email.id]}
-    )
+    task = queueing.email_send_batch_task
+    options = task.app.amqp.router.route({"queue": settings.TASK_QUEUE_BULK}, task.name, (), {"email_ids": [email.id]})
 
     assert options["queue"].name == "bulk"
     assert options["queue"].routing_key == "bulk"
