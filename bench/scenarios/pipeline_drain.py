@@ -15,6 +15,7 @@ virtual host of the run's own, quorum queues, publisher confirms), with the
 worker's pool at 1, 2 and 4 processes: the throughput of one worker host.
 """
 
+import os
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -126,7 +127,8 @@ def _brokers_side_by_side(bench: Bench, sink: Sink, *, count: int) -> dict[str, 
     if not rabbitmq_answering():
         raise RuntimeError("RabbitMQ is not answering on 127.0.0.1:5672 (.ci/services.sh ensure_rabbitmq)")
     rates: dict[str, float] = {"emails": count}
-    vhost = RabbitVhost(prefix="styleguide_bench").create()
+    # BENCH_RABBITMQ_VHOST_PREFIX: two runs at once on one machine need their own.
+    vhost = RabbitVhost(prefix=os.environ.get("BENCH_RABBITMQ_VHOST_PREFIX", "styleguide_bench")).create()
     try:
         for pool in POOL_SIZES:
             rates[f"redis_{pool}"] = _drain(bench, sink, count=count, queue=_project_queue, concurrency=pool)["rate"]

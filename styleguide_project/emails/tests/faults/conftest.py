@@ -9,6 +9,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 import pytest
+from django.conf import settings
+from kombu import Connection
 
 from styleguide_project.emails.models import Email
 from styleguide_project.tasks.celery import app as celery_app
@@ -39,6 +41,8 @@ class Faults:
     kills: int = 0
     # On RabbitMQ: every process reaches the broker through this, so a test can cut it off.
     rabbitmq_proxy: TcpProxy | None = None
+    # The broker as the test reaches it directly (not through the proxy), to count what waits there.
+    broker_direct_url: str = ""
 
     def broker_stop(self) -> None:
         """The broker goes away: redis-server stops, or RabbitMQ's connections are cut and refused."""
@@ -52,6 +56,20 @@ class Faults:
             self.rabbitmq_proxy.restore()
         else:
             self.redis.start()
+
+    def queued(self) -> int:
+        """Messages waiting in the project's queues on the broker, Redis or RabbitMQ."""
+        total = 0
+        with Connection(self.broker_direct_url, connect_timeout=5) as connection:
+            for name in settings.TASK_QUEUES:
+                channel = connection.channel()
+                try:
+                    total += channel.queue_declare(queue=name, passive=True).message_count
+                except connection.channel_errors:
+                    pass  # not declared yet: nothing was ever sent to it
+                finally:
+                    channel.close()
+        return total
 
     def start_worker(self, **kwargs: object) -> ManagedProcess:
         worker = start_worker(env=self.env, name=f"fault-worker-{len(self.workers)}", **kwargs)  # type: ignore[arg-type]
@@ -113,19 +131,21 @@ def faults_factory(
     def make(*, appendonly: bool = True, **env: str) -> Faults:
         redis = redis_server_factory(appendonly=appendonly)
         proxy = None
-        broker_url = redis.url(0)
+        broker_url = direct_url = redis.url(0)
         if broker_kind == "rabbitmq":
             vhost = request.getfixturevalue("rabbitmq_vhost")
             vhost.queues_delete()
             proxy = TcpProxy(target_host=RABBITMQ_HOST, target_port=RABBITMQ_PORT).start()
             stack.callback(proxy.stop)
             broker_url = f"amqp://guest:guest@127.0.0.1:{proxy.port}/{vhost.name}"
+            direct_url = vhost.url()
         # This process publishes to the test's own broker too.
         stack.enter_context(celery_app_on_broker(celery_app, broker_url))
         faults = Faults(
             redis=redis,
             sink=smtp_sink,
             rabbitmq_proxy=proxy,
+            broker_direct_url=direct_url,
             env=process_env(
                 DATABASE_URL=live_db_url,
                 CELERY_BROKER_URL=broker_url,

@@ -5,10 +5,12 @@ duplicates under "multi-host scenarios: counts" at the end of the run.
 """
 
 import itertools
+import statistics
 import time
 from collections import Counter
 
 import pytest
+from django.conf import settings
 from knox.models import AuthToken
 
 from styleguide_project.emails.models import Email
@@ -120,11 +122,11 @@ def test_the_broker_host_unreachable_for_30_seconds(cluster_factory, broker_kind
 
     cluster.bed.link_down("broker")
     down_at = time.monotonic()
-    statuses, slowest = [], 0.0
+    statuses, durations = [], []
     for token in tokens:
         started = time.monotonic()
         status, _ = cluster.request("POST", "/api/users/me/onboarding/complete/", token=token)
-        slowest = max(slowest, time.monotonic() - started)
+        durations.append(time.monotonic() - started)
         statuses.append(status)
         if time.monotonic() - down_at > 25:
             break
@@ -135,7 +137,10 @@ def test_the_broker_host_unreachable_for_30_seconds(cluster_factory, broker_kind
 
     counts = delivery_counts(cluster, accepted=accepted)
     counts["requests"] = len(statuses)
-    counts["slowest_request_s"] = round(slowest, 1)
+    # The fast path's one bounded attempt is what a request waits for while the broker is unreachable.
+    counts["request_s_median"] = round(statistics.median(durations), 2)
+    counts["request_s_max"] = round(max(durations), 2)
+    counts["fast_path_timeout_s"] = settings.OUTBOX_FAST_PATH_TIMEOUT_SECONDS
     hosts_report(f"[{broker_kind}] broker host unreachable 30 s from every app host", counts)
     assert statuses == [200] * len(statuses), statuses
     assert len(statuses) >= 3
