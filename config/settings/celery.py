@@ -246,9 +246,13 @@ CELERY_TASK_ROUTES = {
     "emails.email_failed_summary_send": {"queue": TASK_QUEUE_BULK},
     # A sweep over every user who has not onboarded; its emails go out as transactional ones.
     "users.user_onboarding_reminders_send": {"queue": TASK_QUEUE_BULK},
+    # The same sweep over users whose address is not verified yet.
+    "users.user_email_verification_reminders_send": {"queue": TASK_QUEUE_BULK},
     # Re-enqueues stranded emails (each to its own queue) every minute.
     "emails.email_recover_stranded": {"queue": TASK_QUEUE_MAINTENANCE},
     # Clean-ups of old rows.
     "tasks.task_result_delete_expired": {"queue": TASK_QUEUE_MAINTENANCE},
     "task_progress.task_ownership_delete_expired": {"queue": TASK_QUEUE_MAINTENANCE},
+    "tasks.dead_letter_delete_expired": {"queue": TASK_QUEUE_MAINTENANCE},
+    "tasks.outbox_run_delete_finished": {"queue": TASK_QUEUE_MAINTENANCE},
 }
