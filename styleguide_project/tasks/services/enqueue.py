@@ -121,8 +121,9 @@ def _fast_path_connection(app: Celery) -> Connection:
     timeout = float(settings.OUTBOX_FAST_PATH_TIMEOUT_SECONDS)
     # `max_retries` 0: kombu's connect makes one attempt.
     options: dict[str, Any] = {**(app.conf.broker_transport_options or {}), "max_retries": 0}
-    connection = app.connection_for_write(connect_timeout=timeout)
-    if connection.transport.driver_type == "amqp":
+    # The transport's class, not an instance: an instance sets up its own poller.
+    transport = app.connection_for_write().get_transport_cls()
+    if transport.driver_type == "amqp":
         # py-amqp's socket timeouts, the wait for a publisher confirm among them.
         options.update(read_timeout=timeout, write_timeout=timeout)
     else:
