@@ -38,8 +38,8 @@ run: migrate
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The whole stack without Docker (Procfile.dev, docs/deploy.md): PostgreSQL,
-# Redis and Flower's password come from .env. One process each with
-# `make worker`, `make beat`, `make flower`.
+# Redis and Flower's password come from .env. Some of them with
+# `make worker` (the worker pools), `make beat`, `make flower`.
 HONCHO := PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho -f Procfile.dev
 
 # Ctrl-C is how these stop. Its SIGINT reaches make, the recipe's shell and
@@ -51,7 +51,13 @@ STOPPED := || [ $$? -eq 130 ]
 stack: install
 	$(ON_CTRL_C) $(HONCHO) start $(STOPPED)
 
-worker beat flower: install
+# `make worker`: the three worker pools, one per queue.
+WORKER_POOLS := worker-transactional worker-bulk worker-maintenance
+
+worker: install
+	$(ON_CTRL_C) $(HONCHO) start $(WORKER_POOLS) $(STOPPED)
+
+beat flower: install
 	$(ON_CTRL_C) $(HONCHO) start $@ $(STOPPED)
 
 # A local SMTP server that prints every message it receives, headers and
@@ -85,9 +91,10 @@ format: install
 	$(BIN)/ruff format .
 
 # Benchmarks (docs/benchmarks.md): the project side by side with the plain
-# styleguide path, on PostgreSQL and Redis (started here when not running).
+# styleguide path, on PostgreSQL and Redis, and the pipeline on Redis and
+# RabbitMQ side by side (each started here when not running).
 # bench-quick is a smoke run with small sizes.
-SERVICES := bash -c 'source .ci/services.sh && ensure_postgres && ensure_redis'
+SERVICES := bash -c 'source .ci/services.sh && ensure_postgres && ensure_redis && ensure_rabbitmq'
 
 # The full run also draws its headline figures as PNG charts in docs/bench/.
 bench: install

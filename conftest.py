@@ -14,9 +14,10 @@ from styleguide_project.api.throttling import FixedWindowRateThrottle
 from styleguide_project.tasks.celery import app as celery_app
 from styleguide_project.users.models import BaseUser
 from styleguide_project.users.tests.factories import BaseUserFactory
-from testing.brokers import celery_app_on_broker
+from testing.brokers import BROKERS, RabbitVhost, celery_app_on_broker
 from testing.processes import ManagedProcess, leftovers_stop, process_env, start_worker
 from testing.redis_dbs import RedisDatabaseNotOursError, redis_db_empty
+from testing.reports import REPORTS
 from testing.services import database_url, service_missing
 from testing.smtp import SmtpSink
 
@@ -24,6 +25,35 @@ from testing.smtp import SmtpSink
 # before each test, so it must be empty or the tests' own (anything else stops
 # the run). Two suites running at once on one Redis need two numbers.
 INTEGRATION_BROKER_DB = int(os.environ.get("STYLEGUIDE_TEST_BROKER_DB", "13"))
+
+
+# The suites that run on both brokers: each of their tests that uses a broker
+# (the `broker_kind` fixture, through `broker_url`, `live_env`, ...) runs once
+# on Redis and once on RabbitMQ.
+BOTH_BROKERS = (
+    "styleguide_project/emails/tests/integration/test_onboarding_on_a_real_broker.py",
+    "styleguide_project/emails/tests/faults/",
+    "styleguide_project/tasks/tests/integration/",
+    "styleguide_project/api/tests/integration/test_health_on_a_real_broker.py",
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "hosts: runs the stack across network namespaces on this machine (testing/hosts.py); needs root, "
+        "skipped with a reason without it, required in .ci/run",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "broker_kind" not in metafunc.fixturenames:
+        return
+    if any("broker_kind" in marker.args[0] for marker in metafunc.definition.iter_markers("parametrize")):
+        return  # the test names its brokers itself
+    path = metafunc.definition.path.relative_to(metafunc.config.rootpath).as_posix()
+    if path.startswith(BOTH_BROKERS):
+        metafunc.parametrize("broker_kind", BROKERS, indirect=True)
 
 
 @pytest.fixture(autouse=True)
@@ -46,6 +76,14 @@ def _redis_db_empty(url: str) -> None:
         redis_db_empty(url)
     except RedisDatabaseNotOursError as exc:
         pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The figures the integration suites reported (testing/reports.py), a section each."""
+    for section, lines in REPORTS.items():
+        terminalreporter.section(section)
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -207,8 +245,27 @@ def redis_url() -> str:
 
 
 @pytest.fixture
-def broker_url(redis_url: str) -> str:
-    """An empty Redis database for this test's Celery messages."""
+def broker_kind(request: pytest.FixtureRequest) -> str:
+    """ "redis" unless the test is parametrised over both brokers (`testing.brokers.BROKERS`, indirect)."""
+    return str(getattr(request, "param", "redis"))
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_vhost() -> Iterator[RabbitVhost]:
+    """A RabbitMQ virtual host for this run (rabbitmqctl is slow: one per run), deleted at the end."""
+    vhost = RabbitVhost().create()
+    yield vhost
+    vhost.delete()
+
+
+@pytest.fixture
+def broker_url(broker_kind: str, request: pytest.FixtureRequest) -> str:
+    """An empty broker for this test's Celery messages: a Redis database, or the run's RabbitMQ vhost."""
+    if broker_kind == "rabbitmq":
+        vhost: RabbitVhost = request.getfixturevalue("rabbitmq_vhost")
+        vhost.queues_delete()
+        return vhost.url()
+    redis_url: str = request.getfixturevalue("redis_url")
     parts = urlsplit(redis_url)
     url = urlunsplit((parts.scheme, parts.netloc, f"/{INTEGRATION_BROKER_DB}", "", ""))
     _redis_db_empty(url)
@@ -236,7 +293,8 @@ def live_env(live_db_url: str, broker_url: str, redis_url: str, smtp_sink: SmtpS
         CELERY_BROKER_URL=broker_url,
         REDIS_URL=redis_url,
         EMAIL_URL=smtp_sink.url,
-        TASK_RETRY_BACKOFF_SECONDS="1",
+        # Short retries; RabbitMQ's delayed delivery needs countdowns of a second or more.
+        TASK_RETRY_BACKOFF_SECONDS="2" if broker_url.startswith("amqp") else "1",
     )
 
 

@@ -49,3 +49,17 @@ ensure_prometheus() {
   $sudo systemctl stop prometheus >/dev/null 2>&1 || true
   if [ ! -x /usr/bin/promtool ]; then echo "ci: Prometheus did not install" >&2; return 1; fi
 }
+
+# RabbitMQ on 127.0.0.1:5672 (guest/guest on loopback), for the suites that run
+# on both brokers; each test run makes a virtual host of its own.
+ensure_rabbitmq() {
+  if rabbitmq-diagnostics -q check_port_connectivity >/dev/null 2>&1; then return 0; fi
+  echo "ci: starting RabbitMQ"
+  rabbitmq-server -detached
+  for _ in $(seq 1 60); do
+    rabbitmq-diagnostics -q check_port_connectivity >/dev/null 2>&1 && return 0
+    sleep 1
+  done
+  echo "ci: RabbitMQ did not start" >&2
+  return 1
+}

@@ -1,6 +1,7 @@
 """An SMTP server on loopback that keeps what it receives (aiosmtpd)."""
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ class SinkMessage:
     message: Message
     # The client's address and port: one per SMTP session.
     peer: str = ""
+    # When the sink accepted it (time.monotonic() of this process).
+    received_at: float = field(default_factory=time.monotonic)
 
 
 @dataclass

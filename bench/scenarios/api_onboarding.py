@@ -68,7 +68,8 @@ REQUEST_TIMEOUT_SECONDS = 35.0
 # A slice that takes longer than this is stuck: its unsent requests count as failures.
 SLICE_TIMEOUT_SECONDS = 300.0
 # The queue Celery publishes to by default: a Redis list of that name on the broker db.
-BROKER_QUEUE = "celery"
+# Where the onboarding email's delivery is queued.
+BROKER_QUEUE = "transactional"
 # Validators pass it (long, not common, not like the email): registration does its full work.
 REGISTRATION_PASSWORD = "bench-Onboarding-7-horses"  # noqa: S105 - a bench user's password
 GUNICORN_CONFIG = Path(__file__).resolve().parents[1] / "gunicorn_conf.py"

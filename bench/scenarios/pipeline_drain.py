@@ -9,8 +9,13 @@
 
 The clock runs from the call that queues the emails (the worker is already
 up) until the last email is SENT and the sink has counted it.
+
+Then the project's path on each broker side by side, Redis and RabbitMQ (a
+virtual host of the run's own, quorum queues, publisher confirms), with the
+worker's pool at 1, 2 and 4 processes: the throughput of one worker host.
 """
 
+import os
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -35,6 +40,10 @@ from bench.plain.emails import email_queue
 from bench.sink import Sink
 from styleguide_project.emails.models import Email
 from styleguide_project.emails.services import email_send_all
+from styleguide_project.tasks.celery import app as celery_app
+from testing.brokers import RabbitVhost, celery_app_on_broker, rabbitmq_answering
+
+POOL_SIZES = (1, 2, 4)
 
 
 def run(bench: Bench, sink: Sink) -> ScenarioResult:
@@ -51,6 +60,7 @@ def run(bench: Bench, sink: Sink) -> ScenarioResult:
         project.append(_drain(bench, sink, count=count, queue=_project_queue))
         floor.append(sink.floor_rate(message=message, count=floor_count))
         plain.append(_drain(bench, sink, count=plain_count, queue=_plain_queue))
+    brokers = _brokers_side_by_side(bench, sink, count=bench.size(4_000, 500))
     emails_reset()
 
     def med(runs: list[dict[str, float]], key: str) -> float:
@@ -75,7 +85,11 @@ def run(bench: Bench, sink: Sink) -> ScenarioResult:
         "floor_emails_per_second": round(floor_rate, 1),
         "speedup_vs_plain": round(speedup, 2),
         "share_of_floor": round(share, 4),
+        "brokers_emails": brokers["emails"],
     }
+    for broker in ("redis", "rabbitmq"):
+        for pool in POOL_SIZES:
+            figures[f"{broker}_pool{pool}_emails_per_second"] = round(brokers[f"{broker}_{pool}"], 1)
     result = ScenarioResult(
         figures=figures,
         targets=[
@@ -93,8 +107,39 @@ def run(bench: Bench, sink: Sink) -> ScenarioResult:
         ("CPU ms per email: SMTP sink", fmt(med(project, "cpu_sink"), 2), fmt(med(plain, "cpu_sink"), 2), ""),
         ("CPU ms per email: PostgreSQL", fmt(med(project, "cpu_postgres"), 2), fmt(med(plain, "cpu_postgres"), 2), ""),
         ("floor: one client, one SMTP session (emails/s)", fmt(project_rate), fmt(floor_rate), f"{share:.0%} of it"),
+        (f"brokers, {brokers['emails']:,} emails: project on", "Redis", "RabbitMQ", "RabbitMQ / Redis"),
     ]
+    for pool in POOL_SIZES:
+        redis_rate, rabbit_rate = brokers[f"redis_{pool}"], brokers[f"rabbitmq_{pool}"]
+        result.rows.append(
+            (
+                f"  one worker, pool of {pool} (emails/s)",
+                fmt(redis_rate),
+                fmt(rabbit_rate),
+                f"{rabbit_rate / redis_rate:.2f}x",
+            )
+        )
     return result
+
+
+def _brokers_side_by_side(bench: Bench, sink: Sink, *, count: int) -> dict[str, float]:
+    """emails/s of the project's path on Redis and on RabbitMQ, one worker with a pool of 1, 2 and 4."""
+    if not rabbitmq_answering():
+        raise RuntimeError("RabbitMQ is not answering on 127.0.0.1:5672 (.ci/services.sh ensure_rabbitmq)")
+    rates: dict[str, float] = {"emails": count}
+    # BENCH_RABBITMQ_VHOST_PREFIX: two runs at once on one machine need their own.
+    vhost = RabbitVhost(prefix=os.environ.get("BENCH_RABBITMQ_VHOST_PREFIX", "styleguide_bench")).create()
+    try:
+        for pool in POOL_SIZES:
+            rates[f"redis_{pool}"] = _drain(bench, sink, count=count, queue=_project_queue, concurrency=pool)["rate"]
+            vhost.queues_delete()
+            with celery_app_on_broker(celery_app, vhost.url()):
+                rates[f"rabbitmq_{pool}"] = _drain(
+                    bench, sink, count=count, queue=_project_queue, concurrency=pool, broker_url=vhost.url()
+                )["rate"]
+    finally:
+        vhost.delete()
+    return rates
 
 
 def _pair(runs: list[dict[str, float]], first: str, second: str) -> str:
@@ -112,11 +157,20 @@ def _plain_queue(first: int, last: int) -> dict[int, float]:
     return email_queue(Email.objects.filter(id__gte=first, id__lte=last).order_by("id"))
 
 
-def _drain(bench: Bench, sink: Sink, *, count: int, queue: Callable[[int, int], dict[int, float]]) -> dict[str, float]:
+def _drain(
+    bench: Bench,
+    sink: Sink,
+    *,
+    count: int,
+    queue: Callable[[int, int], dict[int, float]],
+    concurrency: int = 2,
+    broker_url: str | None = None,
+) -> dict[str, float]:
     emails_reset()
     bench.flush_redis()
     first, last = emails_create(count=count, tag="drain")
-    worker = worker_start(bench, name="drain")
+    broker = {"CELERY_BROKER_URL": broker_url} if broker_url else {}
+    worker = worker_start(bench, name="drain", concurrency=concurrency, **broker)
     try:
         # This process's own connection reports its commits when it closes.
         connection.close()

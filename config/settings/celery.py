@@ -5,6 +5,9 @@ Each setting carries the reason it is set.
 
 from datetime import timedelta
 
+from django.core.exceptions import ImproperlyConfigured
+from kombu import Exchange, Queue
+
 from config.env import env
 
 # Unset means eager mode: tasks run inside the calling process, so a fresh
@@ -118,14 +121,7 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=150)
 # is unacknowledged) and every time limit, or Redis would duplicate those
 # tasks; a test checks it against the backoff cap and the time limits.
 CELERY_BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=2 * 3600)
-CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
-    "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT,
-    # A dead broker must fail a publish quickly, not hang a request.
-    "socket_connect_timeout": 2,
-}
-if CELERY_BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://")):
-    # RabbitMQ acknowledges each publish: a message the broker did not take raises.
-    CELERY_BROKER_TRANSPORT_OPTIONS["confirm_publish"] = True
+# The transport options, for Redis or RabbitMQ, are with the queues below.
 
 # On Redis, kombu's transport with a fix that keeps a worker alive when it
 # loses the broker while holding unacknowledged messages (see the module),
@@ -155,3 +151,108 @@ EMAIL_RECOVERY_BATCH_SIZE = env.int("EMAIL_RECOVERY_BATCH_SIZE", default=1000)
 
 # Days a dead letter stays for staff to look into and replay before the periodic cleanup deletes it.
 DEAD_LETTER_RETENTION_DAYS = env.int("DEAD_LETTER_RETENTION_DAYS", default=30)
+
+# --- Queues by workload: one worker pool per queue (docs/deploy.md) ---
+
+# A person is waiting for these: onboarding, verification and password emails.
+TASK_QUEUE_TRANSACTIONAL = "transactional"
+# Many messages at once and nobody waiting on any one: campaign batches, summaries.
+TASK_QUEUE_BULK = "bulk"
+# Periodic housekeeping: recovery of stranded work, clean-ups.
+TASK_QUEUE_MAINTENANCE = "maintenance"
+TASK_QUEUES = (TASK_QUEUE_TRANSACTIONAL, TASK_QUEUE_BULK, TASK_QUEUE_MAINTENANCE)
+
+# A task without a route is housekeeping until someone decides otherwise; a
+# test makes every project task name its queue below.
+CELERY_TASK_DEFAULT_QUEUE = TASK_QUEUE_MAINTENANCE
+# Messages are written to disk by the broker, so they survive its restart.
+CELERY_TASK_DEFAULT_DELIVERY_MODE = "persistent"
+
+# RabbitMQ: quorum queues drop a message delivered this many times (below).
+RABBITMQ_DELIVERY_LIMIT = 20
+# The longest a worker holds a message unacknowledged is a task's hard time
+# limit (on RabbitMQ, countdowns wait in the broker). RabbitMQ closes the
+# channel of a consumer that holds one longer than its server setting
+# `consumer_timeout` (30 minutes by default); a test checks the server's
+# against this, and this against the time limit.
+RABBITMQ_CONSUMER_TIMEOUT_SECONDS = 1800
+
+
+def broker_is_rabbitmq(broker_url: str) -> bool:
+    return broker_url.startswith(("amqp://", "amqps://", "pyamqp://"))
+
+
+def broker_task_queues(broker_url: str) -> list[Queue]:
+    """The project's queues as this broker declares them (also used by the tests that switch brokers)."""
+    if not broker_is_rabbitmq(broker_url):
+        return [Queue(name, Exchange(name, type="direct"), routing_key=name) for name in TASK_QUEUES]
+    # Quorum queues are replicated (Raft) and durable: a message the broker
+    # confirmed survives the loss of a minority of its nodes.
+    # Topic exchanges: a countdown (a retry's backoff) goes through Celery's
+    # native delayed delivery and waits in the broker, not in a worker.
+    # delivery-limit: a message delivered this many times without an ack (a
+    # task that kills its worker again and again) is dropped instead of
+    # looping for ever. The database still holds the work: an Email stays
+    # SENDING, and the recovery task enqueues it again a few minutes later.
+    return [
+        Queue(
+            name,
+            Exchange(name, type="topic"),
+            routing_key=name,
+            queue_arguments={"x-queue-type": "quorum", "x-delivery-limit": RABBITMQ_DELIVERY_LIMIT},
+        )
+        for name in TASK_QUEUES
+    ]
+
+
+def broker_transport_options(broker_url: str) -> dict[str, object]:
+    options: dict[str, object] = {
+        # A dead broker must fail a publish quickly, not hang a request.
+        "socket_connect_timeout": 2,
+    }
+    if broker_is_rabbitmq(broker_url):
+        # RabbitMQ acknowledges each publish: a message it did not take raises.
+        options["confirm_publish"] = True
+    else:
+        options["visibility_timeout"] = CELERY_BROKER_VISIBILITY_TIMEOUT
+    return options
+
+
+# On RabbitMQ a countdown under a second cannot be sent: native delayed
+# delivery counts whole seconds, and Celery's publish raises for 0 (the retry
+# is then dropped, its email left to the recovery task). The shortest
+# countdown is half the backoff base (task_retry_countdown's jitter).
+if broker_is_rabbitmq(CELERY_BROKER_URL) and TASK_RETRY_BACKOFF_SECONDS < 2:
+    raise ImproperlyConfigured(
+        f"TASK_RETRY_BACKOFF_SECONDS must be at least 2 with RabbitMQ (CELERY_BROKER_URL), "
+        f"not {TASK_RETRY_BACKOFF_SECONDS}: a retry's countdown must be at least one second."
+    )
+
+CELERY_TASK_QUEUES = broker_task_queues(CELERY_BROKER_URL)
+CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL)
+# Quorum queues refuse a channel-wide prefetch; Celery then sets it per
+# consumer (its default, said here because RabbitMQ depends on it).
+CELERY_WORKER_DETECT_QUORUM_QUEUES = True
+
+# Each task's queue. emails.email_send_batch is the one task of two
+# workloads: its enqueuer names the queue (email_send_all: a campaign's
+# batches go to bulk); the route is where a delivery goes otherwise.
+CELERY_TASK_ROUTES = {
+    # An onboarding or password email is the one a person waits for.
+    "emails.email_send_batch": {"queue": TASK_QUEUE_TRANSACTIONAL},
+    # Creates and queues an email per recipient, thousands at a time.
+    "emails.email_campaign_send": {"queue": TASK_QUEUE_BULK},
+    # A daily report to staff: nobody waits on it.
+    "emails.email_failed_summary_send": {"queue": TASK_QUEUE_BULK},
+    # A sweep over every user who has not onboarded; its emails go out as transactional ones.
+    "users.user_onboarding_reminders_send": {"queue": TASK_QUEUE_BULK},
+    # The same sweep over users whose address is not verified yet.
+    "users.user_email_verification_reminders_send": {"queue": TASK_QUEUE_BULK},
+    # Re-enqueues stranded emails (each to its own queue) every minute.
+    "emails.email_recover_stranded": {"queue": TASK_QUEUE_MAINTENANCE},
+    # Clean-ups of old rows.
+    "tasks.task_result_delete_expired": {"queue": TASK_QUEUE_MAINTENANCE},
+    "task_progress.task_ownership_delete_expired": {"queue": TASK_QUEUE_MAINTENANCE},
+    "tasks.dead_letter_delete_expired": {"queue": TASK_QUEUE_MAINTENANCE},
+    "tasks.outbox_run_delete_finished": {"queue": TASK_QUEUE_MAINTENANCE},
+}

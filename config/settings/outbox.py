@@ -32,3 +32,7 @@ OUTBOX_RELAY_MAX_BATCHES = env.int("OUTBOX_RELAY_MAX_BATCHES", default=20)
 OUTBOX_RUN_LEASE_SECONDS = env.int("OUTBOX_RUN_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
 # Finished runs are kept this long (to recognise a late duplicate), then deleted.
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=7)
+# The fast path's one attempt to publish after the commit: the longest a
+# request waits for each step (connect, send, the broker's confirm) when the
+# broker does not answer. What it could not publish, the relay publishes.
+OUTBOX_FAST_PATH_TIMEOUT_SECONDS = env.float("OUTBOX_FAST_PATH_TIMEOUT_SECONDS", default=0.5)

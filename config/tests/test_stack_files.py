@@ -25,7 +25,9 @@ SCRIPTS = sorted(path for path in (ROOT / "docker").iterdir() if path.is_file() 
 
 # Programs the image gets from a pinned requirement, and the package that installs each.
 PROGRAM_PACKAGES = {"celery": "celery", "gunicorn": "gunicorn", "watchfiles": "watchfiles", "honcho": "honcho"}
-SHELL_PROGRAMS = {"sh", "python", "exec"}
+SHELL_PROGRAMS = {"sh", "python", "exec", "shift"}
+# A `case` statement's own lines: its head, each pattern and its end.
+CASE_SYNTAX = re.compile(r"^\s*(case\s.*\sin|[\w*|-]+\)|esac)\s*$")
 
 VARIABLE = re.compile(r"(?<!\$)\$\{?([A-Z_][A-Z0-9_]*)")
 REPO_PATH = re.compile(r"^(?:docker|config|styleguide_project|requirements)/[\w./-]+$")
@@ -67,7 +69,7 @@ def script_commands(path: Path) -> Iterator[list[str]]:
     # A script calls its neighbours through its own directory.
     text = re.sub(r'"\$\(dirname "\$0"\)/([^"]+)"', rf"{path.parent.name}/\1", text)
     for line in text.splitlines()[1:]:
-        if line.strip() and not line.strip().startswith("#"):
+        if line.strip() and not line.strip().startswith("#") and not CASE_SYNTAX.match(line):
             yield from shell_commands(line)
 
 
@@ -87,7 +89,7 @@ def service_commands(service: dict[str, Any]) -> Iterator[list[str]]:
 
 def procfile() -> dict[str, str]:
     lines = (ROOT / "Procfile.dev").read_text().splitlines()
-    return dict(line.split(":", 1) for line in lines if re.match(r"^[a-z]+:", line))
+    return dict(line.split(":", 1) for line in lines if re.match(r"^[a-z-]+:", line))
 
 
 def problems_in(command: list[str], *, requirements: str) -> Iterator[str]:
@@ -158,8 +160,8 @@ def test_the_checks_see_every_process():
     # Guards the parsers: an empty walk would let every test below pass.
     where = {place for place, _, _ in all_commands()}
 
-    assert {"docker-compose.yml web", "docker-compose.yml worker", "docker-compose.dev.yml worker-beat"} <= where
-    assert {"Procfile.dev web", "Procfile.dev worker", "Procfile.dev beat", "Procfile.dev flower"} <= where
+    assert {"docker-compose.yml web", "docker-compose.yml worker-bulk", "docker-compose.dev.yml worker-beat"} <= where
+    assert {"Procfile.dev web", "Procfile.dev worker-bulk", "Procfile.dev beat", "Procfile.dev flower"} <= where
     assert {"docker/start-web", "docker/release", "docker/start-beat", "docker/start-flower"} <= where
 
 
@@ -269,12 +271,13 @@ def test_the_dockerfile_is_slim_layered_and_keeps_secrets_out():
     assert ".git" in ignored
 
 
-def test_procfile_runs_the_four_processes_with_a_reloading_worker():
+def test_procfile_runs_web_beat_flower_and_a_reloading_worker_pool_per_queue():
     processes = procfile()
+    pools = {"worker-transactional", "worker-bulk", "worker-maintenance"}
 
-    assert set(processes) == {"web", "worker", "beat", "flower"}
+    assert set(processes) == {"web", "beat", "flower", *pools}
     assert "docker/release" in processes["web"]
-    assert "watchfiles" in processes["worker"]
+    assert all("watchfiles" in processes[pool] for pool in pools)
 
 
 @pytest.mark.parametrize("script", [*SCRIPTS, ROOT / "docker" / "release"], ids=lambda path: path.name)

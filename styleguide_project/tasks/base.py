@@ -116,7 +116,19 @@ class ProjectTask(DjangoTask):
             # A worker keeps custom headers as request attributes, not in
             # `request.headers`: the retry message must carry it again.
             options["headers"] = {**(request.headers or {}), OUTBOX_HEADER: "1"}
+        queue = self._delivered_queue()
+        if queue is not None and "queue" not in options:
+            # Celery would copy the delivery's routing key into the retry; on
+            # RabbitMQ a retried run's key carries its delay's bits in front,
+            # and a second delay in front of those routes it nowhere.
+            options["queue"] = queue
         return super().retry(args, kwargs, exc, throw, eta, countdown, max_retries, **options)
+
+    def _delivered_queue(self) -> str | None:
+        """The project queue this run was delivered from (the routing key's last part names it), if any."""
+        routing_key = str((self.request.delivery_info or {}).get("routing_key") or "")
+        name = routing_key.rsplit(".", 1)[-1]
+        return name if name and name in self.app.amqp.queues else None
 
     def _record_attempt(self, *, exc: Exception | None, kwargs: Any, countdown: float | None) -> None:
         if self.on_attempt_failed is None:

@@ -75,6 +75,9 @@ class DeadLetter(models.Model):
     attempts = models.PositiveIntegerField()
     first_failed_at = models.DateTimeField()
     last_failed_at = models.DateTimeField()
+    # The queue the run was sent to when its enqueuer chose one over the
+    # task's route (a campaign's emails on the bulk queue); a replay goes there too.
+    queue = models.CharField(max_length=200, blank=True)
     replayed_at = models.DateTimeField(null=True, blank=True)
     replayed_as = models.CharField(max_length=255, blank=True, help_text="The task id of the replayed run.")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -91,7 +91,15 @@ def _record(
         attempts=retries + 1,
         first_failed_at=first_failed_at,
         last_failed_at=now,
+        queue=_run_queue(task_id=task_id),
     )
+
+
+def _run_queue(*, task_id: str) -> str:
+    """The queue the run's enqueuer chose, from its outbox row ("" for the task's route, or no row)."""
+    from styleguide_project.tasks.models import OutboxRun
+
+    return OutboxRun.objects.filter(task_id=task_id).values_list("queue", flat=True).first() or ""
 
 
 def _first_failed_at(*, task_id: str) -> datetime.datetime | None:

@@ -92,16 +92,21 @@ def test_make_stack_serves_onboarding_and_the_worker_delivers_the_email(stack_en
         ]
         assert {tuple(message.to) for message in smtp_sink.messages} == {("grace@example.com",)}
 
-        # Flower runs on the same broker and sees the stack's worker.
+        # Flower runs on the same broker and sees the stack's worker pools, one per queue.
         flower = f"http://127.0.0.1:{stack_env['FLOWER_PORT']}"
-        _, workers = http_json("GET", f"{flower}/api/workers?refresh=1", basic_auth=FLOWER_CREDENTIALS)
-        assert len(workers) == 1
+
+        def pools() -> set[str]:
+            _, workers = http_json("GET", f"{flower}/api/workers?refresh=1", basic_auth=FLOWER_CREDENTIALS)
+            return {name.split("@")[0] for name in workers}
+
+        wait_until(lambda: pools() == {"transactional", "bulk", "maintenance"}, timeout=60, what="three pools")
 
         # Every process shows in the one stream, prefixed with its name.
         output = ANSI_COLOUR.sub("", stack.output)
-        for process in ("web", "worker", "beat", "flower"):
+        for process in ("web", "worker-transactional", "worker-bulk", "worker-maintenance", "beat", "flower"):
             assert re.search(rf"^\S+ {process}\.1\s+\| ", output, re.MULTILINE), process
-        assert re.search(r"worker\.1\s+\| .*emails\.email_send_batch\[.*\] succeeded", output)
+        # The onboarding email is delivered by the transactional pool.
+        assert re.search(r"worker-transactional\.1\s+\| .*emails\.email_send_batch\[.*\] succeeded", output)
         assert re.search(r"beat\.1\s+\| .*beat: Starting", output)
         # The health endpoint now reports every part good, beat's tick included.
         _, health = http_json("GET", f"{api}/health/")

@@ -1,6 +1,6 @@
 """Queueing emails for delivery: SENDING rows, published in batches once the transaction commits."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.db import transaction
@@ -17,31 +17,63 @@ SENDABLE_STATUSES = (Email.Status.READY, Email.Status.FAILED)
 
 
 @transaction.atomic
-def email_send_all(*, emails: QuerySet[Email] | Iterable[Email]) -> list[int]:
+def email_send_all(*, emails: QuerySet[Email] | Iterable[Email], queue: str | None = None) -> list[int]:
     """Mark every READY or FAILED email among `emails` SENDING and enqueue their delivery on commit.
 
     Emails in other statuses are skipped (SENT is done, SENDING is already on
     its way). Returns the ids that were queued. One UPDATE marks them all, and
     they are published as `emails.email_send_batch` runs of
     `EMAIL_SEND_BATCH_SIZE` emails each, through one producer.
+
+    `queue` is the Celery queue of the deliveries; by default a campaign's
+    emails go to the bulk queue and every other email (the ones a person is
+    waiting for) to the transactional one, so a campaign never delays them.
     """
     queryset = emails if isinstance(emails, QuerySet) else Email.objects.filter(id__in=[e.id for e in emails])
-    ids = list(
-        queryset.filter(status__in=SENDABLE_STATUSES).select_for_update().order_by("id").values_list("id", flat=True)
+    rows = list(
+        queryset.filter(status__in=SENDABLE_STATUSES)
+        .select_for_update()
+        .order_by("id")
+        .values_list("id", "campaign_id")
     )
-    if not ids:
+    if not rows:
         return []
 
+    ids = [pk for pk, _ in rows]
     Email.objects.filter(id__in=ids).update(status=Email.Status.SENDING, updated_at=timezone.now())
-    email_batches_enqueue_on_commit(ids=ids)
+    if queue is not None:
+        email_batches_enqueue_on_commit(ids=ids, queue=queue)
+    else:
+        for workload_queue, workload_ids in _email_ids_by_queue(rows=rows).items():
+            email_batches_enqueue_on_commit(ids=workload_ids, queue=workload_queue)
     return ids
 
 
-def email_batches_enqueue_on_commit(*, ids: list[int]) -> None:
-    """Enqueue `emails.email_send_batch` for these SENDING emails on commit, `EMAIL_SEND_BATCH_SIZE` a run."""
+def email_batches_enqueue_on_commit(*, ids: list[int], queue: str | None = None) -> None:
+    """Enqueue `emails.email_send_batch` for these SENDING emails on commit, `EMAIL_SEND_BATCH_SIZE` a run.
+
+    Without `queue`, each email goes to its workload's queue (as in `email_send_all`).
+    """
+    if queue is None:
+        rows = list(Email.objects.filter(id__in=ids).order_by("id").values_list("id", "campaign_id"))
+        for workload_queue, workload_ids in _email_ids_by_queue(rows=rows).items():
+            email_batches_enqueue_on_commit(ids=workload_ids, queue=workload_queue)
+        return
     size = max(1, settings.EMAIL_SEND_BATCH_SIZE)
     batches = [ids[start : start + size] for start in range(0, len(ids), size)]
-    task_enqueue_on_commit(task=email_send_batch_task, kwargs_list=[{"email_ids": batch} for batch in batches])
+    # The outbox row keeps the queue, so a run the relay publishes (the fast
+    # path missed it) goes where the fast path would have sent it.
+    task_enqueue_on_commit(
+        task=email_send_batch_task, kwargs_list=[{"email_ids": batch} for batch in batches], queue=queue
+    )
+
+
+def _email_ids_by_queue(*, rows: Sequence[tuple[int, int | None]]) -> dict[str, list[int]]:
+    by_queue: dict[str, list[int]] = {}
+    for pk, campaign_id in rows:
+        queue = settings.TASK_QUEUE_BULK if campaign_id is not None else settings.TASK_QUEUE_TRANSACTIONAL
+        by_queue.setdefault(queue, []).append(pk)
+    return by_queue
 
 
 @transaction.atomic

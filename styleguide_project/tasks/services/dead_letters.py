@@ -34,6 +34,7 @@ def dead_letter_record(
     attempts: int,
     first_failed_at: datetime.datetime,
     last_failed_at: datetime.datetime,
+    queue: str = "",
 ) -> DeadLetter:
     """Record the final failure of run `task_id`; a second final failure of the same run updates its letter.
 
@@ -49,6 +50,7 @@ def dead_letter_record(
         "traceback": _bounded(traceback, TRACEBACK_MAX_CHARS, keep="end"),
         "attempts": attempts,
         "last_failed_at": last_failed_at,
+        "queue": queue,
     }
     letter = DeadLetter.objects.select_for_update().filter(task_id=task_id).first()
     if letter is None:
@@ -124,7 +126,17 @@ def _replay(*, task: ProjectTask, letters: list[DeadLetter]) -> list[DeadLetter]
         letter.replayed_at = now
         letter.replayed_as = task_id
     DeadLetter.objects.bulk_update(letters, ["replayed_at", "replayed_as"])
-    task_enqueue_on_commit(task=task, kwargs_list=[letter.kwargs for letter in letters], task_ids=task_ids)
+    # Each run goes back to the queue it was sent to (none: the task's route).
+    by_queue: dict[str, list[DeadLetter]] = {}
+    for letter in letters:
+        by_queue.setdefault(letter.queue, []).append(letter)
+    for queue, queued in by_queue.items():
+        task_enqueue_on_commit(
+            task=task,
+            kwargs_list=[letter.kwargs for letter in queued],
+            task_ids=[letter.replayed_as for letter in queued],
+            queue=queue or None,
+        )
     return letters
 
 

@@ -14,10 +14,11 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from celery import Task
+from celery import Celery, Task
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from kombu import Connection, pools
 
 from styleguide_project.tasks.models import OutboxRun
 from styleguide_project.tasks.services.published_marks import outbox_runs_mark_published, published_marks
@@ -90,11 +91,13 @@ def task_outbox_publish(*, task: Task, runs: Sequence[tuple[str, dict[str, Any]]
                 logger.exception("%s failed for %s", task.name, kwargs)
             published.append(task_id)
     else:
-        options: dict[str, Any] = {"headers": {OUTBOX_HEADER: "1"}}
+        # One attempt, no retries: the rows are committed, and the relay
+        # publishes whatever this attempt could not.
+        options: dict[str, Any] = {"headers": {OUTBOX_HEADER: "1"}, "retry": False}
         if queue:
             options["queue"] = queue
         try:
-            with task.app.producer_or_acquire() as producer:
+            with pools.producers[_fast_path_connection(task.app)].acquire(block=True) as producer:
                 for task_id, kwargs in runs:
                     # argsrepr/kwargsrepr: Celery's safe repr of the arguments (for logs and Flower)
                     # is a large share of a publish's CPU; project tasks take plain keyword data.
@@ -120,3 +123,26 @@ def kwargs_repr(kwargs: Mapping[str, Any]) -> str:
     text = repr(dict(kwargs))
     limit = KWARGSREPR_MAX_CHARACTERS
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _fast_path_connection(app: Celery) -> Connection:
+    """The broker as the fast path reaches it: one connection attempt, each step bounded by a short timeout.
+
+    A request that committed must answer even when the broker's host drops
+    packets (no reset, no refusal: only the timeouts end the wait), so the fast
+    path gives up after OUTBOX_FAST_PATH_TIMEOUT_SECONDS per step instead of
+    the broker connection's defaults and Celery's publish retries. kombu keeps
+    a pool per distinct connection, so these connections are reused between
+    requests and never shared with the worker's consumer.
+    """
+    timeout = float(settings.OUTBOX_FAST_PATH_TIMEOUT_SECONDS)
+    # `max_retries` 0: kombu's connect makes one attempt.
+    options: dict[str, Any] = {**(app.conf.broker_transport_options or {}), "max_retries": 0}
+    # The transport's class, not an instance: an instance sets up its own poller.
+    transport = app.connection_for_write().get_transport_cls()
+    if transport.driver_type == "amqp":
+        # py-amqp's socket timeouts, the wait for a publisher confirm among them.
+        options.update(read_timeout=timeout, write_timeout=timeout)
+    else:
+        options.update(socket_connect_timeout=timeout, socket_timeout=timeout)
+    return app.connection_for_write(connect_timeout=timeout, transport_options=options)

@@ -5,6 +5,7 @@ from celery import shared_task
 from django.db import OperationalError, transaction
 
 from styleguide_project.tasks.base import DATABASE_ERRORS, ProjectTask, task_retry_countdown
+from styleguide_project.tasks.tests.probe_tasks import probe_always_fails
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +101,21 @@ def test_delay_on_commit_publishes_nothing_on_rollback(django_capture_on_commit_
             pass
 
     assert (callbacks, seen["runs"]) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("routing_key", "queue"),
+    [
+        ("bulk", "bulk"),
+        # RabbitMQ's delayed delivery: a retried run arrives with its delay's bits in front.
+        ("0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1.1.transactional", "transactional"),
+        ("celery", None),
+        ("", None),
+    ],
+)
+def test_a_retry_goes_back_to_the_queue_its_run_came_from(routing_key, queue):
+    probe_always_fails.push_request(delivery_info={"routing_key": routing_key})
+    try:
+        assert probe_always_fails._delivered_queue() == queue
+    finally:
+        probe_always_fails.pop_request()

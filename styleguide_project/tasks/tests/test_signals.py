@@ -89,6 +89,15 @@ def test_a_failure_inside_an_enqueue_after_commit_is_a_letter(probe, django_capt
 
 
 @pytest.mark.django_db
+def test_a_letter_keeps_the_queue_its_enqueuer_chose(probe, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        task_enqueue_on_commit(task=probe_always_fails, kwargs_list=[{"value": 1}], task_ids=["bulk-run"], queue="bulk")
+        task_enqueue_on_commit(task=probe_always_fails, kwargs_list=[{"value": 2}], task_ids=["routed-run"])
+
+    assert sorted(DeadLetter.objects.values_list("task_id", "queue")) == [("bulk-run", "bulk"), ("routed-run", "")]
+
+
+@pytest.mark.django_db
 def test_a_task_that_is_not_a_project_task_makes_no_letter():
     scratch = Celery("scratch", set_as_current=False)
     scratch.conf.task_always_eager = True

@@ -9,11 +9,14 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 import pytest
+from django.conf import settings
+from kombu import Connection
 
 from styleguide_project.emails.models import Email
 from styleguide_project.tasks.celery import app as celery_app
-from testing.brokers import celery_app_on_broker
+from testing.brokers import RABBITMQ_HOST, RABBITMQ_PORT, celery_app_on_broker
 from testing.processes import ManagedProcess, RedisServer, process_env, start_worker, wait_until
+from testing.proxy import TcpProxy
 from testing.smtp import SmtpSink
 
 # One line per scenario, printed at the end of the run (pytest captures print()).
@@ -36,6 +39,37 @@ class Faults:
     env: dict[str, str]
     workers: list[ManagedProcess] = field(default_factory=list)
     kills: int = 0
+    # On RabbitMQ: every process reaches the broker through this, so a test can cut it off.
+    rabbitmq_proxy: TcpProxy | None = None
+    # The broker as the test reaches it directly (not through the proxy), to count what waits there.
+    broker_direct_url: str = ""
+
+    def broker_stop(self) -> None:
+        """The broker goes away: redis-server stops, or RabbitMQ's connections are cut and refused."""
+        if self.rabbitmq_proxy is not None:
+            self.rabbitmq_proxy.cut()
+        else:
+            self.redis.stop()
+
+    def broker_start(self) -> None:
+        if self.rabbitmq_proxy is not None:
+            self.rabbitmq_proxy.restore()
+        else:
+            self.redis.start()
+
+    def queued(self) -> int:
+        """Messages waiting in the project's queues on the broker, Redis or RabbitMQ."""
+        total = 0
+        with Connection(self.broker_direct_url, connect_timeout=5) as connection:
+            for name in settings.TASK_QUEUES:
+                channel = connection.channel()
+                try:
+                    total += channel.queue_declare(queue=name, passive=True).message_count  # type: ignore[attr-defined] # kombu's channel
+                except connection.channel_errors:
+                    pass  # not declared yet: nothing was ever sent to it
+                finally:
+                    channel.close()  # type: ignore[attr-defined]
+        return total
 
     def start_worker(self, **kwargs: object) -> ManagedProcess:
         worker = start_worker(env=self.env, name=f"fault-worker-{len(self.workers)}", **kwargs)  # type: ignore[arg-type]
@@ -87,23 +121,38 @@ def redis_server_factory() -> Iterator[Callable[..., RedisServer]]:
 
 
 @pytest.fixture
-def faults_factory(live_db_url: str, smtp_sink: SmtpSink, redis_server_factory) -> Iterator[Callable[..., Faults]]:
+def faults_factory(
+    live_db_url: str, smtp_sink: SmtpSink, redis_server_factory, broker_kind: str, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Faults]]:
+    """Faults on the test's own Redis (cache and locks; the broker too on "redis"), or RabbitMQ behind a proxy."""
     made: list[Faults] = []
     stack = ExitStack()
 
     def make(*, appendonly: bool = True, **env: str) -> Faults:
         redis = redis_server_factory(appendonly=appendonly)
-        # This process publishes to the test's own Redis too.
-        stack.enter_context(celery_app_on_broker(celery_app, redis.url(0)))
+        proxy = None
+        broker_url = direct_url = redis.url(0)
+        if broker_kind == "rabbitmq":
+            vhost = request.getfixturevalue("rabbitmq_vhost")
+            vhost.queues_delete()
+            proxy = TcpProxy(target_host=RABBITMQ_HOST, target_port=RABBITMQ_PORT).start()
+            stack.callback(proxy.stop)
+            broker_url = f"amqp://guest:guest@127.0.0.1:{proxy.port}/{vhost.name}"
+            direct_url = vhost.url()
+        # This process publishes to the test's own broker too.
+        stack.enter_context(celery_app_on_broker(celery_app, broker_url))
         faults = Faults(
             redis=redis,
             sink=smtp_sink,
+            rabbitmq_proxy=proxy,
+            broker_direct_url=direct_url,
             env=process_env(
                 DATABASE_URL=live_db_url,
-                CELERY_BROKER_URL=redis.url(0),
+                CELERY_BROKER_URL=broker_url,
                 REDIS_URL=redis.url(1),
                 EMAIL_URL=smtp_sink.url,
-                TASK_RETRY_BACKOFF_SECONDS="1",
+                # RabbitMQ's delayed delivery needs countdowns of a second or more.
+                TASK_RETRY_BACKOFF_SECONDS="2" if broker_kind == "rabbitmq" else "1",
                 TASK_RETRY_BACKOFF_MAX_SECONDS="2",
                 EMAIL_STRANDED_AFTER_SECONDS="4",
                 **env,

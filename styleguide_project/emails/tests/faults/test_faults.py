@@ -55,27 +55,35 @@ def test_worker_killed_three_times_during_a_batch(faults_factory, recovery_ticke
     assert_nothing_lost(counts, max_duplicates=faults.kills)
 
 
-@pytest.mark.parametrize("appendonly", [True, False], ids=["redis-with-aof", "redis-without-persistence"])
-def test_redis_stopped_during_a_batch(faults_factory, recovery_ticker, appendonly):
+@pytest.mark.parametrize(
+    ("broker_kind", "appendonly"),
+    [("redis", True), ("redis", False), ("rabbitmq", True)],
+    ids=["redis-with-aof", "redis-without-persistence", "rabbitmq-quorum"],
+    indirect=["broker_kind"],
+)
+def test_broker_stopped_during_a_batch(faults_factory, recovery_ticker, broker_kind, appendonly):
     faults = faults_factory(appendonly=appendonly)
     faults.start_worker()
     recovery_ticker(faults)
 
     accepted = queue_batch(300)
     wait_until(lambda: faults.sink.count() >= 30, timeout=60, what="the first deliveries")
-    faults.redis.stop()
+    faults.broker_stop()
     time.sleep(4)  # the outage itself
-    faults.redis.start()
+    faults.broker_start()
     faults.wait_all_settled(accepted=accepted, timeout=180)
 
-    name = "with appendonly" if appendonly else "without persistence (recovery task)"
-    counts = faults.report(f"redis stopped 4s, 300 emails, {name}", accepted=accepted)
+    if broker_kind == "rabbitmq":
+        name = "rabbitmq unreachable 4s (connections cut), 300 emails, quorum queues"
+    else:
+        name = f"redis stopped 4s, 300 emails, {'with appendonly' if appendonly else 'without persistence'}"
+    counts = faults.report(name, accepted=accepted)
     assert_nothing_lost(counts, max_duplicates=0 if appendonly else 2)
 
 
-def test_broker_down_while_onboarding_requests_arrive(faults_factory, recovery_ticker, api_client):
+def test_broker_down_while_onboarding_requests_arrive(faults_factory, recovery_ticker, api_client, broker_kind):
     faults = faults_factory()
-    faults.redis.stop()
+    faults.broker_stop()
     users = BaseUserFactory.create_batch(10)
 
     statuses = []
@@ -85,12 +93,12 @@ def test_broker_down_while_onboarding_requests_arrive(faults_factory, recovery_t
 
     assert statuses == [200] * 10
     assert Email.objects.filter(status=Email.Status.SENDING).count() == 10
-    faults.redis.start()
+    faults.broker_start()
     faults.start_worker()
     recovery_ticker(faults)
     faults.wait_all_settled(accepted=10, timeout=120)
 
-    counts = faults.report("broker down during 10 onboarding requests", accepted=10)
+    counts = faults.report(f"{broker_kind} down during 10 onboarding requests", accepted=10)
     assert_nothing_lost(counts, max_duplicates=0)
     assert sorted(m.to[0] for m in faults.sink.messages) == sorted(u.email for u in users)
 

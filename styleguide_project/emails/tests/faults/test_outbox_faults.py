@@ -70,7 +70,7 @@ def test_broker_and_beat_down_while_onboardings_campaigns_and_a_summary_are_acce
     EmailFactory.create_batch(3, status=Email.Status.FAILED)
     already_failed = set(Email.objects.values_list("id", flat=True))
 
-    faults.redis.stop()
+    faults.broker_stop()
     answers: Counter[int] = Counter()
     for user in users:
         api_client.force_authenticate(user)
@@ -89,7 +89,7 @@ def test_broker_and_beat_down_while_onboardings_campaigns_and_a_summary_are_acce
     assert not OutboxRun.objects.filter(published_at__isnull=False).exists()
     assert EmailCampaign.objects.filter(status=EmailCampaign.Status.SENDING).count() == 5
 
-    faults.redis.start()
+    faults.broker_start()
     back = time.monotonic()
     wait_until(
         lambda: not OutboxRun.objects.filter(task_id__in=accepted_runs, published_at__isnull=True).exists(),
@@ -161,7 +161,7 @@ def test_web_process_killed_between_commit_and_publish_50_times(faults_factory):
     onboarded = BaseUser.objects.filter(id__in=[user.id for user in users], onboarded_at__isnull=False).count()
     sending = Email.objects.filter(status=Email.Status.SENDING).count()
     unpublished = OutboxRun.objects.filter(published_at__isnull=True).count()
-    on_broker = redis.Redis.from_url(faults.redis.url(0)).llen("celery")
+    on_broker = faults.queued()
     assert (onboarded, sending, unpublished, on_broker) == (50, 50, 50, 0)
 
     # A worker comes up (the product's relay settings) and its relay publishes them.
@@ -226,7 +226,6 @@ def test_two_relays_and_the_fast_path_race_over_5000_runs(faults_factory, monkey
         interval=1,
         what="5,000 runs done",
     )
-    broker = redis.Redis.from_url(faults.redis.url(0))
 
     def logs() -> str:
         return "\n".join(worker.output for worker in workers)
@@ -243,7 +242,7 @@ def test_two_relays_and_the_fast_path_race_over_5000_runs(faults_factory, monkey
     # Every copy sent reaches a worker (copies that found a run busy come back
     # once its 5 s lease lapses), and every one of them has finished.
     def all_copies_handled() -> bool:
-        if broker.llen("celery") or received() < 5000 + relay_published() + waited():
+        if faults.queued() or received() < 5000 + relay_published() + waited():
             return False
         finished = len(re.findall(r"Task tests\.probe_record\[[0-9a-f-]+\] succeeded", logs()))
         return finished >= received()

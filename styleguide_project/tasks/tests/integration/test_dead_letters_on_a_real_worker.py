@@ -28,7 +28,7 @@ def letter_of(task_id: str, *, timeout: float = 30.0) -> DeadLetter:
 def test_retries_exhausted_on_a_worker_make_one_letter_and_its_replay_runs(celery_worker):
     celery_worker(
         extra=("--include", "styleguide_project.tasks.tests.probe_tasks"),
-        env={"TASK_MAX_RETRIES": "2", "TASK_RETRY_BACKOFF_SECONDS": "1"},
+        env={"TASK_MAX_RETRIES": "2"},
     )
 
     failed = probe_fails_until_fixed.delay(value=11)
@@ -39,7 +39,7 @@ def test_retries_exhausted_on_a_worker_make_one_letter_and_its_replay_runs(celer
     assert DeadLetter.objects.count() == 1
     assert (letter.task_name, letter.kwargs, letter.attempts) == ("tests.probe_fails_until_fixed", {"value": 11}, 3)
     assert letter.exception_message == "still broken for 11"
-    # Two retries, each after at least half a second (half the backoff is fixed): the first
+    # Two retries, each after at least half the backoff (the other half is jitter): the first
     # failure's time came from the worker's note in the shared cache.
     assert (letter.last_failed_at - letter.first_failed_at).total_seconds() >= 1.0
 

@@ -7,6 +7,8 @@ import pytest
 from django.db import transaction
 
 from styleguide_project.emails.models import Email
+from styleguide_project.emails.services import email_send_all
+from styleguide_project.emails.tests.factories import EmailCampaignFactory, EmailFactory
 from styleguide_project.tasks.celery import app as celery_app
 from styleguide_project.tasks.models import OutboxRun
 from styleguide_project.tasks.services import task_enqueue_on_commit
@@ -79,3 +81,22 @@ def test_a_copy_that_arrives_while_the_run_is_running_waits_and_then_does_nothin
     # The waiting copy can finish before the worker logs the first copy's result.
     worker.wait_for_output(rf"Task tests\.probe_sleep\[{task_id}\] succeeded in [0-9.]+s: 2", timeout=10)
     assert len(re.findall(rf"Task tests\.probe_sleep\[{task_id}\] succeeded in [0-9.]+s: 2", worker.output)) == 1
+
+
+def test_the_relay_publishes_a_run_to_the_queue_its_enqueuer_chose(celery_worker, smtp_sink, monkeypatch):
+    campaign = EmailCampaignFactory.create()
+    email = EmailFactory.create(campaign=campaign)
+    dead_broker = f"redis://127.0.0.1:{free_port()}/0"
+    monkeypatch.setitem(celery_app.conf, "broker_transport_options", {"max_retries": 0})
+    with celery_app_on_broker(celery_app, dead_broker):
+        email_send_all(emails=[email])
+    assert OutboxRun.objects.get().queue == "bulk"
+
+    # A worker of the bulk pool alone: the run reaches it only if the relay sends it to the bulk queue.
+    celery_worker(
+        extra=("--queues", "bulk"), env={"OUTBOX_RELAY_INTERVAL_SECONDS": "0.5", "OUTBOX_RELAY_AFTER_SECONDS": "0"}
+    )
+
+    wait_until(lambda: smtp_sink.count() == 1, timeout=30, what="the campaign's email at the SMTP sink")
+    email.refresh_from_db()
+    assert email.status == Email.Status.SENT

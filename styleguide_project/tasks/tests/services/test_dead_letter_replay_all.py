@@ -2,7 +2,7 @@ import pytest
 from django.utils import timezone
 
 from styleguide_project.core.exceptions import ApplicationError
-from styleguide_project.tasks.models import DeadLetter
+from styleguide_project.tasks.models import DeadLetter, OutboxRun
 from styleguide_project.tasks.services import dead_letter_replay_all
 from styleguide_project.tasks.tests.factories import DeadLetterFactory
 from styleguide_project.tasks.tests.probe_tasks import probe_always_fails
@@ -27,6 +27,18 @@ def test_replays_every_letter_of_the_task_not_yet_replayed(probe, django_capture
     assert DeadLetter.objects.filter(replayed_at__isnull=True).get() == other
     done.refresh_from_db()
     assert done.replayed_as == "x"
+
+
+def test_each_replay_goes_to_the_queue_its_run_was_sent_to(probe):
+    bulk = DeadLetterFactory.create(task_name=probe_always_fails.name, queue="bulk")
+    routed = DeadLetterFactory.create(task_name=probe_always_fails.name)
+
+    # Not executed: the outbox rows are what the fast path and the relay publish.
+    dead_letter_replay_all(task_name=probe_always_fails.name)
+
+    bulk.refresh_from_db()
+    routed.refresh_from_db()
+    assert dict(OutboxRun.objects.values_list("task_id", "queue")) == {bulk.replayed_as: "bulk", routed.replayed_as: ""}
 
 
 def test_no_letter_to_replay_replays_nothing(probe, django_capture_on_commit_callbacks):

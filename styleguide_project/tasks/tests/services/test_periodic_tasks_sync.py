@@ -39,7 +39,7 @@ IN_2030 = datetime(2030, 1, 1, 9, tzinfo=ZoneInfo("Europe/Amsterdam"))
 def every_kind() -> list:
     return [
         definition("Crontab", Crontab(minute="0", hour="7", day_of_week="1-5", timezone="Europe/Amsterdam")),
-        definition("Interval", Interval(every=timedelta(minutes=10)), kwargs={"day": "2025-01-01"}, queue="periodic"),
+        definition("Interval", Interval(every=timedelta(minutes=10)), kwargs={"day": "2025-01-01"}, queue="bulk"),
         definition("Solar", Solar(event="sunrise", latitude=52.370216, longitude=4.895168), enabled=False),
         definition("Clocked", Clocked(at=IN_2030), expire_seconds=3600, description="Once, in 2030."),
     ]
@@ -68,7 +68,7 @@ def test_first_sync_creates_every_kind_of_task_with_its_schedule_row():
     interval = PeriodicTask.objects.get(name="Interval")
     assert (interval.interval.every, interval.interval.period) == (10, "minutes")
     assert json.loads(interval.kwargs) == {"day": "2025-01-01"}
-    assert interval.queue == "periodic"
+    assert interval.queue == "bulk"
 
     solar = PeriodicTask.objects.get(name="Solar")
     assert (solar.solar.event, solar.solar.latitude, solar.solar.longitude) == (
