@@ -137,22 +137,26 @@ def test_every_metric_against_a_known_state_on_redis(api_client, known_state, br
     tick_store = redis.Redis.from_url(redis_url)
     tick_store.set(django_settings.BEAT_LAST_TICK_KEY, str(time.time() - 7), ex=300)
     broker = redis.Redis.from_url(broker_url)
+    queue = django_settings.TASK_QUEUE_MAINTENANCE
     with celery_app_on_broker(celery_app, broker_url):
         for number in range(3):
-            celery_app.send_task("tests.metrics_probe", kwargs={"number": number}, queue="celery")
+            celery_app.send_task("tests.metrics_probe", kwargs={"number": number}, queue=queue)
         # The oldest message (the rightmost: consumers pop on the right) as if published two minutes ago.
-        oldest = json.loads(broker.lindex("celery", -1) or b"{}")
+        oldest = json.loads(broker.lindex(queue, -1) or b"{}")
         assert PUBLISHED_AT_HEADER in oldest["headers"]
         oldest["headers"][PUBLISHED_AT_HEADER] = time.time() - 120
-        broker.lset("celery", -1, json.dumps(oldest))
+        broker.lset(queue, -1, json.dumps(oldest))
 
         values = samples(api_client.get("/metrics", **BEARER))
 
     tick_store.delete(django_settings.BEAT_LAST_TICK_KEY)
     for part in ("database", "broker", "health"):
         assert values[("styleguide_scrape_part_up", (("part", part),))] == 1
-    assert values[("styleguide_queue_messages", (("queue", "celery"),))] == 3
-    assert 119 <= values[("styleguide_queue_oldest_message_age_seconds", (("queue", "celery"),))] < 150
+    assert values[("styleguide_queue_messages", (("queue", queue),))] == 3
+    assert 119 <= values[("styleguide_queue_oldest_message_age_seconds", (("queue", queue),))] < 150
+    # The other queues are reported too, empty.
+    for other in {django_settings.TASK_QUEUE_TRANSACTIONAL, django_settings.TASK_QUEUE_BULK}:
+        assert values[("styleguide_queue_messages", (("queue", other),))] == 0
 
     assert values[("styleguide_outbox_runs_pending", (("state", "unpublished"),))] == 1
     assert values[("styleguide_outbox_runs_pending", (("state", "published"),))] == 1

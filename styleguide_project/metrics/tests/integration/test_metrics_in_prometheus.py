@@ -132,19 +132,19 @@ def test_prometheus_sees_the_queue_rise_and_fall_and_an_overdue_schedule_pending
             errors = [(target["scrapeUrl"], target["lastError"]) for target in targets["data"]["activeTargets"]]
             raise AssertionError(f"targets: {errors}") from None
         assert value(port, 'styleguide_scrape_part_up{part="broker"}') == 1
-        assert value(port, 'styleguide_queue_messages{queue="celery"}') == 0
+        assert value(port, 'styleguide_queue_messages{queue="bulk"}') == 0
 
-        # No worker yet: the campaign's run waits in the queue.
+        # No worker yet: the campaign's run waits in its queue (bulk work, config/settings/celery.py).
         response = staff_client.post("/api/emails/campaigns/", {"subject": "News", "plain_text": "Hi"}, format="json")
         assert response.status_code == 202, response.json()
         risen = wait_until(
-            lambda: value(port, 'styleguide_queue_messages{queue="celery"}'),
+            lambda: value(port, 'styleguide_queue_messages{queue="bulk"}'),
             timeout=20,
             what="the queue to rise in Prometheus",
         )
         print(f"queue in Prometheus with no worker: {risen} message(s)")  # noqa: T201
         assert risen >= 1
-        age = value(port, 'styleguide_queue_oldest_message_age_seconds{queue="celery"}')
+        age = value(port, 'styleguide_queue_oldest_message_age_seconds{queue="bulk"}')
         assert age is not None
         assert age >= 0
 
@@ -152,12 +152,12 @@ def test_prometheus_sees_the_queue_rise_and_fall_and_an_overdue_schedule_pending
         wait_until(
             lambda: (
                 value(port, 'styleguide_emails{status="SENT"}') == RECIPIENTS
-                and value(port, 'styleguide_queue_messages{queue="celery"}') == 0
+                and value(port, 'styleguide_queue_messages{queue="bulk"}') == 0
             ),
             timeout=45,
             what="every email sent and the queue empty again in Prometheus",
         )
-        peak = value(port, 'max_over_time(styleguide_queue_messages{queue="celery"}[5m])')
+        peak = value(port, 'max_over_time(styleguide_queue_messages{queue="bulk"}[5m])')
         print(f"queue peak seen by Prometheus: {peak}")  # noqa: T201
         assert peak is not None
         assert peak >= 1

@@ -94,7 +94,12 @@ def test_the_relay_publishes_a_run_to_the_queue_its_enqueuer_chose(celery_worker
 
     # A worker of the bulk pool alone: the run reaches it only if the relay sends it to the bulk queue.
     celery_worker(
-        extra=("--queues", "bulk"), env={"OUTBOX_RELAY_INTERVAL_SECONDS": "0.5", "OUTBOX_RELAY_AFTER_SECONDS": "0"}
+        extra=("--queues", "bulk"),
+        env={
+            "OUTBOX_RELAY_INTERVAL_SECONDS": "0.5",
+            "OUTBOX_RELAY_AFTER_SECONDS": "0",
+            "OUTBOX_MARK_BATCH_SECONDS": "0",
+        },
     )
 
     wait_until(lambda: smtp_sink.count() == 1, timeout=30, what="the campaign's email at the SMTP sink")
