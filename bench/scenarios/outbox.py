@@ -54,7 +54,7 @@ from bench.scenarios.api_onboarding import (
     _onboarding_calls,
     _servers,
 )
-from bench.scenarios.bulk_enqueue import _queued_emails
+from bench.scenarios.bulk_enqueue import PLAIN_QUEUE, _queued_emails
 from bench.sink import Sink
 from styleguide_project.emails.models import Email
 from styleguide_project.emails.services import email_send_all
@@ -222,7 +222,7 @@ def _bulk(sizes: Sizes, broker: redis.Redis, result: ScenarioResult) -> None:
         first, last = emails_create(count=sizes.plain, tag="bulk-plain")
         emails = list(Email.objects.filter(id__gte=first, id__lte=last).order_by("id"))
         elapsed, _ = timed(partial(email_queue, emails))
-        queued = _queued_emails(broker)
+        queued = _queued_emails(broker, queue=PLAIN_QUEUE)
         _check(queued == sizes.plain, f"plain: {queued} of {sizes.plain} queued")
         seconds["plain"].append(elapsed)
     _reset(broker)
