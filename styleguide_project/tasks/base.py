@@ -2,7 +2,7 @@
 
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any, cast
 
@@ -35,6 +35,19 @@ def task_retry_countdown(*, retries: int) -> float:
     """
     delay = min(float(settings.TASK_RETRY_BACKOFF_MAX_SECONDS), settings.TASK_RETRY_BACKOFF_SECONDS * 2**retries)
     return delay / 2 + random.uniform(0, delay / 2)  # noqa: S311 - jitter, not cryptography
+
+
+# The headers RabbitMQ adds when a message leaves a queue by dead-lettering
+# (`x-death`, `x-first-death-queue`, ...): how the delay queues of native
+# delayed delivery hand a message on. A retry that carried them into the same
+# delay queue again would be taken for a dead-letter cycle and never delivered
+# (celery#9867); Celery strips them from the headers it copies, and so must a
+# retry that sets its own.
+DEAD_LETTER_HEADER_PREFIXES = ("x-death", "x-first-death-", "x-last-death-")
+
+
+def _without_dead_letter_headers(headers: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {name: value for name, value in (headers or {}).items() if not name.startswith(DEAD_LETTER_HEADER_PREFIXES)}
 
 
 class TaskSerializationError(EncodeError):
@@ -115,7 +128,7 @@ class ProjectTask(DjangoTask):
 
             # A worker keeps custom headers as request attributes, not in
             # `request.headers`: the retry message must carry it again.
-            options["headers"] = {**(request.headers or {}), OUTBOX_HEADER: "1"}
+            options["headers"] = {**_without_dead_letter_headers(request.headers), OUTBOX_HEADER: "1"}
         queue = self._delivered_queue()
         if queue is not None and "queue" not in options:
             # Celery would copy the delivery's routing key into the retry; on

@@ -133,3 +133,11 @@ def probe_record(self: Task, *, redis_url: str, key: str) -> None:
     if client is None:
         client = _REDIS_CLIENTS[redis_url] = redis.Redis.from_url(redis_url)
     client.rpush(key, str(self.request.id))
+
+
+@shared_task(bind=True, base=ProjectTask, name="tests.probe_retry_after", needs_failure_handler=False)
+def probe_retry_after(self: Task, *, countdowns: list[int]) -> int:
+    """Retries once after each of `countdowns` seconds, then returns how many retries it took."""
+    if self.request.retries < len(countdowns):
+        raise self.retry(countdown=countdowns[self.request.retries], max_retries=len(countdowns))
+    return int(self.request.retries)

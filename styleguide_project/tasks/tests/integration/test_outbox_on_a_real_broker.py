@@ -12,7 +12,7 @@ from styleguide_project.emails.tests.factories import EmailCampaignFactory, Emai
 from styleguide_project.tasks.celery import app as celery_app
 from styleguide_project.tasks.models import OutboxRun
 from styleguide_project.tasks.services import task_enqueue_on_commit
-from styleguide_project.tasks.tests.probe_tasks import probe_sleep
+from styleguide_project.tasks.tests.probe_tasks import probe_retry_after, probe_sleep
 from testing.brokers import celery_app_on_broker
 from testing.processes import free_port, wait_until
 
@@ -105,3 +105,16 @@ def test_the_relay_publishes_a_run_to_the_queue_its_enqueuer_chose(celery_worker
     wait_until(lambda: smtp_sink.count() == 1, timeout=30, what="the campaign's email at the SMTP sink")
     email.refresh_from_db()
     assert email.status == Email.Status.SENT
+
+
+def test_a_run_retried_through_the_same_delay_twice_arrives_both_times(celery_worker):
+    # On RabbitMQ a 1 s delay waits in Celery's 1 s delay queue and a 3 s delay
+    # in its 2 s one and then its 1 s one again. RabbitMQ marks a message with
+    # the queues it was dead-lettered from: a retry that kept the first wait's
+    # marks would be taken for a dead-letter cycle and stay in the delay queue.
+    worker = celery_worker(extra=("--include", "styleguide_project.tasks.tests.probe_tasks"))
+    with transaction.atomic():
+        [task_id] = task_enqueue_on_commit(task=probe_retry_after, kwargs_list=[{"countdowns": [1, 3]}])
+
+    worker.wait_for_output(rf"Task tests\.probe_retry_after\[{task_id}\] succeeded in [0-9.]+s: 2", timeout=30)
+    assert len(re.findall(rf"Task tests\.probe_retry_after\[{task_id}\] received", worker.output)) == 3
