@@ -13,7 +13,9 @@ METRICS_TIMEOUT_SECONDS = env.float("METRICS_TIMEOUT_SECONDS", default=1.0)
 
 # The exposition is computed at most once per this many seconds and kept in
 # Django's cache (shared by the web processes): any number of scrapers read the
-# database and the broker about once a second, and an older kept answer is
-# served while one process computes the next in the background
-# (styleguide_project/metrics/exposition.py). 0: every scrape computes it.
-METRICS_CACHE_SECONDS = env.float("METRICS_CACHE_SECONDS", default=1.0)
+# database and the broker once per period, and an older kept answer is served
+# while one process computes the next in the background
+# (styleguide_project/metrics/exposition.py). The computation runs inside a web
+# worker, beside its requests, so it is kept rare: values a few seconds old are
+# fresh enough for a Prometheus that scrapes every 15 s. 0: every scrape computes it.
+METRICS_CACHE_SECONDS = env.float("METRICS_CACHE_SECONDS", default=5.0)

@@ -7,15 +7,15 @@ aggregate queries and a broker read), and a web worker computing it is a
 worker not serving requests. So the exposition is kept in Django's cache
 (Redis, shared by every web process):
 
-- younger than `METRICS_CACHE_SECONDS` (1 s): it is the answer;
+- younger than `METRICS_CACHE_SECONDS` (5 s): it is the answer;
 - older, but not more than `METRICS_STALE_SECONDS` (30 s): it is still the
   answer, and one process (a lock in the cache) computes a new one on a
   background thread, so the scrape costs a cache read;
 - none, or older than that (the first scrape, a cache that was emptied): the
   scrape computes it itself.
 
-However many scrapers there are, the database and the broker are read about
-once a second. A cache that fails is skipped: every scrape computes.
+However many scrapers there are, the database and the broker are read once
+per `METRICS_CACHE_SECONDS`. A cache that fails is skipped: every scrape computes.
 """
 
 import logging

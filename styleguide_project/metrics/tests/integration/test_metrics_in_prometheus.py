@@ -60,6 +60,8 @@ def gunicorn(live_env: dict[str, str], port: int) -> ManagedProcess:
             "LOG_FORMAT": "plain",
             "METRICS_TOKEN": TOKEN,
             "HEALTH_CACHE_SECONDS": "1",
+            # Prometheus scrapes every second here: each scrape sees values at most a second old.
+            "METRICS_CACHE_SECONDS": "1",
             "THROTTLE_METRICS_RATE": "1000000/hour",
         },
         name="gunicorn",
