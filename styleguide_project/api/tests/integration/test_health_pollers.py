@@ -37,6 +37,7 @@ from pathlib import Path
 import pytest
 
 from testing.processes import ManagedProcess, free_port, wait_until
+from testing.reports import report
 
 pytestmark = pytest.mark.integration
 
@@ -182,7 +183,7 @@ def test_eight_health_pollers_slow_registration_by_less_than_100_ms_at_p50(live_
     with gunicorn(live_env) as port:
         result = measure(port, rounds=ROUNDS)
 
-    sys.stderr.write(f"\nreport cached: {result.figures()}\n")
+    report("health pollers: registration alone and while 8 pollers ask (report cached)", result.figures())
     # The broker has no worker: the report says so (503), which is what is polled.
     assert set(result.polls) == {503}, result.figures()
     assert result.slowdown < BOUND_SECONDS, result.figures()
