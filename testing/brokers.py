@@ -111,13 +111,42 @@ class RabbitVhost:
     def queues_delete(self) -> None:
         """Delete the project's queues and Celery's delay queues: the next worker declares them afresh."""
         from kombu import Connection
-        from kombu.transport.native_delayed_delivery import level_name
 
-        names = [queue.name for queue in broker_task_queues(self.url())] + [level_name(n) for n in range(28)]
+        names = [queue.name for queue in broker_task_queues(self.url())] + _delay_queue_names()
         with Connection(self.url(), connect_timeout=5) as connection:
             channel = connection.channel()
             for name in names:
                 channel.queue_delete(name)  # type: ignore[attr-defined] # py-amqp's channel
+
+    def delayed_messages(self) -> int:
+        """Messages waiting in Celery's delay queues (native delayed delivery), as the queues count them now.
+
+        `rabbitmqctl list_queues` shows a quorum queue's length from statistics
+        refreshed every few seconds, so a retry that waits a second or two in a
+        delay queue can come and go unseen there; a passive declare asks each
+        queue itself.
+        """
+        from amqp.exceptions import NotFound
+        from kombu import Connection
+
+        total = 0
+        with Connection(self.url(), connect_timeout=5) as connection:
+            channel = connection.channel()
+            for name in _delay_queue_names():
+                try:
+                    _, messages, _ = channel.queue_declare(name, passive=True)  # type: ignore[attr-defined]
+                except NotFound:
+                    # Not declared (yet): the server closes the channel that asked.
+                    channel = connection.channel()
+                    continue
+                total += messages
+        return total
+
+
+def _delay_queue_names() -> list[str]:
+    from kombu.transport.native_delayed_delivery import MAX_LEVEL, level_name
+
+    return [level_name(level) for level in range(MAX_LEVEL + 1)]
 
 
 def _rabbitmqctl(*args: str) -> None:
