@@ -7,7 +7,7 @@ aggregate queries and a broker read), and a web worker computing it is a
 worker not serving requests. So the exposition is kept in Django's cache
 (Redis, shared by every web process):
 
-- younger than `METRICS_CACHE_SECONDS` (5 s): it is the answer;
+- younger than `METRICS_CACHE_SECONDS` (config/settings/metrics.py): it is the answer;
 - older, but not more than `METRICS_STALE_SECONDS` (30 s): it is still the
   answer, and one process (a lock in the cache) computes a new one on a
   background thread, so the scrape costs a cache read;
