@@ -22,10 +22,10 @@ from django.conf import settings
 from styleguide_project.emails.tasks import email_failed_summary_send as email_failed_summary_send_task
 from styleguide_project.emails.tasks import email_recover_stranded as email_recover_stranded_task
 from styleguide_project.task_progress.tasks import task_ownership_delete_expired as task_ownership_delete_expired_task
-from styleguide_project.tasks.schedules import Crontab, Interval, PeriodicTaskDefinition
-from styleguide_project.tasks.tasks import dead_letter_delete_expired as dead_letter_delete_expired_task
-from styleguide_project.tasks.tasks import outbox_run_delete_finished as outbox_run_delete_finished_task
-from styleguide_project.tasks.tasks import task_result_delete_expired as task_result_delete_expired_task
+from styleguide_project.tasks.app.tasks import task_result_delete_expired as task_result_delete_expired_task
+from styleguide_project.tasks.outbox.tasks import dead_letter_delete_expired as dead_letter_delete_expired_task
+from styleguide_project.tasks.outbox.tasks import outbox_run_delete_finished as outbox_run_delete_finished_task
+from styleguide_project.tasks.periodic.schedules import Crontab, Interval, PeriodicTaskDefinition
 from styleguide_project.users.tasks import (
     user_email_verification_reminders_send as user_email_verification_reminders_send_task,
 )

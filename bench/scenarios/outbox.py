@@ -58,9 +58,9 @@ from bench.scenarios.bulk_enqueue import PLAIN_QUEUE, _queued_emails
 from bench.sink import Sink
 from styleguide_project.emails.models import Email
 from styleguide_project.emails.services import email_send_all
-from styleguide_project.tasks.celery import app as celery_app
-from styleguide_project.tasks.models import OutboxRun
-from styleguide_project.tasks.services.outbox import task_outbox_relay
+from styleguide_project.tasks.app.celery import app as celery_app
+from styleguide_project.tasks.outbox.models import OutboxRun
+from styleguide_project.tasks.outbox.services.runs import task_outbox_relay
 from testing.redis_dbs import redis_db_empty
 
 OUTBOX, ROWS_OFF = "outbox", "no_row"

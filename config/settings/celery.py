@@ -63,7 +63,7 @@ CELERY_TIMEZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
 # django-celery-beat's DatabaseScheduler (schedules are rows that
 # `setup_periodic_tasks` keeps equal to PERIODIC_TASKS),
 # holding a Redis lock so that only one beat sends tasks at a time.
-CELERY_BEAT_SCHEDULER = "styleguide_project.tasks.beat:LockedDatabaseScheduler"
+CELERY_BEAT_SCHEDULER = "styleguide_project.tasks.periodic.beat:LockedDatabaseScheduler"
 # Empty for good: django-celery-beat writes these entries into the database at
 # every beat start, over admin edits, and never deletes one removed from here.
 # PERIODIC_TASKS replaces it.
@@ -123,14 +123,10 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=150)
 CELERY_BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=2 * 3600)
 # The transport options, for Redis or RabbitMQ, are with the queues below.
 
-# On Redis, kombu's transport with a fix that keeps a worker alive when it
-# loses the broker while holding unacknowledged messages (see the module),
-# registered under the `redis` scheme so the URL stays one Flower can read.
-# Every process loads these settings before it opens a broker connection.
-if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    from styleguide_project.tasks.broker import transport_register
-
-    transport_register()
+# On Redis, the Celery app (styleguide_project/tasks/app/celery.py) registers
+# kombu's transport with a fix that keeps a worker alive when it loses the
+# broker while holding unacknowledged messages, under the `redis` scheme so the
+# URL stays one Flower can read.
 
 # A publish that fails is retried briefly, then the caller logs it and the
 # recovery task re-enqueues the work: a request never waits long on a dead broker.

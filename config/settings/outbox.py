@@ -1,4 +1,4 @@
-"""The transactional outbox of task runs (styleguide_project/tasks/services/outbox.py, docs/reliability.md)."""
+"""The transactional outbox of task runs (styleguide_project/tasks/outbox/services/runs.py, docs/reliability.md)."""
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -10,7 +10,7 @@ from config.settings.celery import CELERY_TASK_TIME_LIMIT
 OUTBOX_RELAY_AFTER_SECONDS = env.int("OUTBOX_RELAY_AFTER_SECONDS", default=10)
 # The fast path's marks of published runs are written by a thread of each
 # process, in one UPDATE per this many seconds, instead of in the request
-# (tasks/services/published_marks.py); 0 writes each in the request. Well
+# (tasks/outbox/services/published_marks.py); 0 writes each in the request. Well
 # below the wait above, or the relay would publish runs a second time.
 OUTBOX_MARK_BATCH_SECONDS = env.float("OUTBOX_MARK_BATCH_SECONDS", default=0.2)
 if not 0 <= OUTBOX_MARK_BATCH_SECONDS <= OUTBOX_RELAY_AFTER_SECONDS / 4:

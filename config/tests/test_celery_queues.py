@@ -10,7 +10,7 @@ import yaml
 from django.conf import settings
 
 from config.settings.celery import broker_task_queues, broker_transport_options
-from styleguide_project.tasks.celery import app as celery_app
+from styleguide_project.tasks.app.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parents[2]
 

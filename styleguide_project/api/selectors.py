@@ -25,8 +25,8 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from styleguide_project.core.cache import CACHE_ERRORS
-from styleguide_project.tasks.celery import app as celery_app
-from styleguide_project.tasks.periodic_watchdog import periodic_task_timeliness_list
+from styleguide_project.tasks.app.celery import app as celery_app
+from styleguide_project.tasks.periodic.watchdog import periodic_task_timeliness_list
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +145,7 @@ def health_database() -> PartHealth:
 
 
 def health_schedules() -> PartHealth:
-    """`late` names the managed periodic tasks overdue by more than their grace (tasks/periodic_watchdog.py)."""
+    """`late` names the managed periodic tasks overdue by more than their grace (tasks/periodic/watchdog.py)."""
     if celery_app.conf.task_always_eager:
         return {"status": EAGER, "late": []}
     try:
@@ -201,7 +201,7 @@ def health_beat(*, timeout: float, stale_after: float) -> PartHealth:
         settings.REDIS_URL, socket_timeout=timeout, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0)
     )
     try:
-        # The active beat (styleguide_project/tasks/beat.py) writes the unix
+        # The active beat (styleguide_project/tasks/periodic/beat.py) writes the unix
         # time of its latest tick here on every tick.
         raw = client.get(settings.BEAT_LAST_TICK_KEY)
     except redis.RedisError:

@@ -35,9 +35,9 @@ from styleguide_project.metrics.selectors import (
     metrics_database_bounded,
     outbox_state,
 )
-from styleguide_project.tasks.celery import app as celery_app
-from styleguide_project.tasks.periodic_watchdog import periodic_task_timeliness_list
-from styleguide_project.tasks.queues import QueueDepth, task_queue_depth_list
+from styleguide_project.tasks.app.celery import app as celery_app
+from styleguide_project.tasks.observation.queues import QueueDepth, task_queue_depth_list
+from styleguide_project.tasks.periodic.watchdog import periodic_task_timeliness_list
 
 logger = logging.getLogger(__name__)
 

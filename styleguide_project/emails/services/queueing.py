@@ -10,7 +10,7 @@ from django.utils import timezone
 from styleguide_project.core.exceptions import ApplicationError
 from styleguide_project.emails.models import Email
 from styleguide_project.emails.tasks import email_send_batch as email_send_batch_task
-from styleguide_project.tasks.services import task_enqueue_on_commit
+from styleguide_project.tasks.outbox.services.enqueue import task_enqueue_on_commit
 
 # Statuses from which `email_send_all` may (re)queue an email.
 SENDABLE_STATUSES = (Email.Status.READY, Email.Status.FAILED)

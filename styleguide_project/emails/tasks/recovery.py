@@ -4,9 +4,9 @@ from celery import shared_task
 from celery.utils.log import get_task_logger
 from django.conf import settings
 
-from styleguide_project.tasks.base import ProjectTask
-from styleguide_project.tasks.locks import one_instance
-from styleguide_project.tasks.selectors import task_queue_waiting
+from styleguide_project.tasks.app.base import ProjectTask
+from styleguide_project.tasks.locks.task_lock import one_instance
+from styleguide_project.tasks.observation.selectors import task_queue_waiting
 
 logger = get_task_logger(__name__)
 

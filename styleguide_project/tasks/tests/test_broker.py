@@ -1,4 +1,4 @@
-"""The project's Redis transport (styleguide_project/tasks/broker.py), on a real Redis."""
+"""The project's Redis transport (styleguide_project/tasks/app/transport.py), on a real Redis."""
 
 from collections.abc import Iterator
 
@@ -6,7 +6,7 @@ import pytest
 from kombu import Connection
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from styleguide_project.tasks.broker import Channel, Transport, transport_register
+from styleguide_project.tasks.app.transport import Channel, Transport, transport_register
 
 
 @pytest.fixture

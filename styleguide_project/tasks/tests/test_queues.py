@@ -7,8 +7,8 @@ RabbitMQ here, in the run's own virtual host (skipped without RabbitMQ, failing 
 from kombu import Connection, Producer
 
 from config.settings.celery import broker_task_queues
-from styleguide_project.tasks.celery import app as celery_app
-from styleguide_project.tasks.queues import task_queue_depth_list, task_queue_names
+from styleguide_project.tasks.app.celery import app as celery_app
+from styleguide_project.tasks.observation.queues import task_queue_depth_list, task_queue_names
 from testing.brokers import celery_app_on_broker
 
 

@@ -13,7 +13,7 @@ from django.conf import settings
 from kombu import Connection
 
 from styleguide_project.emails.models import Email
-from styleguide_project.tasks.celery import app as celery_app
+from styleguide_project.tasks.app.celery import app as celery_app
 from testing.brokers import RABBITMQ_HOST, RABBITMQ_PORT, celery_app_on_broker
 from testing.processes import ManagedProcess, RedisServer, process_env, start_worker, wait_until
 from testing.proxy import TcpProxy

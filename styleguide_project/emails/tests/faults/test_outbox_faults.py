@@ -22,9 +22,9 @@ from styleguide_project.emails.models import Email, EmailCampaign
 from styleguide_project.emails.services.summary import email_failed_summary_send
 from styleguide_project.emails.tests.factories import EmailFactory
 from styleguide_project.emails.tests.faults.conftest import FAULT_REPORTS, Faults
-from styleguide_project.tasks.models import OutboxRun
-from styleguide_project.tasks.services import enqueue
-from styleguide_project.tasks.services.enqueue import task_enqueue_on_commit, task_outbox_publish
+from styleguide_project.tasks.outbox.models import OutboxRun
+from styleguide_project.tasks.outbox.services import enqueue
+from styleguide_project.tasks.outbox.services.enqueue import task_enqueue_on_commit, task_outbox_publish
 from styleguide_project.tasks.tests.probe_tasks import probe_record
 from styleguide_project.users.models import BaseUser
 from styleguide_project.users.tests.factories import BaseUserFactory

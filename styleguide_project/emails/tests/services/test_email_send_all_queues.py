@@ -10,7 +10,7 @@ from styleguide_project.emails.models import Email
 from styleguide_project.emails.services import email_send_all, queueing
 from styleguide_project.emails.services.recovery import email_recover_stranded
 from styleguide_project.emails.tests.factories import EmailCampaignFactory, EmailFactory
-from styleguide_project.tasks.models import OutboxRun
+from styleguide_project.tasks.outbox.models import OutboxRun
 
 pytestmark = pytest.mark.django_db
 

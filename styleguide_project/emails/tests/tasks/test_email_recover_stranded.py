@@ -9,9 +9,9 @@ from styleguide_project.emails.models import Email
 from styleguide_project.emails.tasks import email_recover_stranded as email_recover_stranded_task
 from styleguide_project.emails.tasks import email_send_batch as email_send_batch_task
 from styleguide_project.emails.tests.factories import EmailFactory
-from styleguide_project.tasks.celery import app as celery_app
-from styleguide_project.tasks.locks import one_instance_skipped, task_lock
-from styleguide_project.tasks.services import task_lock_free
+from styleguide_project.tasks.app.celery import app as celery_app
+from styleguide_project.tasks.locks.services import task_lock_free
+from styleguide_project.tasks.locks.task_lock import one_instance_skipped, task_lock
 from testing.brokers import celery_app_on_broker
 
 pytestmark = pytest.mark.django_db

@@ -9,9 +9,9 @@ import redis
 from django.db import connection
 from django.utils import timezone
 
-from styleguide_project.tasks.celery import app as celery_app
-from styleguide_project.tasks.models import OutboxRun
-from styleguide_project.tasks.services.outbox import (
+from styleguide_project.tasks.app.celery import app as celery_app
+from styleguide_project.tasks.outbox.models import OutboxRun
+from styleguide_project.tasks.outbox.services.runs import (
     Claim,
     outbox_run_claim,
     outbox_run_delete_finished,

@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from styleguide_project.tasks.celery import app as celery_app
-from styleguide_project.tasks.models import OutboxRun
-from styleguide_project.tasks.services.outbox import Claim, outbox_run_claim, task_outbox_relay
+from styleguide_project.tasks.app.celery import app as celery_app
+from styleguide_project.tasks.outbox.models import OutboxRun
+from styleguide_project.tasks.outbox.services.runs import Claim, outbox_run_claim, task_outbox_relay
 from styleguide_project.tasks.tests.probe_tasks import probe_count
 from testing.brokers import celery_app_on_broker
 from testing.processes import free_port
