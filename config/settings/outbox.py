@@ -30,6 +30,11 @@ OUTBOX_RELAY_MAX_BATCHES = env.int("OUTBOX_RELAY_MAX_BATCHES", default=20)
 # with its worker (a hard time limit ends any run before then): its lease
 # lapses, a redelivered copy may run it, and the relay publishes it again.
 OUTBOX_RUN_LEASE_SECONDS = env.int("OUTBOX_RUN_LEASE_SECONDS", default=CELERY_TASK_TIME_LIMIT + 30)
+# A run the broker took and then lost (a Redis restart without persistence, a
+# worker killed with the message it had reserved) is published again by the
+# relay once it has been due this long without starting, while its queue has
+# nothing waiting; a retry is due when its countdown ends.
+OUTBOX_LOST_AFTER_SECONDS = env.int("OUTBOX_LOST_AFTER_SECONDS", default=120)
 # Finished runs are kept this long (to recognise a late duplicate), then deleted.
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=7)
 # The fast path's one attempt to publish after the commit: the longest a

@@ -5,8 +5,10 @@ could not see published, a broker redelivers what a killed worker held. Every
 copy carries the outbox header (set at publish). Before the body runs, the
 copy claims the run (`outbox_run_claim`): a run already done is skipped, a run
 another copy holds now is looked at again when that copy's lease lapses. The
-claim is released when the copy ends without success, and the run is marked
-done when it succeeds.
+claim is released when the copy ends with a retry (the run is due again when
+the retry's countdown ends), and the run is marked done when it ends for good:
+it succeeded, or it failed for good and left a dead letter (a replay is a run
+of its own).
 
 The guard is attached through Celery's public doors: `ProjectTask`'s
 `before_start` hook (registered by the kit's AppConfig), the `task_success`,
@@ -16,11 +18,13 @@ attributes, and Celery's copy of the headers into a retry leaves them out).
 """
 
 import logging
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
 from celery.exceptions import Ignore
 from celery.signals import before_task_publish, task_failure, task_retry, task_success
+from django.utils import timezone
 
 from styleguide_project.tasks.app import ProjectTask, running_task
 from styleguide_project.tasks.app.retry import DATABASE_ERRORS
@@ -80,20 +84,33 @@ def _holds_claim(task: Any) -> bool:
 
 
 @task_success.connect(dispatch_uid="styleguide_project.tasks.outbox.guard.done")
+@task_failure.connect(dispatch_uid="styleguide_project.tasks.outbox.guard.failure")
 def outbox_run_mark_done(sender: Any = None, **kwargs: Any) -> None:
+    # A final failure is an end too: its dead letter is what brings it back,
+    # as a run of its own, and no copy of this one may run it again.
     if _holds_claim(sender):
         task_id = str(sender.request.id)
         outbox_run_write(partial(outbox_run_done, task_id=task_id), what=f"{sender.name}[{task_id}]: done mark")
 
 
 @task_retry.connect(dispatch_uid="styleguide_project.tasks.outbox.guard.retry")
-@task_failure.connect(dispatch_uid="styleguide_project.tasks.outbox.guard.failure")
-def outbox_run_mark_released(sender: Any = None, **kwargs: Any) -> None:
-    # The body's own outcome (a retry already published, a failure) is what
-    # Celery records, even when the database is what failed here.
+def outbox_run_mark_released(sender: Any = None, reason: Any = None, **kwargs: Any) -> None:
+    # The retry's message is already published; what Celery records is the
+    # retry, even when the database is what failed here.
     if _holds_claim(sender):
         task_id = str(sender.request.id)
-        outbox_run_write(partial(outbox_run_release, task_id=task_id), what=f"{sender.name}[{task_id}]: release")
+        write = partial(outbox_run_release, task_id=task_id, due_at=_retry_due_at(reason))
+        outbox_run_write(write, what=f"{sender.name}[{task_id}]: release")
+
+
+def _retry_due_at(reason: Any) -> datetime | None:
+    """When the retry's message is due: Celery's `Retry.when` is its countdown in seconds, or its ETA."""
+    when = getattr(reason, "when", None)
+    if isinstance(when, datetime):
+        return when
+    if isinstance(when, int | float):
+        return timezone.now() + timedelta(seconds=float(when))
+    return None
 
 
 @before_task_publish.connect(dispatch_uid="styleguide_project.tasks.outbox.guard.retry_header")

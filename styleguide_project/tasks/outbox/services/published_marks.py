@@ -31,9 +31,7 @@ def outbox_runs_mark_published(*, task_ids: Sequence[str]) -> None:
     if not task_ids:
         return
     try:
-        OutboxRun.objects.filter(task_id__in=task_ids, published_at__isnull=True).update(
-            published_at=timezone.now(), publish_attempts=1
-        )
+        OutboxRun.objects.filter(task_id__in=task_ids, published_at__isnull=True).update(published_at=timezone.now())
     except Exception:
         logger.exception("Could not mark %d published runs; the relay may publish them again", len(task_ids))
 

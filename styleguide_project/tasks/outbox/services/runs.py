@@ -1,10 +1,19 @@
 """The outbox's relay and the once-only guard of outbox runs.
 
-- `task_outbox_relay` publishes the runs the fast path did not (broker down
-  at the commit, process killed between commit and publish) and the runs whose
-  worker was killed mid-run (their lease lapsed). Several relays may run at
-  once (one per worker): rows are taken with `SELECT ... FOR UPDATE SKIP
-  LOCKED`, a batch at a time, a bounded number of batches per pass.
+- `task_outbox_relay` is the one mechanism that brings back lost work, for
+  every task. It publishes again:
+  - the runs the fast path did not publish (broker down at the commit,
+    process killed between commit and publish);
+  - the runs whose worker was killed mid-run (their lease lapsed);
+  - the runs the broker lost after taking them (a Redis restart without
+    persistence, a worker killed with the message it had reserved): published,
+    due for `OUTBOX_LOST_AFTER_SECONDS` and never started, while their queue
+    has nothing waiting. A run merely queued behind others is never published
+    twice, because its queue is not empty; a retry is due when its countdown
+    ends (`published_at` holds that time).
+  Several relays may run at once (one per worker): rows are taken with
+  `SELECT ... FOR UPDATE SKIP LOCKED`, a batch at a time, a bounded number of
+  batches per pass.
 - `outbox_run_claim` / `outbox_run_done` / `outbox_run_release` make a run
   happen once: a copy of a message whose run already succeeded (the fast
   path and the relay both published it, a redelivery after a lost worker,
@@ -26,6 +35,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from styleguide_project.tasks.app.retry import DATABASE_ERRORS
+from styleguide_project.tasks.observation.queues import task_queue_depth_list
 from styleguide_project.tasks.outbox.models import OutboxRun
 from styleguide_project.tasks.outbox.services.enqueue import OUTBOX_HEADER, kwargs_repr
 
@@ -46,8 +56,9 @@ def task_outbox_relay(*, app: Celery, max_batches: int | None = None, batch_size
     batches = settings.OUTBOX_RELAY_MAX_BATCHES if max_batches is None else max_batches
     size = settings.OUTBOX_RELAY_BATCH_SIZE if batch_size is None else batch_size
     total = RelayPass()
+    idle = _idle_queue_tasks(app=app)
     for _ in range(batches):
-        result = _relay_batch(app=app, size=size)
+        result = _relay_batch(app=app, size=size, idle=idle)
         total = RelayPass(
             published=total.published + result.published,
             unknown=total.unknown + result.unknown,
@@ -58,16 +69,49 @@ def task_outbox_relay(*, app: Celery, max_batches: int | None = None, batch_size
     return total
 
 
+@dataclass(frozen=True)
+class IdleQueues:
+    """The queues with nothing waiting, and the tasks routed to them by default."""
+
+    queues: frozenset[str]
+    tasks: frozenset[str]
+
+
+def _idle_queue_tasks(*, app: Celery) -> IdleQueues | None:
+    """What a lost run can be told apart on: its queue has nothing waiting. None when the broker cannot tell."""
+    try:
+        depths = task_queue_depth_list(timeout=float(settings.HEALTH_TIMEOUT_SECONDS))
+    except Exception:
+        logger.warning("Outbox relay: the queues' depths cannot be read; lost runs wait for the next pass")
+        return None
+    queues = frozenset(depth.name for depth in depths if depth.messages == 0)
+    router = app.amqp.router
+    tasks = frozenset(name for name in app.tasks if router.route({}, name)["queue"].name in queues)
+    return IdleQueues(queues=queues, tasks=tasks)
+
+
+def _lost(*, idle: IdleQueues | None, now: Any) -> Q:
+    """Published, due long enough ago, never started, not done, on a queue with nothing waiting."""
+    if idle is None or not idle.queues:
+        return Q(pk__in=[])
+    due = now - timedelta(seconds=settings.OUTBOX_LOST_AFTER_SECONDS)
+    on_idle_queue = Q(queue__in=idle.queues) | Q(queue="", task_name__in=idle.tasks)
+    return Q(published_at__lt=due, started_at__isnull=True, done_at__isnull=True) & on_idle_queue
+
+
 @transaction.atomic
-def _relay_batch(*, app: Celery, size: int) -> RelayPass:
+def _relay_batch(*, app: Celery, size: int, idle: IdleQueues | None = None) -> RelayPass:
     now = timezone.now()
     fresh = now - timedelta(seconds=settings.OUTBOX_RELAY_AFTER_SECONDS)
     lapsed = now - timedelta(seconds=settings.OUTBOX_RUN_LEASE_SECONDS)
     rows = list(
         OutboxRun.objects.filter(
             # Never published, and old enough that the fast path gave up on it;
-            # or started by a worker that died (the lease lapsed, not done).
-            Q(published_at__isnull=True, created_at__lt=fresh) | Q(done_at__isnull=True, started_at__lt=lapsed)
+            # or started by a worker that died (the lease lapsed, not done);
+            # or lost by the broker after it took it.
+            Q(published_at__isnull=True, created_at__lt=fresh)
+            | Q(done_at__isnull=True, started_at__lt=lapsed)
+            | _lost(idle=idle, now=now)
         )
         .order_by("created_at")
         .select_for_update(skip_locked=True)[:size]
@@ -113,7 +157,6 @@ def _relay_batch(*, app: Celery, size: int) -> RelayPass:
             logger.exception("Outbox relay: the broker refused a publish; this batch's %d runs are left", len(rows))
         OutboxRun.objects.filter(task_id__in=published).update(
             published_at=now,
-            publish_attempts=F("publish_attempts") + 1,
             # A lapsed lease is dropped, so that the copy just sent may run it
             # and the next pass does not send it again. A live one is kept: a
             # run published by the fast path and not marked (its process died
@@ -163,9 +206,14 @@ def outbox_run_done(*, task_id: str) -> None:
     OutboxRun.objects.filter(task_id=task_id).update(done_at=timezone.now(), started_at=None)
 
 
-def outbox_run_release(*, task_id: str) -> None:
-    """This copy ended without success (a retry, a failure): the next copy may run it."""
-    OutboxRun.objects.filter(task_id=task_id, done_at__isnull=True).update(started_at=None)
+def outbox_run_release(*, task_id: str, due_at: Any = None) -> None:
+    """This copy ended with a retry: the next copy may run it, from `due_at` (when the retry is due) on."""
+    changes: dict[str, Any] = {"started_at": None}
+    if due_at is not None:
+        # The retry's message is published by now; the relay counts it lost
+        # only once it is due and still has not started.
+        changes["published_at"] = due_at
+    OutboxRun.objects.filter(task_id=task_id, done_at__isnull=True).update(**changes)
 
 
 @transaction.atomic

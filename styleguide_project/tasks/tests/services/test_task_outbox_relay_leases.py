@@ -68,4 +68,4 @@ def test_a_batch_the_broker_refused_is_left_whole_for_the_next_pass(settings, mo
         relayed = task_outbox_relay(app=celery_app)
 
     assert (relayed.published, relayed.broker_failed) == (0, True)
-    assert OutboxRun.objects.filter(published_at__isnull=True, publish_attempts=0).count() == 3
+    assert OutboxRun.objects.filter(published_at__isnull=True).count() == 3
