@@ -81,7 +81,7 @@ def _idle_queue_tasks(*, app: Celery) -> IdleQueues | None:
     """What a lost run can be told apart on: its queue has nothing waiting. None when the broker cannot tell."""
     try:
         depths = task_queue_depth_list(timeout=float(settings.HEALTH_TIMEOUT_SECONDS))
-    except Exception:
+    except Exception:  # noqa: BLE001 - any broker or network error: the broker cannot tell
         logger.warning("Outbox relay: the queues' depths cannot be read; lost runs wait for the next pass")
         return None
     queues = frozenset(depth.name for depth in depths if depth.messages == 0)

@@ -59,7 +59,8 @@ def test_a_run_the_broker_lost_is_published_again(broker_url, lost_after):
     assert waiting(broker_url) == 1
     lost.refresh_from_db()
     # Due again from now: the next passes leave the copy just sent alone.
-    assert lost.published_at is not None and lost.published_at > now
+    assert lost.published_at is not None
+    assert lost.published_at > now
     for other in (young, done, running, retry_pending):
         before = other.published_at
         other.refresh_from_db()
