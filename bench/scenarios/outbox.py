@@ -289,10 +289,8 @@ def _relay(sizes: Sizes, broker: redis.Redis, result: ScenarioResult) -> None:
         cpu_seconds.append(time.process_time() - cpu_before)
         queued = int(broker.llen(BROKER_QUEUE))
         left = OutboxRun.objects.filter(published_at__isnull=True).count()
-        twice = OutboxRun.objects.filter(publish_attempts__gt=1).count()
-        _check(
-            queued == sizes.relay and left == 0 and twice == 0, f"relay: {queued} queued, {left} left, {twice} twice"
-        )
+        # As many messages as runs, and none left unpublished: each run published exactly once.
+        _check(queued == sizes.relay and left == 0, f"relay: {queued} queued, {left} left")
         seconds.append(elapsed)
     _reset(broker)
     rate = sizes.relay / median(seconds)

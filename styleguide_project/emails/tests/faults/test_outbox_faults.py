@@ -1,8 +1,8 @@
 """Fault injection on the task outbox: what a request accepted is published by the workers' relay, once.
 
 Run by .ci/run (marker `faults`); each scenario prints its counts. No beat runs
-in these scenarios, and nothing publishes the email recovery task: only the
-relay inside each worker brings back what the broker did not get.
+in these scenarios: the relay inside each worker is the one mechanism that
+brings back what the broker did not get.
 """
 
 import re
