@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any, ClassVar, Protocol
 
 from celery.contrib.django.task import DjangoTask
@@ -25,15 +26,15 @@ class TaskSerializationError(EncodeError):
 
 
 class RunGuard(Protocol):
-    """Decides, before a project task's body runs, whether this copy of the run may run it.
+    """Runs around a project task's body on a worker or in eager mode: may skip it, and sees how it ended.
 
-    `before_start` returns normally to let the body run, or raises Celery's
-    `Ignore` (the run is done or taken elsewhere) or a `Retry`. Guards are
+    `around(task, body)` calls `body()` and returns its value, or returns
+    without calling it (this copy of the run must not run it). Guards are
     registered by the rooms that own them (the outbox's done-once guard,
     from the kit's AppConfig), so this class names none of them.
     """
 
-    def before_start(self, task: "ProjectTask", task_id: str, args: Any, kwargs: Any) -> None: ...
+    def around(self, task: "ProjectTask", body: Callable[[], Any]) -> Any: ...
 
 
 class ProjectTask(DeliveredQueueRetry, DjangoTask):
@@ -70,18 +71,13 @@ class ProjectTask(DeliveredQueueRetry, DjangoTask):
     on_attempt_failed: AttemptFailedHandler | None = None
     # `_<task>_replay(task, kwargs=..., task_id=...)`: undoes its failure handler inside a dead letter replay.
     on_replay: Callable[..., None] | None = None
-    # Celery calls `before_start` before every run's body, on a worker and in
-    # eager mode alike; registered guards decide there (see RunGuard).
+    # Run around every body that a worker or an eager run executes (see RunGuard).
     run_guards: ClassVar[list[RunGuard]] = []
 
     @classmethod
     def run_guard_register(cls, guard: RunGuard) -> None:
         if guard not in cls.run_guards:
             cls.run_guards.append(guard)
-
-    def before_start(self, task_id: str, args: Any, kwargs: Any) -> None:
-        for guard in self.run_guards:
-            guard.before_start(self, task_id, args, kwargs)
 
     @property
     def max_retries(self) -> int:  # type: ignore[override]
@@ -165,6 +161,12 @@ class ProjectTask(DeliveredQueueRetry, DjangoTask):
             # A plain function call in code or tests: no broker semantics.
             return super().__call__(*args, **kwargs)
         # Inside a worker or apply(): Celery has already pushed the request.
+        body: Callable[[], Any] = partial(self._run_checked, *args, **kwargs)
+        for guard in reversed(self.run_guards):
+            body = partial(guard.around, self, body)
+        return body()
+
+    def _run_checked(self, *args: Any, **kwargs: Any) -> Any:
         retval = self.run(*args, **kwargs)
         if retval is None or self.ignore_result or self.request.ignore_result:
             return retval

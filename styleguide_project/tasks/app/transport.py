@@ -13,8 +13,8 @@ worker stops with "Unrecoverable error" instead of reconnecting.
 Here that step raises a connection error instead, which Celery ignores while
 closing a broken connection; the worker reconnects. Nothing is lost: Redis
 keeps the messages in its unacked set and hands them out again after the
-visibility timeout, and the outbox relay publishes their runs again sooner. While Redis is unreachable the hand-back could
-not have worked anyway.
+visibility timeout, and the outbox relay publishes their runs again sooner.
+While Redis is unreachable the hand-back could not have worked anyway.
 
 kombu also builds a new `redis.Redis` client for every command it sends
 outside the event loop (each publish): about a fifth of a publish's CPU in a

@@ -10,20 +10,21 @@ the retry's countdown ends), and the run is marked done when it ends for good:
 it succeeded, or it failed for good and left a dead letter (a replay is a run
 of its own).
 
-The guard is attached through Celery's public doors: `ProjectTask`'s
-`before_start` hook (registered by the kit's AppConfig), the `task_success`,
-`task_retry` and `task_failure` signals, and `before_task_publish` so that a
-retry of a guarded run is guarded too (a worker keeps custom headers as request
-attributes, and Celery's copy of the headers into a retry leaves them out).
+The guard is attached through the doors the kit's task class and Celery
+offer: it is one of `ProjectTask.run_guards` (registered by the kit's
+AppConfig), and `before_task_publish` keeps the outbox header on a retry of a
+guarded run (a worker keeps custom headers as request attributes, and
+Celery's copy of the headers into a retry leaves them out).
 """
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from celery.exceptions import Ignore
-from celery.signals import before_task_publish, task_failure, task_retry, task_success
+from celery.exceptions import Ignore, Reject, Retry
+from celery.signals import before_task_publish
 from django.utils import timezone
 
 from styleguide_project.tasks.app import ProjectTask, running_task
@@ -40,9 +41,6 @@ from styleguide_project.tasks.outbox.services.runs import (
 
 logger = logging.getLogger(__name__)
 
-# Set on the request of a copy that holds its run's lease, so that only that copy releases or completes it.
-CLAIMED = "outbox_claimed"
-
 
 def from_outbox(request: Any) -> bool:
     """Whether the run of `request` was published by the outbox."""
@@ -50,12 +48,13 @@ def from_outbox(request: Any) -> bool:
 
 
 class OutboxRunGuard:
-    """`ProjectTask.run_guards` member: claims an outbox run before its body runs."""
+    """`ProjectTask.run_guards` member: claims an outbox run before its body runs, and records how it ended."""
 
-    def before_start(self, task: ProjectTask, task_id: str, args: Any, kwargs: Any) -> None:
+    def around(self, task: ProjectTask, body: Callable[[], Any]) -> Any:
         request = task.request
         if not from_outbox(request):
-            return
+            return body()
+        task_id = str(request.id)
         try:
             claim = outbox_run_retrying(partial(outbox_run_claim, task_id=task_id))
         except DATABASE_ERRORS as exc:
@@ -64,48 +63,50 @@ class OutboxRunGuard:
             raise task.retry(exc=exc) from exc
         if claim.claim is Claim.DONE:
             logger.info("%s[%s] already ran to the end; this copy does nothing", task.name, task_id)
-            raise Ignore()
+            return None
         if claim.claim is Claim.BUSY and not request.is_eager:
             # Another copy runs it now. This one comes back when that copy's
             # lease lapses, in case it dies; it will find the run done otherwise.
             logger.info("%s[%s] is running elsewhere; this copy waits %.0fs", task.name, task_id, claim.wait_seconds)
             task.apply_async(
-                args=args, kwargs=kwargs, task_id=task_id, countdown=claim.wait_seconds, headers={OUTBOX_HEADER: "1"}
+                args=request.args,
+                kwargs=request.kwargs,
+                task_id=task_id,
+                countdown=claim.wait_seconds,
+                headers={OUTBOX_HEADER: "1"},
             )
-            raise Ignore()
-        setattr(request, CLAIMED, True)
+            return None
+        what = f"{task.name}[{task_id}]"
+        try:
+            retval = body()
+        except Retry as retry:
+            # The retry's message is published by now; it is due when its countdown ends.
+            release = partial(outbox_run_release, task_id=task_id, due_at=_retry_due_at(retry))
+            outbox_run_write(release, what=f"{what}: release")
+            raise
+        except (Ignore, Reject):
+            # Not an outcome of the body (the run was set aside or requeued): the next copy may run it.
+            outbox_run_write(partial(outbox_run_release, task_id=task_id), what=f"{what}: release")
+            raise
+        except Exception:
+            # A final failure is an end too: its dead letter brings it back as a
+            # run of its own, and no copy of this one may run it again.
+            outbox_run_write(partial(outbox_run_done, task_id=task_id), what=f"{what}: done mark")
+            raise
+        except BaseException:
+            # A shutdown or a time limit of the process, not the body's outcome.
+            outbox_run_write(partial(outbox_run_release, task_id=task_id), what=f"{what}: release")
+            raise
+        outbox_run_write(partial(outbox_run_done, task_id=task_id), what=f"{what}: done mark")
+        return retval
 
 
 outbox_run_guard = OutboxRunGuard()
 
 
-def _holds_claim(task: Any) -> bool:
-    return isinstance(task, ProjectTask) and bool(getattr(task.request, CLAIMED, False))
-
-
-@task_success.connect(dispatch_uid="styleguide_project.tasks.outbox.guard.done")
-@task_failure.connect(dispatch_uid="styleguide_project.tasks.outbox.guard.failure")
-def outbox_run_mark_done(sender: Any = None, **kwargs: Any) -> None:
-    # A final failure is an end too: its dead letter is what brings it back,
-    # as a run of its own, and no copy of this one may run it again.
-    if _holds_claim(sender):
-        task_id = str(sender.request.id)
-        outbox_run_write(partial(outbox_run_done, task_id=task_id), what=f"{sender.name}[{task_id}]: done mark")
-
-
-@task_retry.connect(dispatch_uid="styleguide_project.tasks.outbox.guard.retry")
-def outbox_run_mark_released(sender: Any = None, reason: Any = None, **kwargs: Any) -> None:
-    # The retry's message is already published; what Celery records is the
-    # retry, even when the database is what failed here.
-    if _holds_claim(sender):
-        task_id = str(sender.request.id)
-        write = partial(outbox_run_release, task_id=task_id, due_at=_retry_due_at(reason))
-        outbox_run_write(write, what=f"{sender.name}[{task_id}]: release")
-
-
-def _retry_due_at(reason: Any) -> datetime | None:
+def _retry_due_at(retry: Retry) -> datetime | None:
     """When the retry's message is due: Celery's `Retry.when` is its countdown in seconds, or its ETA."""
-    when = getattr(reason, "when", None)
+    when = retry.when
     if isinstance(when, datetime):
         return when
     if isinstance(when, int | float):
