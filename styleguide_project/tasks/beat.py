@@ -164,10 +164,16 @@ class LockedDatabaseScheduler(DatabaseScheduler):
         # Keep the schedule's entry current, as Celery's own Scheduler.reserve
         # does. django-celery-beat's keeps the entry it sent, with the old
         # `last_run_at`, so a heap rebuilt from the schedule right after a send
-        # (the first tick after a reload, as at every start and takeover) found
-        # the task due again and sent it twice.
+        # (the first tick after a reload, as at every start and takeover) finds
+        # the task due again and sends it twice.
         new_entry = super().reserve(entry)
-        self.schedule[new_entry.name] = new_entry
+        # Reading the schedule may reload it, when it changed in the database
+        # during this send: then it holds what the database says now (the task
+        # disabled, deleted or rescheduled, with the run just saved) and the
+        # entry sent, built from the old row, must not go back into it.
+        schedule = self.schedule
+        if schedule.get(entry.name) is entry:
+            schedule[entry.name] = new_entry
         return new_entry
 
     def sync(self) -> None:
