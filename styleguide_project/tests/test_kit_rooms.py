@@ -2,7 +2,7 @@
 
 Inside `styleguide_project/tasks/`, each subpackage is a room with one job.
 `app` (the Celery app and ProjectTask) is the floor; every other room may
-import it and nothing else of the kit. The kit's Django face (its
+import it, and the outbox also reads the queues' depths from `observation`. The kit's Django face (its
 `__init__`, apps, admin, APIs, URLs, models, commands) sits above the rooms
 and may import any of them. Here every import counts, lazy ones inside
 functions too, and so does `import_string(settings.NAME)`: a dotted path that
@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # Room -> the rooms it may import.
 ROOMS: dict[str, set[str]] = {
     "app": set(),
-    "outbox": {"app"},
+    # The relay tells a lost run by its queue's depth.
+    "outbox": {"app", "observation"},
     "periodic": {"app"},
     "locks": {"app"},
     "observation": {"app"},

@@ -263,8 +263,8 @@ def conformance(*, redis_url: str, keep: bool) -> None:
         try:
             sys.stdout.write(
                 f"{PACKAGE} {version} (sdist from the package index): its own {UPSTREAM_TESTS} against "
-                f"styleguide_project.tasks.beat.LockedDatabaseScheduler ({dropped} django_db marks on fixtures "
-                "dropped, for pytest 9)\n"
+                f"styleguide_project.tasks.periodic.beat.LockedDatabaseScheduler ({dropped} django_db marks on "
+                "fixtures dropped, for pytest 9)\n"
             )
             failures = report(runs, redis_url=redis_url)
             if failures:

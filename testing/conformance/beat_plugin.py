@@ -47,13 +47,13 @@ def pytest_configure(config: pytest.Config) -> None:
     # schedulers.DatabaseScheduler)` is built on the class bound here.
     from django_celery_beat import schedulers
 
-    from styleguide_project.tasks.beat import LockedDatabaseScheduler
+    from styleguide_project.tasks.periodic.beat import LockedDatabaseScheduler
 
     schedulers.DatabaseScheduler = LockedDatabaseScheduler
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    from styleguide_project.tasks.beat import LockedDatabaseScheduler
+    from styleguide_project.tasks.periodic.beat import LockedDatabaseScheduler
 
     tracking = getattr(sys.modules.get(UPSTREAM_MODULE), "TrackingScheduler", None)
     ours = isinstance(tracking, type) and issubclass(tracking, LockedDatabaseScheduler)

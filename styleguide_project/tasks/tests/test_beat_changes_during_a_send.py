@@ -24,10 +24,10 @@ from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler
 
-from styleguide_project.tasks.beat import LockedDatabaseScheduler
-from styleguide_project.tasks.celery import app as celery_app
-from styleguide_project.tasks.periodic_sync import periodic_tasks_sync
-from styleguide_project.tasks.schedules import Interval
+from styleguide_project.tasks.app.celery import app as celery_app
+from styleguide_project.tasks.periodic.beat import LockedDatabaseScheduler
+from styleguide_project.tasks.periodic.schedules import Interval
+from styleguide_project.tasks.periodic.sync import periodic_tasks_sync
 from styleguide_project.tasks.tests.periodic_helpers import definition
 from styleguide_project.users.tests.factories import BaseUserFactory
 

@@ -13,9 +13,9 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask, PeriodicTasks
 from django_celery_beat.schedulers import DatabaseScheduler
 
-from styleguide_project.tasks.beat import LockedDatabaseScheduler
-from styleguide_project.tasks.celery import app as celery_app
-from styleguide_project.tasks.periodic_sync import periodic_tasks_sync
+from styleguide_project.tasks.app.celery import app as celery_app
+from styleguide_project.tasks.periodic.beat import LockedDatabaseScheduler
+from styleguide_project.tasks.periodic.sync import periodic_tasks_sync
 from styleguide_project.tasks.tests.periodic_helpers import definition, every
 
 # The scheduler commits and checks connections as beat does.
