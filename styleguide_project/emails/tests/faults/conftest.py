@@ -153,13 +153,16 @@ def faults_factory(
                 # RabbitMQ's delayed delivery needs countdowns of a second or more.
                 TASK_RETRY_BACKOFF_SECONDS="2" if broker_kind == "rabbitmq" else "1",
                 TASK_RETRY_BACKOFF_MAX_SECONDS="2",
-                # The relay inside each worker brings back what was lost: a run
-                # the broker lost is due again after 4 s on an idle queue, and a
-                # killed worker's run after its lease of 10 s (batches take ~1 s).
-                OUTBOX_RELAY_INTERVAL_SECONDS="1",
-                OUTBOX_LOST_AFTER_SECONDS="4",
-                OUTBOX_RUN_LEASE_SECONDS="10",
-                **env,
+                **{
+                    # The relay inside each worker brings back what was lost: a
+                    # run the broker lost is due again after 4 s on an idle
+                    # queue, and a killed worker's run after its lease of 10 s
+                    # (batches take ~1 s). A scenario may set its own.
+                    "OUTBOX_RELAY_INTERVAL_SECONDS": "1",
+                    "OUTBOX_LOST_AFTER_SECONDS": "4",
+                    "OUTBOX_RUN_LEASE_SECONDS": "10",
+                    **env,
+                },
             ),
         )
         made.append(faults)
