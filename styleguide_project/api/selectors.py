@@ -21,11 +21,10 @@ import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from styleguide_project.core.cache import CACHE_ERRORS
 from styleguide_project.tasks.app.celery import app as celery_app
+from styleguide_project.tasks.app.redis_clients import RedisPurpose, redis_client
 from styleguide_project.tasks.periodic.watchdog import periodic_task_timeliness_list
 
 logger = logging.getLogger(__name__)
@@ -196,19 +195,13 @@ def health_beat(*, timeout: float, stale_after: float) -> PartHealth:
     if not settings.REDIS_URL:
         logger.warning("Health: REDIS_URL is not set, so beat's last tick cannot be read")
         return {"status": ERROR, "last_tick_seconds_ago": None}
-    # No retries: redis-py's default would multiply the timeout.
-    client = redis.Redis.from_url(
-        settings.REDIS_URL, socket_timeout=timeout, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0)
-    )
     try:
         # The active beat (styleguide_project/tasks/periodic/beat.py) writes the unix
         # time of its latest tick here on every tick.
-        raw = client.get(settings.BEAT_LAST_TICK_KEY)
+        raw = redis_client(purpose=RedisPurpose.HEALTH, timeout=timeout).get(settings.BEAT_LAST_TICK_KEY)
     except redis.RedisError:
         logger.warning("Health: could not read beat's last tick from Redis", exc_info=True)
         return {"status": ERROR, "last_tick_seconds_ago": None}
-    finally:
-        client.close()
     if raw is None:
         return {"status": MISSING, "last_tick_seconds_ago": None}
     try:

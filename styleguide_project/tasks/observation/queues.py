@@ -21,12 +21,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import redis
 from kombu import Queue
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from styleguide_project.tasks.app.celery import app as celery_app
+from styleguide_project.tasks.app.redis_clients import RedisPurpose, redis_client
 from styleguide_project.tasks.observation.publish_stamp import PUBLISHED_AT_HEADER
 
 # kombu's defaults for its Redis transport options of the same names.
@@ -52,28 +50,23 @@ def task_queue_depth_list(*, timeout: float) -> list[QueueDepth]:
     url = celery_app.conf.broker_url
     names = task_queue_names()
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return _redis_depths(url, names, timeout=timeout)
+        return _redis_depths(names, timeout=timeout)
     return _amqp_depths(names, timeout=timeout)
 
 
-def _redis_depths(url: str, names: list[str], *, timeout: float) -> list[QueueDepth]:
+def _redis_depths(names: list[str], *, timeout: float) -> list[QueueDepth]:
     options = celery_app.conf.broker_transport_options or {}
     steps = options.get("priority_steps", _PRIORITY_STEPS)
     sep = options.get("sep", _SEP)
     prefix = options.get("global_keyprefix", "")
-    client = redis.Redis.from_url(
-        url, socket_timeout=timeout, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0)
-    )
-    try:
-        keys = {name: [f"{prefix}{name}{sep}{step}" if step else f"{prefix}{name}" for step in steps] for name in names}
-        with client.pipeline(transaction=False) as pipe:
-            for name in names:
-                for key in keys[name]:
-                    pipe.llen(key)
-                    pipe.lindex(key, -1)
-            replies = pipe.execute()
-    finally:
-        client.close()
+    client = redis_client(purpose=RedisPurpose.BROKER, timeout=timeout)
+    keys = {name: [f"{prefix}{name}{sep}{step}" if step else f"{prefix}{name}" for step in steps] for name in names}
+    with client.pipeline(transaction=False) as pipe:
+        for name in names:
+            for key in keys[name]:
+                pipe.llen(key)
+                pipe.lindex(key, -1)
+        replies = pipe.execute()
     now = time.time()
     depths = []
     for index, name in enumerate(names):
