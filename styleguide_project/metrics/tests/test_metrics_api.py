@@ -225,7 +225,7 @@ def test_an_older_exposition_is_served_while_the_next_is_computed_in_the_backgro
     cache.set(TEXT_FORMAT_KEY, kept, timeout=60)
 
     older = samples(api_client.get("/metrics", **BEARER))
-    refresh = exposition._refresh
+    refresh = exposition._refreshes.pending
     assert refresh is not None
     refresh.result(timeout=10)
     newer = samples(api_client.get("/metrics", **BEARER))

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
-from styleguide_project.tasks.locks.task_lock import CACHE_INDEX_KEY, LOCK_PREFIX, redis_client
+from styleguide_project.tasks.app.redis_clients import RedisPurpose, redis_client
+from styleguide_project.tasks.locks.task_lock import CACHE_INDEX_KEY, LOCK_PREFIX
 
 
 @dataclass(frozen=True)
@@ -18,7 +19,7 @@ class HeldLock:
 def task_lock_list() -> list[HeldLock]:
     """The one_instance locks held right now, with the seconds left before they lapse."""
     if settings.REDIS_URL:
-        client = redis_client()
+        client = redis_client(purpose=RedisPurpose.LOCKS)
         names = sorted(client.scan_iter(match=LOCK_PREFIX + "*", count=500))
         with client.pipeline(transaction=False) as pipe:
             for name in names:

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from styleguide_project.tasks.app.current import running_task
+from styleguide_project.tasks.app.redis_clients import RedisPurpose, redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +62,13 @@ class RedisTaskLock:
 
         self.key = key
         # thread_local=False: the token must be the same in whichever thread releases.
-        self._lock = Lock(redis_client(), LOCK_PREFIX + key, timeout=timeout, blocking=False, thread_local=False)
+        self._lock = Lock(
+            redis_client(purpose=RedisPurpose.LOCKS),
+            LOCK_PREFIX + key,
+            timeout=timeout,
+            blocking=False,
+            thread_local=False,
+        )
 
     def acquire(self) -> bool:
         return bool(self._lock.acquire(blocking=False))
@@ -119,18 +126,6 @@ def cache_lock_index_update(*, add: str | None = None, remove: str | None = None
         cache.set(CACHE_INDEX_KEY, index, timeout=None)
     finally:
         cache.delete(CACHE_INDEX_MUTEX_KEY)
-
-
-@functools.cache
-def _redis_client_for(url: str) -> Any:
-    import redis
-
-    # Short timeouts: a dead Redis must fail a run quickly, not hang a worker.
-    return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
-
-
-def redis_client() -> Any:
-    return _redis_client_for(settings.REDIS_URL)
 
 
 def task_lock(*, key: str, timeout: float) -> TaskLock:

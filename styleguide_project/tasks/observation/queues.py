@@ -8,7 +8,8 @@ change. Every wait on the network is bounded by `timeout`.
   `priority_steps` and `sep` transport options); producers push on the left
   and consumers pop on the right, so the oldest waiting message is the
   rightmost element, read with LINDEX without taking it. Its age comes from
-  the publish time every message carries (`tasks/observation/publish_stamp.py`).
+  the publish time every message carries (`tasks/observation/publish_stamp.py`). The
+  count and the oldest message come from one round trip.
 - RabbitMQ: the count comes from a passive `queue.declare`. The oldest
   message's age cannot be read over AMQP without taking the message (a get
   and a requeue would count as a redelivery against a quorum queue's
@@ -21,15 +22,21 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import redis
 from kombu import Queue
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from styleguide_project.tasks.app.celery import app as celery_app
+from styleguide_project.tasks.app.redis_clients import RedisPurpose, redis_client
 from styleguide_project.tasks.observation.publish_stamp import PUBLISHED_AT_HEADER
 
-# kombu's defaults for its Redis transport options of the same names.
+# kombu's Redis transport keeps a queue as one list per priority step: under the
+# queue's own name for the first step, under `<queue><sep><step>` for the
+# others. Celery's routing guide documents this layout ("Redis Message
+# Priorities", https://github.com/celery/celery/pull/6900; the separator:
+# https://github.com/celery/kombu/issues/422), but kombu names the keys only in
+# a private method (`Channel._q_for_pri`) and has no public call that reads a
+# message without taking it. So the layout is written here, with kombu's
+# defaults for its transport options of the same names. test_queues.py checks
+# it against stock kombu and fails once kombu changes it.
 _PRIORITY_STEPS = (0, 3, 6, 9)
 _SEP = "\x06\x16"
 
@@ -47,41 +54,43 @@ def task_queue_names() -> list[str]:
     return sorted(celery_app.amqp.queues.keys())
 
 
-def task_queue_depth_list(*, timeout: float) -> list[QueueDepth]:
-    """Every declared queue's depth; raises the broker's own error when it cannot be read."""
+def task_queue_depth_list(*, timeout: float, names: list[str] | None = None) -> list[QueueDepth]:
+    """The depth of the queues `names` (every declared queue by default); raises the broker's own error when it
+    cannot be read."""
     url = celery_app.conf.broker_url
-    names = task_queue_names()
+    names = task_queue_names() if names is None else names
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return _redis_depths(url, names, timeout=timeout)
+        return _redis_depths(names, timeout=timeout)
     return _amqp_depths(names, timeout=timeout)
 
 
-def _redis_depths(url: str, names: list[str], *, timeout: float) -> list[QueueDepth]:
+def redis_queue_keys(name: str) -> list[str]:
+    """The Redis keys of the queue `name`, one per priority step, as kombu names them under the broker's options."""
     options = celery_app.conf.broker_transport_options or {}
     steps = options.get("priority_steps", _PRIORITY_STEPS)
     sep = options.get("sep", _SEP)
     prefix = options.get("global_keyprefix", "")
-    client = redis.Redis.from_url(
-        url, socket_timeout=timeout, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0)
-    )
-    try:
-        keys = {name: [f"{prefix}{name}{sep}{step}" if step else f"{prefix}{name}" for step in steps] for name in names}
-        with client.pipeline(transaction=False) as pipe:
-            for name in names:
-                for key in keys[name]:
-                    pipe.llen(key)
-                    pipe.lindex(key, -1)
-            replies = pipe.execute()
-    finally:
-        client.close()
+    return [f"{prefix}{name}{sep}{step}" if step else f"{prefix}{name}" for step in steps]
+
+
+def _redis_depths(names: list[str], *, timeout: float) -> list[QueueDepth]:
+    client = redis_client(purpose=RedisPurpose.BROKER, timeout=timeout)
+    keys = {name: redis_queue_keys(name) for name in names}
+    with client.pipeline(transaction=False) as pipe:
+        for name in names:
+            for key in keys[name]:
+                pipe.llen(key)
+                pipe.lindex(key, -1)
+        replies = iter(pipe.execute())
     now = time.time()
     depths = []
-    for index, name in enumerate(names):
-        own = replies[index * 2 * len(steps) : (index + 1) * 2 * len(steps)]
-        lengths, tails = own[0::2], own[1::2]
+    for name in names:
+        # Each key's LLEN and LINDEX, in the order they were sent.
+        own = [(int(next(replies)), next(replies)) for _ in keys[name]]
+        lengths, tails = [length for length, _ in own], [tail for _, tail in own]
         stamps = [stamp for stamp in (_published_at(tail) for tail in tails if tail is not None) if stamp is not None]
         oldest = round(max(0.0, now - min(stamps)), 3) if stamps else None
-        depths.append(QueueDepth(name=name, messages=sum(int(length) for length in lengths), oldest_age_seconds=oldest))
+        depths.append(QueueDepth(name=name, messages=sum(lengths), oldest_age_seconds=oldest))
     return depths
 
 

@@ -39,6 +39,8 @@ from django_celery_beat.models import CrontabSchedule
 from django_celery_beat.schedulers import DatabaseScheduler
 from redis.exceptions import LockError, RedisError
 
+from styleguide_project.tasks.app.redis_clients import RedisPurpose, redis_client
+
 logger = get_logger(__name__)
 
 
@@ -59,10 +61,9 @@ class LockedDatabaseScheduler(DatabaseScheduler):
                 raise ImproperlyConfigured(
                     f"BEAT_LOCK_TTL_SECONDS must be at least 3, not {settings.BEAT_LOCK_TTL_SECONDS}."
                 )
-            # A Redis that does not answer must not hold a tick longer than the lock lives.
-            self._redis = redis.Redis.from_url(
-                settings.REDIS_URL, socket_timeout=self._ttl / 6, socket_connect_timeout=self._ttl / 6
-            )
+            # Its timeouts are a sixth of the TTL: a Redis that does not answer must not hold a tick
+            # longer than the lock lives.
+            self._redis = redis_client(purpose=RedisPurpose.BEAT)
             self._lock = self._redis.lock(self._lock_key, timeout=self._ttl, thread_local=False)
         super().__init__(*args, **kwargs)
 

@@ -23,10 +23,10 @@ def stuck_broker_check(monkeypatch):
         return {"status": "ok"}, {"status": "ok", "count": 1}
 
     monkeypatch.setattr(selectors, "health_celery", stuck)
-    monkeypatch.setattr(selectors, "_celery_check", None)
+    assert selectors._celery_checks.join(timeout=30)
     yield calls
     release.set()
-    selectors._executor.submit(lambda: None).result(timeout=30)
+    assert selectors._celery_checks.join(timeout=30)
 
 
 @override_settings(HEALTH_TIMEOUT_SECONDS=0.1)
@@ -35,8 +35,8 @@ def test_a_stuck_broker_check_is_given_up_on_and_no_thread_is_left_per_call(stuc
 
     assert [report["broker"] for report in reports] == [{"status": "error"}] * 5
     # Every call answered while the check was still stuck: none waited for its end.
-    assert selectors._celery_check is not None
-    assert not selectors._celery_check.done()
+    assert selectors._celery_checks.pending is not None
+    assert not selectors._celery_checks.pending.done()
     # The first call waited for the check as long as its bound (twice the
     # timeout and half a second); the later ones saw it pending and waited not at all.
     gave_up = [record.getMessage() for record in caplog.records if "broker check" in record.getMessage()]
