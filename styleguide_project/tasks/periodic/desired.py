@@ -23,7 +23,7 @@ class PeriodicTaskDefinitionError(ApplicationError):
 
 @dataclass(frozen=True)
 class DesiredTask:
-    """A definition as the rows it asks for: its task's columns and its schedule row's."""
+    """A definition as the rows it asks for: its task's columns, its schedule row's and its marker's grace."""
 
     name: str
     kind: str
@@ -31,6 +31,7 @@ class DesiredTask:
     schedule_values: dict[str, Any]
     task_values: dict[str, Any]
     schedule_description: str
+    grace_seconds: int | None
 
 
 def definition_errors(errors: list[str]) -> PeriodicTaskDefinitionError:
@@ -80,6 +81,7 @@ def _desired_task(definition: PeriodicTaskDefinition, schedule_values: dict[str,
         key=key,
         schedule_values=schedule_values,
         schedule_description=schedule_key_describe(kind, key),
+        grace_seconds=definition.grace_seconds,
         task_values={
             "name": definition.name,
             "task": definition.task.name,

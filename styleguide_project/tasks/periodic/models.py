@@ -17,6 +17,11 @@ class ManagedPeriodicTask(models.Model):
 
     periodic_task = models.OneToOneField(PeriodicTask, on_delete=models.CASCADE, related_name="managed_by_code")
     name = models.CharField(max_length=200, unique=True)
+    grace_seconds = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="How late a run may be before the watchdog reports it; empty: a fraction of its period.",
+    )
 
     def __str__(self) -> str:
         return self.name

@@ -57,6 +57,8 @@ class PeriodicTaskSyncPlan:
 class CurrentState:
     managed: dict[str, PeriodicTask]
     marker_ids: dict[str, int]
+    # The grace each marker holds, by definition name.
+    graces: dict[str, int | None]
     unmanaged_names: set[str]
     unmanaged_refs: dict[str, set[int]]
     rows: dict[str, dict[int, ScheduleKey]]
@@ -90,14 +92,29 @@ class SyncWork:
     delete_task_ids: list[int] = field(default_factory=list)
     delete_marker_ids: list[int] = field(default_factory=list)
     orphans: dict[str, list[int]] = field(default_factory=dict)
+    # (marker id, grace) of the existing markers whose grace changed.
+    marker_graces: list[tuple[int, int | None]] = field(default_factory=list)
+
+    @property
+    def changes_beat(self) -> bool:
+        """Whether any of beat's tables is written; a grace lives on the marker alone, which beat never reads."""
+        return bool(
+            self.creates
+            or self.updates
+            or self.delete_task_ids
+            or any(self.new_rows.values())
+            or any(self.orphans.values())
+        )
 
 
 def current_state() -> CurrentState:
     managed: dict[str, PeriodicTask] = {}
     marker_ids: dict[str, int] = {}
+    graces: dict[str, int | None] = {}
     for marker in ManagedPeriodicTask.objects.select_related("periodic_task"):
         managed[marker.name] = marker.periodic_task
         marker_ids[marker.name] = marker.id
+        graces[marker.name] = marker.grace_seconds
 
     unmanaged_names: set[str] = set()
     unmanaged_refs: dict[str, set[int]] = {kind: set() for kind in SCHEDULE_MODELS}
@@ -119,6 +136,7 @@ def current_state() -> CurrentState:
     return CurrentState(
         managed=managed,
         marker_ids=marker_ids,
+        graces=graces,
         unmanaged_names=unmanaged_names,
         unmanaged_refs=unmanaged_refs,
         rows=rows,
@@ -205,10 +223,15 @@ def sync_plan(
             name for name in TASK_FIELDS if _comparable(name, getattr(task, name)) != _comparable(name, values[name])
         ]
         details.extend(_describe_field_change(name, getattr(task, name), values[name]) for name in changed)
-        if ref is None and not changed:
+        grace = state.graces[item.name]
+        if grace != item.grace_seconds:
+            work.marker_graces.append((state.marker_ids[item.name], item.grace_seconds))
+            details.append(_describe_field_change("grace_seconds", grace, item.grace_seconds))
+        if not details:
             changes.append(PeriodicTaskChange("unchanged", item.name))
             continue
-        work.updates.append(TaskUpdate(task, changed, replace(item, task_values=values), ref))
+        if ref is not None or changed:
+            work.updates.append(TaskUpdate(task, changed, replace(item, task_values=values), ref))
         changes.append(PeriodicTaskChange("update", item.name, tuple(details)))
 
     if conflicts:

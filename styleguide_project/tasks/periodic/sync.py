@@ -3,8 +3,9 @@
 The policy (the command's help and the README say the same):
 
 - Managed tasks are the ones declared in code. Each has a `ManagedPeriodicTask`
-  marker naming its definition; a task without a marker (made in the admin,
-  or written by Celery itself) is never changed or deleted.
+  marker naming its definition and holding its grace (`grace_seconds`, which
+  the watchdog reads); a task without a marker (made in the admin, or
+  written by Celery itself) is never changed or deleted.
 - After a sync every managed task and its schedule row are what the code
   says: the code wins over edits made in the admin, including `enabled`
   (an admin pause lasts until the next sync; pause for good in the code).
@@ -13,7 +14,8 @@ The policy (the command's help and the README say the same):
 - Unchanged tasks are not written at all: they keep `last_run_at` and
   `total_run_count`, so a deploy neither replays nor delays a run. A changed
   task keeps them too; only a task that the sync disables loses `last_run_at`,
-  as it does when it is disabled in the admin.
+  as it does when it is disabled in the admin. A change of grace alone
+  writes only the marker.
 - Schedule rows are found by their values and shared (as django-celery-beat
   does itself); they are never edited in place, since another task may use
   the same row.
@@ -21,8 +23,9 @@ The policy (the command's help and the README say the same):
   disables it after its run, and enabling it would run it at every deploy.
 - Everything is validated before anything is read or written; one
   transaction, serialised against a concurrent sync, writes in bulk and then
-  bumps beat's change marker once (bulk writes do not send the signals that
-  would bump it), so a running beat reloads the schedule without a restart.
+  bumps beat's change marker once when beat's tables changed (bulk writes do
+  not send the signals that would bump it), so a running beat reloads the
+  schedule without a restart.
 
 The steps have a module each: `periodic_desired` (definitions → rows, validated),
 `periodic_plan` (the database's state → the plan and the work), `periodic_write`
@@ -80,9 +83,11 @@ def periodic_tasks_sync(
     plan, work = sync_plan(desired=desired, state=current_state(), now=timezone.now())
     if not dry_run and not plan.in_sync:
         sync_work_apply(work=work, now=timezone.now())
-        # The writes sent no signals, so beat's change marker is bumped here,
-        # once, after everything else.
-        PeriodicTasks.update_changed()
+        if work.changes_beat:
+            # The writes sent no signals, so beat's change marker is bumped
+            # here, once, after everything else. A change of grace alone
+            # writes only markers, which beat does not read: no reload.
+            PeriodicTasks.update_changed()
     return plan
 
 

@@ -42,11 +42,12 @@ def sync_work_apply(*, work: SyncWork, now: datetime) -> None:
     created = [PeriodicTask(**item.task_values, **schedule_ids(ref)) for item, ref in work.creates]
     PeriodicTask.objects.bulk_create(created, batch_size=BATCH_SIZE)
     markers = []
-    for task in created:
+    for task, (item, _) in zip(created, work.creates, strict=True):
         if task.pk is None:
             raise RuntimeError("The database did not return the id of a new periodic task.")
-        markers.append(ManagedPeriodicTask(periodic_task_id=task.pk, name=task.name))
+        markers.append(ManagedPeriodicTask(periodic_task_id=task.pk, name=task.name, grace_seconds=item.grace_seconds))
     ManagedPeriodicTask.objects.bulk_create(markers, batch_size=BATCH_SIZE)
+    _marker_graces_update(work.marker_graces)
 
     for kind, orphan_ids in work.orphans.items():
         # Only rows still unused at the time of the delete, whatever the admin did since the read.
@@ -97,6 +98,17 @@ def _tasks_update(
             PeriodicTask.objects.filter(id__in=ids).update(**dict(values_key))
     for columns, tasks in singles.items():
         PeriodicTask.objects.bulk_update(tasks, list(columns), batch_size=BATCH_SIZE)
+
+
+def _marker_graces_update(marker_graces: list[tuple[int, int | None]]) -> None:
+    # Markers have no signal receivers, and the tasks they mark are left as
+    # they are: beat does not read a grace. One UPDATE per distinct grace.
+    ids_by_grace: dict[int | None, list[int]] = {}
+    for marker_id, grace in marker_graces:
+        ids_by_grace.setdefault(grace, []).append(marker_id)
+    for grace, marker_ids in ids_by_grace.items():
+        for ids in chunks(marker_ids):
+            ManagedPeriodicTask.objects.filter(id__in=ids).update(grace_seconds=grace)
 
 
 def _delete_without_signals(model: type[models.Model], ids: list[int], *, unless_used_by: str | None = None) -> None:

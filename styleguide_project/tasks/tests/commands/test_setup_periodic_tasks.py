@@ -7,6 +7,7 @@ from django_celery_beat.models import PeriodicTask
 
 from config.periodic_tasks import PERIODIC_TASKS
 from styleguide_project.tasks.management.commands.setup_periodic_tasks import Command
+from styleguide_project.tasks.periodic.models import ManagedPeriodicTask
 from styleguide_project.tasks.periodic.schedules import Crontab
 from styleguide_project.tasks.tests.periodic_helpers import definition, every, snapshot
 
@@ -39,6 +40,9 @@ def test_syncs_the_shipped_definitions_and_says_what_it_did():
         == f"Periodic tasks: {count} created, 0 updated, 0 deleted, 0 unchanged; 0 unused schedule rows removed."
     )
     assert set(PeriodicTask.objects.values_list("name", flat=True)) == {item.name for item in PERIODIC_TASKS}
+    assert dict(ManagedPeriodicTask.objects.values_list("name", "grace_seconds")) == {
+        item.name: item.grace_seconds for item in PERIODIC_TASKS
+    }
     assert run().splitlines()[-1] == (
         f"Periodic tasks: 0 created, 0 updated, 0 deleted, {count} unchanged; 0 unused schedule rows removed."
     )
@@ -86,6 +90,24 @@ def test_check_sees_an_edit_made_in_the_admin():
         run("--check")
 
     assert differs.value.returncode == 1
+
+
+def test_a_changed_grace_is_printed_written_and_seen_by_check():
+    run(definitions=[definition("Report", every(60))])
+    graced = [definition("Report", every(60), grace_seconds=600)]
+
+    with pytest.raises(CommandError) as differs:
+        run("--check", definitions=graced)
+    assert differs.value.returncode == 1
+
+    output = run(definitions=graced)
+
+    assert output.splitlines() == [
+        'update    "Report": grace_seconds: None → 600',
+        "Periodic tasks: 0 created, 1 updated, 0 deleted, 0 unchanged; 0 unused schedule rows removed.",
+    ]
+    assert ManagedPeriodicTask.objects.get().grace_seconds == 600
+    assert run("--check", definitions=graced).splitlines()[-1] == "In sync with the code."
 
 
 def test_invalid_definitions_exit_2_naming_the_entry_and_write_nothing():

@@ -1,5 +1,6 @@
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -39,7 +40,13 @@ IN_2030 = datetime(2030, 1, 1, 9, tzinfo=ZoneInfo("Europe/Amsterdam"))
 def every_kind() -> list:
     return [
         definition("Crontab", Crontab(minute="0", hour="7", day_of_week="1-5", timezone="Europe/Amsterdam")),
-        definition("Interval", Interval(every=timedelta(minutes=10)), kwargs={"day": "2025-01-01"}, queue="bulk"),
+        definition(
+            "Interval",
+            Interval(every=timedelta(minutes=10)),
+            kwargs={"day": "2025-01-01"},
+            queue="bulk",
+            grace_seconds=900,
+        ),
         definition("Solar", Solar(event="sunrise", latitude=52.370216, longitude=4.895168), enabled=False),
         definition("Clocked", Clocked(at=IN_2030), expire_seconds=3600, description="Once, in 2030."),
     ]
@@ -85,6 +92,13 @@ def test_first_sync_creates_every_kind_of_task_with_its_schedule_row():
 
     assert set(ManagedPeriodicTask.objects.values_list("name", "periodic_task__name")) == {
         (name, name) for name in ("Crontab", "Interval", "Solar", "Clocked")
+    }
+    # The grace set in code is on the marker, where the watchdog reads it; None means its default.
+    assert dict(ManagedPeriodicTask.objects.values_list("name", "grace_seconds")) == {
+        "Crontab": None,
+        "Interval": 900,
+        "Solar": None,
+        "Clocked": None,
     }
 
 
@@ -178,6 +192,70 @@ def test_many_tasks_changed_alike_and_one_changed_alone_are_all_written_keeping_
             definition(names[4], every(60), kwargs={"day": "2025-05-05"}),
         ]
     ).in_sync
+
+
+def test_a_changed_grace_is_an_update_written_on_the_marker_alone():
+    periodic_tasks_sync(
+        definitions=[
+            definition("Longer", every(60), grace_seconds=600),
+            definition("Set", every(60)),
+            definition("Kept", every(60), grace_seconds=300),
+        ]
+    )
+    PeriodicTask.objects.update(last_run_at=timezone.now(), total_run_count=5)
+    before = snapshot()
+    beat_change = PeriodicTasks.last_change()
+
+    with CaptureQueriesContext(connection) as queries:
+        plan = periodic_tasks_sync(
+            definitions=[
+                definition("Longer", every(60), grace_seconds=900),
+                definition("Set", every(60), grace_seconds=120),
+                definition("Kept", every(60), grace_seconds=300),
+            ]
+        )
+
+    assert [(change.action, change.name, change.details) for change in plan.changes] == [
+        ("update", "Longer", ("grace_seconds: 600 → 900",)),
+        ("update", "Set", ("grace_seconds: None → 120",)),
+        ("unchanged", "Kept", ()),
+    ]
+    assert dict(ManagedPeriodicTask.objects.values_list("name", "grace_seconds")) == {
+        "Longer": 900,
+        "Set": 120,
+        "Kept": 300,
+    }
+    # Only markers are written: the tasks keep `date_changed` (the watchdog counts a task
+    # that never ran from it) and beat is not told to reload a schedule that did not change.
+    assert write_statements(queries.captured_queries)
+    assert all(ManagedPeriodicTask._meta.db_table in sql for sql in write_statements(queries.captured_queries))
+    after = snapshot()
+    assert {model: rows for model, rows in after.items() if model != "ManagedPeriodicTask"} == {
+        model: rows for model, rows in before.items() if model != "ManagedPeriodicTask"
+    }
+    assert PeriodicTasks.last_change() == beat_change
+    assert periodic_tasks_sync(
+        definitions=[
+            definition("Longer", every(60), grace_seconds=900),
+            definition("Set", every(60), grace_seconds=120),
+            definition("Kept", every(60), grace_seconds=300),
+        ]
+    ).in_sync
+
+
+def test_a_grace_removed_with_another_change_is_written_with_it():
+    periodic_tasks_sync(definitions=[definition("Report", every(60), grace_seconds=600)])
+    beat_change = PeriodicTasks.last_change()
+
+    plan = periodic_tasks_sync(definitions=[definition("Report", every(60), kwargs={"day": "2025-01-01"})])
+
+    [change] = plan.changes
+    assert change.action == "update"
+    assert change.details == ("kwargs: '{}' → '{\"day\": \"2025-01-01\"}'", "grace_seconds: 600 → None")
+    marker = ManagedPeriodicTask.objects.select_related("periodic_task").get()
+    assert marker.grace_seconds is None
+    assert json.loads(marker.periodic_task.kwargs) == {"day": "2025-01-01"}
+    assert PeriodicTasks.last_change() > beat_change
 
 
 def test_a_task_can_move_to_another_kind_of_schedule():
@@ -523,7 +601,9 @@ def test_thousands_of_definitions_are_written_in_bulk():
         definition(f"Task {number}", Crontab(minute=str(number % 60), hour=str(number % 24), timezone="UTC"))
         for number in range(1500)
     ] + [
-        definition(f"Interval {number}", every(number + 1), task=task_result_delete_expired_task)
+        definition(
+            f"Interval {number}", every(number + 1), task=task_result_delete_expired_task, grace_seconds=number + 60
+        )
         for number in range(500)
     ]
 
@@ -539,3 +619,13 @@ def test_thousands_of_definitions_are_written_in_bulk():
     assert plan.in_sync
     assert write_statements(second.captured_queries) == []
     assert len(second.captured_queries) <= 10
+    assert ManagedPeriodicTask.objects.get(name="Interval 7").grace_seconds == 67
+
+    # Every grace changed to one value: an UPDATE of the markers per batch of 1,000.
+    with CaptureQueriesContext(connection) as third:
+        periodic_tasks_sync(definitions=[replace(item, grace_seconds=3600) for item in definitions])
+
+    writes = write_statements(third.captured_queries)
+    assert len(writes) == 2
+    assert all(ManagedPeriodicTask._meta.db_table in sql for sql in writes)
+    assert set(ManagedPeriodicTask.objects.values_list("grace_seconds", flat=True)) == {3600}
