@@ -1,7 +1,9 @@
 """`GET /metrics`: names, labels and values against a known state, on the database and Redis of the run.
 
 The state is written for real: outbox rows in each state, dead letters of
-two tasks, emails in each status, a managed periodic task beat left behind,
+two tasks, emails in each status, two managed periodic tasks beat left behind
+(one with a grace of its own, read from the row the sync wrote: the list of
+definitions that settings name cannot even be imported here),
 messages published to the Redis broker (one of them given an older publish
 time in Redis itself), beat's tick. The broker-down case points the app at a
 port nobody listens on.
@@ -38,7 +40,12 @@ pytestmark = pytest.mark.django_db
 
 TOKEN = "s3cret-metrics-token"
 BEARER = {"HTTP_AUTHORIZATION": f"Bearer {TOKEN}"}
-DECLARED = [definition("Watched every minute", every(60))]
+DECLARED = [
+    definition("Watched every minute", every(60)),
+    definition("Watched with a grace", every(60), grace_seconds=600),
+]
+WATCHED = (("periodic_task", "Watched every minute"), ("task", "emails.email_failed_summary_send"))
+GRACED = (("periodic_task", "Watched with a grace"), ("task", "emails.email_failed_summary_send"))
 TEXT_FORMAT_KEY = exposition.CACHE_KEY.format(format="text_plain_version_0.0.4_charset_utf_8")
 
 
@@ -61,7 +68,7 @@ def outbox_row(task_id: str, *, age: float, **fields) -> None:
 
 @pytest.fixture
 def known_state(settings):
-    settings.PERIODIC_TASKS = "styleguide_project.metrics.tests.test_metrics_api.DECLARED"
+    settings.PERIODIC_TASKS = "styleguide_project.tasks.tests.unimportable_periodic_tasks.PERIODIC_TASKS"
     now = timezone.now()
     outbox_row("unpublished", age=300)
     outbox_row("published", age=100, published_at=now)
@@ -77,7 +84,7 @@ def known_state(settings):
     EmailFactory.create(status=Email.Status.FAILED)
     EmailFactory.create_batch(3, status=Email.Status.SENDING)
     periodic_tasks_sync(definitions=DECLARED, dry_run=False)
-    PeriodicTask.objects.filter(name="Watched every minute").update(last_run_at=now - timedelta(seconds=200))
+    PeriodicTask.objects.update(last_run_at=now - timedelta(seconds=200))
     settings.METRICS_TOKEN = TOKEN
     settings.HEALTH_CACHE_SECONDS = 0
     # No answer kept by an earlier test (the cache outlives a test).
@@ -129,6 +136,8 @@ def test_eager_mode_reports_the_database_parts(api_client, known_state):
     assert values[("styleguide_scrape_part_up", (("part", "database"),))] == 1
     assert values[("styleguide_outbox_runs_pending", (("state", "unpublished"),))] == 1
     assert values[("styleguide_emails", (("status", "SENDING"),))] == 3
+    assert values[("styleguide_periodic_task_grace_seconds", WATCHED)] == 60
+    assert values[("styleguide_periodic_task_grace_seconds", GRACED)] == 600
     # No broker, workers or beat to read in eager mode.
     assert not [key for key in values if key[0].startswith(("styleguide_queue_", "styleguide_workers_"))]
 
@@ -177,10 +186,11 @@ def test_every_metric_against_a_known_state_on_redis(api_client, known_state, br
         "FAILED": 1,
     }
 
-    watched = (("periodic_task", "Watched every minute"), ("task", "emails.email_failed_summary_send"))
-    assert 199 <= values[("styleguide_periodic_task_seconds_since_last_run", watched)] < 230
-    assert 139 <= values[("styleguide_periodic_task_overdue_seconds", watched)] < 170
-    assert values[("styleguide_periodic_task_grace_seconds", watched)] == 60
+    assert 199 <= values[("styleguide_periodic_task_seconds_since_last_run", WATCHED)] < 230
+    assert 139 <= values[("styleguide_periodic_task_overdue_seconds", WATCHED)] < 170
+    assert values[("styleguide_periodic_task_grace_seconds", WATCHED)] == 60
+    assert 139 <= values[("styleguide_periodic_task_overdue_seconds", GRACED)] < 170
+    assert values[("styleguide_periodic_task_grace_seconds", GRACED)] == 600
 
     # No worker runs in this test; beat's tick was written 7 s ago.
     assert values[("styleguide_workers_answering", ())] == 0

@@ -9,24 +9,24 @@ schedule object, through its public `remaining_estimate`, when the next run
 was due after that. A due time in the past is how long the task is overdue.
 
 A task counts as late only when it is overdue by more than its grace:
-`PeriodicTaskDefinition.grace_seconds`, or by default
-`PERIODIC_TASK_GRACE_FRACTION` of the time between two of its runs (at least
-`PERIODIC_TASK_GRACE_MIN_SECONDS`, which also covers beat's own tick and a
-one-off clocked task, which has no period).
+`PeriodicTaskDefinition.grace_seconds` as the sync wrote it on the task's
+`ManagedPeriodicTask` marker, or by default `PERIODIC_TASK_GRACE_FRACTION` of
+the time between two of its runs (at least `PERIODIC_TASK_GRACE_MIN_SECONDS`,
+which also covers beat's own tick and a one-off clocked task, which has no
+period). Everything comes from the rows the sync wrote, as beat's schedule
+does: the watchdog never loads the list of definitions, and with it every
+app's tasks, into the web and metrics processes that ask it.
 """
 
 import datetime
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from styleguide_project.tasks.app.celery import app as celery_app
 from styleguide_project.tasks.periodic.models import ManagedPeriodicTask
-from styleguide_project.tasks.periodic.schedules import PeriodicTaskDefinition
 
 
 @dataclass(frozen=True)
@@ -51,12 +51,6 @@ class PeriodicTaskTimeliness:
         return max(0.0, (now - self.last_run_at).total_seconds())
 
 
-def _declared_graces() -> dict[str, int | None]:
-    # The project's list is reached through settings, as the kit's commands do: the kit imports no app.
-    definitions: Sequence[PeriodicTaskDefinition] = import_string(settings.PERIODIC_TASKS)
-    return {definition.name: definition.grace_seconds for definition in definitions}
-
-
 def _next_due(schedule: Any, after: datetime.datetime, *, now: datetime.datetime) -> datetime.datetime:
     # remaining_estimate() is the time from the schedule's "now" to the first run due after `after`;
     # every schedule kind reads its "now" from `nowfun`, fixed here so that the sum is exact.
@@ -73,15 +67,8 @@ def _default_grace(schedule: Any, due_at: datetime.datetime, kind: str, *, now: 
     return max(floor, float(settings.PERIODIC_TASK_GRACE_FRACTION) * period)
 
 
-def periodic_task_timeliness_list(
-    *, graces: dict[str, int | None] | None = None, now: datetime.datetime | None = None
-) -> list[PeriodicTaskTimeliness]:
-    """Each enabled managed periodic task with how overdue it is against its own schedule, by name.
-
-    `graces` maps a definition's name to its grace (None: the default); by
-    default they come from `settings.PERIODIC_TASKS`.
-    """
-    graces = _declared_graces() if graces is None else graces
+def periodic_task_timeliness_list(*, now: datetime.datetime | None = None) -> list[PeriodicTaskTimeliness]:
+    """Each enabled managed periodic task with how overdue it is against its own schedule, by name."""
     now = timezone.now() if now is None else now
     managed = (
         ManagedPeriodicTask.objects.filter(periodic_task__enabled=True)
@@ -106,7 +93,7 @@ def periodic_task_timeliness_list(
         reference = (task.last_run_at or task.date_changed).astimezone(celery_app.timezone)
         due_at = _next_due(schedule, reference, now=now.astimezone(celery_app.timezone))
         overdue = max(0.0, (now - due_at).total_seconds())
-        grace = graces.get(marker.name)
+        grace = marker.grace_seconds
         states.append(
             PeriodicTaskTimeliness(
                 name=marker.name,

@@ -1,7 +1,9 @@
 """The watchdog of periodic tasks, on every kind of schedule, through the health report and `--check`.
 
 The rows are written by the real sync; only `last_run_at` is set by hand,
-as beat would have left it.
+as beat would have left it. The watchdog reads everything from those rows,
+the graces included: where a test points settings.PERIODIC_TASKS at a list
+that raises on import, loading the list would fail it.
 """
 
 from dataclasses import replace
@@ -13,10 +15,12 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django_celery_beat.models import ClockedSchedule, IntervalSchedule, PeriodicTask
 
 from styleguide_project.api.selectors import health_schedules
 from styleguide_project.tasks.app.celery import app as celery_app
+from styleguide_project.tasks.periodic.models import ManagedPeriodicTask
 from styleguide_project.tasks.periodic.schedules import Clocked, Crontab, Solar
 from styleguide_project.tasks.periodic.sync import periodic_tasks_sync
 from styleguide_project.tasks.periodic.watchdog import periodic_task_timeliness_list
@@ -25,15 +29,23 @@ from styleguide_project.tasks.tests.periodic_helpers import definition, every
 pytestmark = pytest.mark.django_db
 
 DAY = 86_400
+UNIMPORTABLE = "styleguide_project.tasks.tests.unimportable_periodic_tasks"
 
 
 def ran(name: str, *, seconds_ago: float) -> None:
     PeriodicTask.objects.filter(name=name).update(last_run_at=timezone.now() - timedelta(seconds=seconds_ago))
 
 
-def states_by_name(definitions) -> dict:
-    graces = {item.name: item.grace_seconds for item in definitions}
-    return {state.name: state for state in periodic_task_timeliness_list(graces=graces)}
+def states_by_name() -> dict:
+    return {state.name: state for state in periodic_task_timeliness_list()}
+
+
+@pytest.fixture
+def code_list_unimportable(settings):
+    """settings.PERIODIC_TASKS names a module that raises on import, and the test proves it does."""
+    settings.PERIODIC_TASKS = f"{UNIMPORTABLE}.PERIODIC_TASKS"
+    with pytest.raises(RuntimeError, match=r"settings\.PERIODIC_TASKS was imported"):
+        import_string(settings.PERIODIC_TASKS)
 
 
 @pytest.fixture
@@ -62,15 +74,15 @@ def definitions():
     return items
 
 
-def test_each_kind_of_schedule_is_overdue_against_its_own_schedule(definitions):
-    states = states_by_name(definitions)
+def test_each_kind_of_schedule_is_overdue_against_its_own_schedule(definitions, code_list_unimportable):
+    states = states_by_name()
 
     # Disabled tasks, and tasks not declared in code, are not watched.
     PeriodicTask.objects.create(
         name="Made in the admin", task="emails.email_failed_summary_send", interval=IntervalSchedule.objects.first()
     )
     assert set(states) == {item.name for item in definitions} - {"Disabled"}
-    assert "Made in the admin" not in states_by_name(definitions)
+    assert "Made in the admin" not in states_by_name()
 
     late = states["Interval late"]
     assert late.kind == "interval"
@@ -111,9 +123,7 @@ def test_each_kind_of_schedule_is_overdue_against_its_own_schedule(definitions):
     assert not states["Clocked ahead"].late
 
 
-def test_the_health_report_names_the_late_tasks(definitions, monkeypatch, settings):
-    settings.PERIODIC_TASKS = "styleguide_project.tasks.tests.test_periodic_watchdog.DECLARED"
-    monkeypatch.setitem(globals(), "DECLARED", definitions)
+def test_the_health_report_names_the_late_tasks(definitions, code_list_unimportable, monkeypatch):
     monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
 
     part = health_schedules()
@@ -124,14 +134,40 @@ def test_the_health_report_names_the_late_tasks(definitions, monkeypatch, settin
     }
 
 
-def test_the_health_report_is_ok_when_every_task_is_on_time(monkeypatch):
+def test_the_health_report_is_ok_when_every_task_is_on_time(code_list_unimportable, monkeypatch):
     items = [definition("On time", every(60))]
     periodic_tasks_sync(definitions=items, dry_run=False)
     ran("On time", seconds_ago=10)
     monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
-    monkeypatch.setattr("styleguide_project.tasks.periodic.watchdog._declared_graces", lambda: {})
 
     assert health_schedules() == {"status": "ok", "late": []}
+
+
+def test_the_grace_is_the_one_the_last_sync_wrote_on_the_marker(code_list_unimportable):
+    periodic_tasks_sync(definitions=[definition("Every minute", every(60))])
+    ran("Every minute", seconds_ago=200)
+    # 140 s overdue against the default grace, the 60 s floor.
+    [before] = periodic_task_timeliness_list()
+    assert (before.grace_seconds, before.late) == (60, True)
+
+    # The code gives it ten minutes; the deploy's sync writes that on the marker.
+    periodic_tasks_sync(definitions=[definition("Every minute", every(60), grace_seconds=600)])
+
+    assert ManagedPeriodicTask.objects.get().grace_seconds == 600
+    [after] = periodic_task_timeliness_list()
+    assert after.overdue_seconds == pytest.approx(before.overdue_seconds, abs=5)
+    assert (after.grace_seconds, after.late) == (600, False)
+
+
+def test_a_grace_written_on_the_marker_is_used_as_it_is(code_list_unimportable):
+    periodic_tasks_sync(definitions=[definition("Every minute", every(60), grace_seconds=600)])
+    ran("Every minute", seconds_ago=200)
+    # What an older sync, or one of other code, left on the marker: the watchdog reads the row.
+    ManagedPeriodicTask.objects.update(grace_seconds=30)
+
+    [state] = periodic_task_timeliness_list()
+
+    assert (state.grace_seconds, state.late) == (30, True)
 
 
 def test_in_eager_mode_the_schedules_part_is_eager():

@@ -21,6 +21,8 @@ declares. Run it at every deploy, after `migrate`; run it with --check in CI.
   - Managed tasks are the ones declared in code, recognised by their
     ManagedPeriodicTask marker. Tasks made in the admin (no marker) are never
     changed or deleted.
+  - The marker also holds the definition's grace_seconds, which the
+    watchdog reads (the overdue check below, health, metrics).
   - The code wins: edits to a managed task in the admin, including switching
     `enabled`, last until the next sync. Pause a task for good in the code.
   - Declared tasks removed from the code are deleted; schedule rows that no
@@ -97,7 +99,7 @@ class Command(BaseCommand):
                     returncode=1,
                 )
             self.stdout.write("In sync with the code.")
-            self._check_overdue(definitions)
+            self._check_overdue()
             return
         counts = (
             f"{plan.count('create')} created, {plan.count('update')} updated, {plan.count('delete')} deleted, "
@@ -108,9 +110,9 @@ class Command(BaseCommand):
         else:
             self.stdout.write(self.style.SUCCESS(f"Periodic tasks: {counts}."))
 
-    def _check_overdue(self, definitions: Sequence[PeriodicTaskDefinition]) -> None:
-        graces = {definition.name: definition.grace_seconds for definition in definitions}
-        late = [state for state in periodic_task_timeliness_list(graces=graces) if state.late]
+    def _check_overdue(self) -> None:
+        # In sync: the graces on the markers are the code's.
+        late = [state for state in periodic_task_timeliness_list() if state.late]
         for state in late:
             self.stdout.write(
                 self.style.ERROR(
