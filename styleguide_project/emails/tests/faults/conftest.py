@@ -119,6 +119,17 @@ def redis_server_factory() -> Iterator[Callable[..., RedisServer]]:
         server.stop()
 
 
+# The relay inside each worker brings back what was lost: a run the broker
+# lost is due again after 4 s on an idle queue, and a killed worker's run after
+# its lease of 10 s (batches take ~1 s). A scenario may set its own, or keep the
+# shipped settings (`shipped_relay=True`).
+QUICK_RELAY = {
+    "OUTBOX_RELAY_INTERVAL_SECONDS": "1",
+    "OUTBOX_LOST_AFTER_SECONDS": "4",
+    "OUTBOX_RUN_LEASE_SECONDS": "10",
+}
+
+
 @pytest.fixture
 def faults_factory(
     live_db_url: str, smtp_sink: SmtpSink, redis_server_factory, broker_kind: str, request: pytest.FixtureRequest
@@ -127,7 +138,7 @@ def faults_factory(
     made: list[Faults] = []
     stack = ExitStack()
 
-    def make(*, appendonly: bool = True, **env: str) -> Faults:
+    def make(*, appendonly: bool = True, shipped_relay: bool = False, **env: str) -> Faults:
         redis = redis_server_factory(appendonly=appendonly)
         proxy = None
         broker_url = direct_url = redis.url(0)
@@ -153,16 +164,7 @@ def faults_factory(
                 # RabbitMQ's delayed delivery needs countdowns of a second or more.
                 TASK_RETRY_BACKOFF_SECONDS="2" if broker_kind == "rabbitmq" else "1",
                 TASK_RETRY_BACKOFF_MAX_SECONDS="2",
-                **{
-                    # The relay inside each worker brings back what was lost: a
-                    # run the broker lost is due again after 4 s on an idle
-                    # queue, and a killed worker's run after its lease of 10 s
-                    # (batches take ~1 s). A scenario may set its own.
-                    "OUTBOX_RELAY_INTERVAL_SECONDS": "1",
-                    "OUTBOX_LOST_AFTER_SECONDS": "4",
-                    "OUTBOX_RUN_LEASE_SECONDS": "10",
-                    **env,
-                },
+                **{**({} if shipped_relay else QUICK_RELAY), **env},
             ),
         )
         made.append(faults)

@@ -62,7 +62,7 @@ def delivered_emails(faults: Faults) -> dict[int, int]:
 
 def test_broker_and_beat_down_while_onboardings_campaigns_and_a_summary_are_accepted(faults_factory, api_client):
     # The product's relay settings: every worker runs one, no beat at all.
-    faults = faults_factory()
+    faults = faults_factory(shipped_relay=True)
     faults.start_worker()
     users = BaseUserFactory.create_batch(200)
     staff = BaseUserFactory.create(is_staff=True)
@@ -140,7 +140,7 @@ def test_broker_and_beat_down_while_onboardings_campaigns_and_a_summary_are_acce
 
 
 def test_web_process_killed_between_commit_and_publish_50_times(faults_factory):
-    faults = faults_factory()
+    faults = faults_factory(shipped_relay=True)
     users = BaseUserFactory.create_batch(50)
 
     crash = subprocess.run(  # noqa: S603 - our own module
