@@ -9,7 +9,7 @@ from django.utils import timezone
 from styleguide_project.emails.models import Email
 from styleguide_project.emails.services import email_send_all, queueing
 from styleguide_project.emails.services.recovery import email_recover_stranded
-from styleguide_project.emails.tests.factories import EmailCampaignFactory, EmailFactory
+from styleguide_project.emails.tests.factories import EmailFactory
 from styleguide_project.tasks.models import OutboxRun
 
 pytestmark = pytest.mark.django_db
@@ -28,10 +28,9 @@ def enqueued() -> Callable[[], list[tuple[str, str, list[int]]]]:
     return rows
 
 
-def test_a_campaign_goes_to_bulk_and_every_other_email_to_transactional(enqueued, settings):
+def test_bulk_emails_go_to_bulk_and_every_other_email_to_transactional(enqueued, settings):
     settings.EMAIL_SEND_BATCH_SIZE = 2
-    campaign = EmailCampaignFactory.create()
-    campaign_emails = EmailFactory.create_batch(3, campaign=campaign)
+    campaign_emails = EmailFactory.create_batch(3, bulk=True)
     onboarding = EmailFactory.create()
 
     email_send_all(emails=Email.objects.all())
@@ -54,8 +53,7 @@ def test_the_caller_may_name_the_queue(enqueued):
 
 
 def test_recovered_emails_go_back_to_their_own_queue(enqueued):
-    campaign = EmailCampaignFactory.create()
-    bulk = EmailFactory.create(campaign=campaign, status=Email.Status.SENDING)
+    bulk = EmailFactory.create(bulk=True, status=Email.Status.SENDING)
     transactional = EmailFactory.create(status=Email.Status.SENDING)
     Email.objects.update(updated_at=timezone.now() - timedelta(hours=1))
 
