@@ -28,6 +28,11 @@ class EmailCampaign(BaseModel):
     last_error = models.TextField(blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        # The name it had in the emails app: workers of the previous release
+        # still read it while a release migrates (docs/deploy.md, "Deploy order").
+        db_table = "emails_emailcampaign"
+
     def __str__(self) -> str:
         return f"{self.subject} ({self.status})"
 

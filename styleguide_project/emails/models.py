@@ -38,7 +38,9 @@ class Email(BaseModel):
 
     # Part of a mailing to many people (a campaign): delivered on the bulk
     # queue, so that it never stands in front of an email a person waits for.
-    bulk = models.BooleanField(default=False)
+    # A default in the database too: code of the release before, still running
+    # while a release migrates, inserts emails without the column.
+    bulk = models.BooleanField(default=False, db_default=False)
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to} ({self.status})"

@@ -1,6 +1,7 @@
 """Campaigns move here from the emails app, with their rows.
 
-- The campaign table is taken over as it is (state only); 0002 renames it.
+- The campaign table is taken over as it is, name included (state only):
+  workers of the previous release still read it while a release migrates.
 - Each email's link to its campaign becomes a recipient row, copied before the
   emails app drops the link (`run_before`), so that the emails app's own
   migrations never name this app.
@@ -34,7 +35,8 @@ def copy_recipients_to_links(apps, schema_editor):
     q, emails, recipients = _recipient_columns(apps, schema_editor)
     schema_editor.execute(
         f"UPDATE {emails} SET {q('campaign_id')} = (SELECT {q('campaign_id')} FROM {recipients} "
-        f"WHERE {recipients}.{q('email_id')} = {emails}.{q('id')})"
+        f"WHERE {recipients}.{q('email_id')} = {emails}.{q('id')}) "
+        f"WHERE {q('id')} IN (SELECT {q('email_id')} FROM {recipients})"
     )
 
 
