@@ -11,7 +11,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install lock run migrate test test-all lint format stack mail worker beat flower bench bench-quick bench-profile rules-test
+.PHONY: install lock run migrate test test-all conformance-beat lint format stack mail worker beat flower bench bench-quick bench-profile rules-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,12 @@ test: install
 # Also the slow tests (fault injection, API fuzzing); they need PostgreSQL and Redis.
 test-all: install
 	$(BIN)/python -m pytest -m "slow or not slow" $(PYTEST_ARGS)
+
+# django-celery-beat's own scheduler tests, from the sdist of the pinned version, against the
+# project's beat scheduler, without and with its Redis lock (docs/reliability.md, "Beat
+# conformance"). Needs the package index and REDIS_URL (a database of its own).
+conformance-beat: install
+	$(BIN)/python -m testing.conformance.beat
 
 lint: install
 	$(BIN)/ruff check .

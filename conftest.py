@@ -11,7 +11,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from styleguide_project.api.throttling import FixedWindowRateThrottle
-from styleguide_project.tasks.celery import app as celery_app
+from styleguide_project.tasks.app.celery import app as celery_app
 from styleguide_project.users.models import BaseUser
 from styleguide_project.users.tests.factories import BaseUserFactory
 from testing.brokers import BROKERS, RabbitVhost, celery_app_on_broker

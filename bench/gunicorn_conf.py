@@ -38,7 +38,7 @@ def post_worker_init(worker: Any) -> None:
     """Runs in each worker after it loaded the WSGI application (Django is set up)."""
     enqueue_off = os.environ.get("BENCH_ENQUEUE_OFF") == "1"
     if enqueue_off:
-        from styleguide_project.tasks.services import enqueue
+        from styleguide_project.tasks.outbox.services import enqueue
 
         # `task_enqueue_on_commit` looks `task_outbox_publish` up in its module
         # when the transaction commits, so replacing the module global is enough.

@@ -39,7 +39,7 @@ class _NoMarks:
 
 def outbox_rows_switch_off() -> None:
     """For the rest of this process (a gunicorn worker of the bench)."""
-    from styleguide_project.tasks.services import enqueue
+    from styleguide_project.tasks.outbox.services import enqueue
 
     # Both are looked up in the module when called, so replacing the module globals is enough.
     enqueue.OutboxRun = _RowsOff  # type: ignore[assignment,misc]
@@ -50,7 +50,7 @@ def outbox_rows_switch_off() -> None:
 @contextmanager
 def outbox_rows_off() -> Iterator[None]:
     """For the block, in this process."""
-    from styleguide_project.tasks.services import enqueue
+    from styleguide_project.tasks.outbox.services import enqueue
 
     saved = (enqueue.OutboxRun, enqueue.outbox_runs_mark_published, enqueue.published_marks)
     outbox_rows_switch_off()

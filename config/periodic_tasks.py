@@ -15,17 +15,12 @@ Keyword arguments are JSON and must fit the task's signature. CELERY_BEAT_SCHEDU
 stays empty: this list replaces it.
 """
 
-from datetime import timedelta
-
-from django.conf import settings
-
 from styleguide_project.emails.tasks import email_failed_summary_send as email_failed_summary_send_task
-from styleguide_project.emails.tasks import email_recover_stranded as email_recover_stranded_task
 from styleguide_project.task_progress.tasks import task_ownership_delete_expired as task_ownership_delete_expired_task
-from styleguide_project.tasks.schedules import Crontab, Interval, PeriodicTaskDefinition
-from styleguide_project.tasks.tasks import dead_letter_delete_expired as dead_letter_delete_expired_task
-from styleguide_project.tasks.tasks import outbox_run_delete_finished as outbox_run_delete_finished_task
-from styleguide_project.tasks.tasks import task_result_delete_expired as task_result_delete_expired_task
+from styleguide_project.tasks.app.tasks import task_result_delete_expired as task_result_delete_expired_task
+from styleguide_project.tasks.outbox.tasks import dead_letter_delete_expired as dead_letter_delete_expired_task
+from styleguide_project.tasks.outbox.tasks import outbox_run_delete_finished as outbox_run_delete_finished_task
+from styleguide_project.tasks.periodic.schedules import Crontab, PeriodicTaskDefinition
 from styleguide_project.users.tasks import (
     user_email_verification_reminders_send as user_email_verification_reminders_send_task,
 )
@@ -49,15 +44,6 @@ PERIODIC_TASKS: tuple[PeriodicTaskDefinition, ...] = (
         expire_seconds=12 * 3600,
         description="Deletes task and group results older than CELERY_RESULT_EXPIRES. Replaces Celery's own "
         "celery.backend_cleanup entry, which this project's beat scheduler does not install.",
-    ),
-    PeriodicTaskDefinition(
-        name="Emails: recover stranded emails",
-        task=email_recover_stranded_task,
-        schedule=Interval(every=timedelta(seconds=settings.EMAIL_RECOVERY_INTERVAL_SECONDS)),
-        # A run that waited longer than its own interval is superseded by the next one.
-        expire_seconds=settings.EMAIL_RECOVERY_INTERVAL_SECONDS,
-        description="Enqueues again the SENDING emails that nothing has delivered for EMAIL_STRANDED_AFTER_SECONDS "
-        "(a lost publish, a killed worker). See docs/reliability.md.",
     ),
     PeriodicTaskDefinition(
         name="Users: onboarding reminders",

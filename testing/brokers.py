@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from celery import Celery
 
 from config.settings.celery import broker_is_rabbitmq, broker_task_queues, broker_transport_options
-from styleguide_project.tasks.broker import transport_register
+from styleguide_project.tasks.app.transport import transport_register
 from testing.services import service_missing
 
 # The brokers the parametrised suites run on (conftest.py's `broker_kind`).

@@ -51,10 +51,10 @@ from bench.harness import Bench, ScenarioResult, Target, fmt, median
 from bench.plain.periodic import Command as PlainCommand
 from bench.plain.periodic import PlainDefinition
 from bench.sink import Sink
-from styleguide_project.tasks import schedules
-from styleguide_project.tasks.celery import app as celery_app
-from styleguide_project.tasks.models import ManagedPeriodicTask
-from styleguide_project.tasks.schedules import Crontab, PeriodicTaskDefinition
+from styleguide_project.tasks.app.celery import app as celery_app
+from styleguide_project.tasks.periodic import schedules
+from styleguide_project.tasks.periodic.models import ManagedPeriodicTask
+from styleguide_project.tasks.periodic.schedules import Crontab, PeriodicTaskDefinition
 
 # One of the project's real periodic tasks; it takes no required argument
 # (`day` is optional), so the definitions pass the kwargs check of schedules.py.

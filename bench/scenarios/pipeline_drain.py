@@ -40,7 +40,7 @@ from bench.plain.emails import email_queue
 from bench.sink import Sink
 from styleguide_project.emails.models import Email
 from styleguide_project.emails.services import email_send_all
-from styleguide_project.tasks.celery import app as celery_app
+from styleguide_project.tasks.app.celery import app as celery_app
 from testing.brokers import RabbitVhost, celery_app_on_broker, rabbitmq_answering
 
 POOL_SIZES = (1, 2, 4)

@@ -63,7 +63,7 @@ CELERY_TIMEZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
 # django-celery-beat's DatabaseScheduler (schedules are rows that
 # `setup_periodic_tasks` keeps equal to PERIODIC_TASKS),
 # holding a Redis lock so that only one beat sends tasks at a time.
-CELERY_BEAT_SCHEDULER = "styleguide_project.tasks.beat:LockedDatabaseScheduler"
+CELERY_BEAT_SCHEDULER = "styleguide_project.tasks.periodic.beat:LockedDatabaseScheduler"
 # Empty for good: django-celery-beat writes these entries into the database at
 # every beat start, over admin edits, and never deletes one removed from here.
 # PERIODIC_TASKS replaces it.
@@ -123,31 +123,19 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=150)
 CELERY_BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_BROKER_VISIBILITY_TIMEOUT", default=2 * 3600)
 # The transport options, for Redis or RabbitMQ, are with the queues below.
 
-# On Redis, kombu's transport with a fix that keeps a worker alive when it
-# loses the broker while holding unacknowledged messages (see the module),
-# registered under the `redis` scheme so the URL stays one Flower can read.
-# Every process loads these settings before it opens a broker connection.
-if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    from styleguide_project.tasks.broker import transport_register
-
-    transport_register()
+# On Redis, the Celery app (styleguide_project/tasks/app/celery.py) registers
+# kombu's transport with a fix that keeps a worker alive when it loses the
+# broker while holding unacknowledged messages, under the `redis` scheme so the
+# URL stays one Flower can read.
 
 # A publish that fails is retried briefly, then the caller logs it and the
-# recovery task re-enqueues the work: a request never waits long on a dead broker.
+# outbox relay publishes the run later: a request never waits long on a dead broker.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 
 # Pool processes are replaced after this many tasks / this much resident
 # memory (KiB), so a slow leak in a library cannot grow a worker for ever.
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env.int("CELERY_WORKER_MAX_TASKS_PER_CHILD", default=10_000)
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=300_000)
-
-# Recovery of stranded emails: a SENDING email with no attempt for this long
-# (and no retry due) is enqueued again by `emails.email_recover_stranded`.
-EMAIL_STRANDED_AFTER_SECONDS = env.int("EMAIL_STRANDED_AFTER_SECONDS", default=120)
-# How often the recovery runs (a periodic task).
-EMAIL_RECOVERY_INTERVAL_SECONDS = env.int("EMAIL_RECOVERY_INTERVAL_SECONDS", default=60)
-# At most this many emails are re-enqueued per run, so a run stays short.
-EMAIL_RECOVERY_BATCH_SIZE = env.int("EMAIL_RECOVERY_BATCH_SIZE", default=1000)
 
 # Days a dead letter stays for staff to look into and replay before the periodic cleanup deletes it.
 DEAD_LETTER_RETENTION_DAYS = env.int("DEAD_LETTER_RETENTION_DAYS", default=30)
@@ -158,7 +146,7 @@ DEAD_LETTER_RETENTION_DAYS = env.int("DEAD_LETTER_RETENTION_DAYS", default=30)
 TASK_QUEUE_TRANSACTIONAL = "transactional"
 # Many messages at once and nobody waiting on any one: campaign batches, summaries.
 TASK_QUEUE_BULK = "bulk"
-# Periodic housekeeping: recovery of stranded work, clean-ups.
+# Periodic housekeeping: clean-ups.
 TASK_QUEUE_MAINTENANCE = "maintenance"
 TASK_QUEUES = (TASK_QUEUE_TRANSACTIONAL, TASK_QUEUE_BULK, TASK_QUEUE_MAINTENANCE)
 
@@ -192,8 +180,8 @@ def broker_task_queues(broker_url: str) -> list[Queue]:
     # native delayed delivery and waits in the broker, not in a worker.
     # delivery-limit: a message delivered this many times without an ack (a
     # task that kills its worker again and again) is dropped instead of
-    # looping for ever. The database still holds the work: an Email stays
-    # SENDING, and the recovery task enqueues it again a few minutes later.
+    # looping for ever. The database still holds the work: its outbox run is
+    # not done, and the relay publishes it again once its lease lapses.
     return [
         Queue(
             name,
@@ -220,7 +208,7 @@ def broker_transport_options(broker_url: str) -> dict[str, object]:
 
 # On RabbitMQ a countdown under a second cannot be sent: native delayed
 # delivery counts whole seconds, and Celery's publish raises for 0 (the retry
-# is then dropped, its email left to the recovery task). The shortest
+# is then dropped, its run left to the outbox relay). The shortest
 # countdown is half the backoff base (task_retry_countdown's jitter).
 if broker_is_rabbitmq(CELERY_BROKER_URL) and TASK_RETRY_BACKOFF_SECONDS < 2:
     raise ImproperlyConfigured(
@@ -249,8 +237,6 @@ CELERY_TASK_ROUTES = {
     "users.user_onboarding_reminders_send": {"queue": TASK_QUEUE_BULK},
     # The same sweep over users whose address is not verified yet.
     "users.user_email_verification_reminders_send": {"queue": TASK_QUEUE_BULK},
-    # Re-enqueues stranded emails (each to its own queue) every minute.
-    "emails.email_recover_stranded": {"queue": TASK_QUEUE_MAINTENANCE},
     # Clean-ups of old rows.
     "tasks.task_result_delete_expired": {"queue": TASK_QUEUE_MAINTENANCE},
     "task_progress.task_ownership_delete_expired": {"queue": TASK_QUEUE_MAINTENANCE},

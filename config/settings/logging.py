@@ -2,7 +2,7 @@
 
 `plain` is one readable line per record; `json` is one JSON object per line
 for a log collector (production's default). Celery's worker and beat use this
-configuration too (`styleguide_project/tasks/celery.py`), so one setting
+configuration too (`styleguide_project/tasks/app/celery.py`), so one setting
 decides the format of every process.
 """
 
@@ -18,7 +18,7 @@ LOGGING: dict[str, Any] = {
     "disable_existing_loggers": False,
     "filters": {
         # Adds the running task's name and id to every record.
-        "task_context": {"()": "styleguide_project.tasks.log_context.TaskContextFilter"},
+        "task_context": {"()": "styleguide_project.tasks.app.log_context.TaskContextFilter"},
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(processName)s %(name)s%(task_context)s: %(message)s"},

@@ -10,7 +10,7 @@ import yaml
 from django.conf import settings
 
 from config.settings.celery import broker_task_queues, broker_transport_options
-from styleguide_project.tasks.celery import app as celery_app
+from styleguide_project.tasks.app.celery import app as celery_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,7 +40,7 @@ def test_user_facing_bulk_and_periodic_work_are_on_separate_queues():
 
     assert routes["emails.email_send_batch"]["queue"] == settings.TASK_QUEUE_TRANSACTIONAL
     assert routes["emails.email_campaign_send"]["queue"] == settings.TASK_QUEUE_BULK
-    assert routes["emails.email_recover_stranded"]["queue"] == settings.TASK_QUEUE_MAINTENANCE
+    assert routes["tasks.outbox_run_delete_finished"]["queue"] == settings.TASK_QUEUE_MAINTENANCE
     assert len(set(settings.TASK_QUEUES)) == 3
 
 

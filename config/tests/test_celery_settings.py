@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from styleguide_project.tasks.celery import app as celery_app
+from styleguide_project.tasks.app.celery import app as celery_app
 
 
 def test_redis_visibility_timeout_exceeds_every_countdown_and_time_limit():
@@ -33,6 +33,6 @@ def test_beat_runs_in_django_time_zone():
 
 
 def test_schedules_come_from_the_database_through_the_locking_scheduler_only():
-    assert celery_app.conf.beat_scheduler == "styleguide_project.tasks.beat:LockedDatabaseScheduler"
+    assert celery_app.conf.beat_scheduler == "styleguide_project.tasks.periodic.beat:LockedDatabaseScheduler"
     # config/periodic_tasks.py replaces it: see the README.
     assert celery_app.conf.beat_schedule == {}

@@ -58,6 +58,15 @@ class AutoSchema(openapi.AutoSchema):
         responses = operation.setdefault("responses", {})
         for code, response in self._access_responses().items():
             if str(code) not in responses:
+                # drf-spectacular documents no error response of its own
+                # (https://github.com/tfranzel/drf-spectacular/issues/101, for
+                # 401: https://github.com/tfranzel/drf-spectacular/issues/622),
+                # and its public override, get_response_serializers(), is
+                # replaced by @extend_schema(responses=...), which the APIs
+                # here declare. So the responses are added here, built by its
+                # private _get_response_for_code() as its own are (media types,
+                # the Retry-After header). test_drf_spectacular_still_needs_our_access_responses
+                # (tests/test_schema.py) watches both limits.
                 responses[str(code)] = self._get_response_for_code(response, str(code))
         return operation
 

@@ -8,25 +8,25 @@ The endpoint is public, so the full check must not be something anonymous
 pollers can use to tie up the web workers: `health_report()` serves a report
 at most `HEALTH_CACHE_SECONDS` old from Django's cache, and only one request
 at a time (across every process sharing the cache) runs a new check while the
-others read the previous report.
+others read the previous report (`common/cached_report.py`).
 """
 
+import functools
 import logging
+import math
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeoutError
 from typing import Any, TypedDict
 
 import redis
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
-from styleguide_project.core.cache import CACHE_ERRORS
-from styleguide_project.tasks.celery import app as celery_app
-from styleguide_project.tasks.periodic_watchdog import periodic_task_timeliness_list
+from styleguide_project.common.cached_report import CachedReport, OneThread, ReportPolicy
+from styleguide_project.tasks.app.celery import app as celery_app
+from styleguide_project.tasks.app.redis_clients import RedisPurpose, redis_client
+from styleguide_project.tasks.periodic.watchdog import periodic_task_timeliness_list
 
 logger = logging.getLogger(__name__)
 
@@ -48,68 +48,37 @@ class PartHealth(TypedDict, total=False):
     late: list[str]
 
 
-def health_report(*, now: float | None = None) -> dict[str, Any]:
-    """The latest `health_check()`, at most `HEALTH_CACHE_SECONDS` old.
+def health_report_policy() -> ReportPolicy:
+    """How `health_report()` answers: from a report at most `HEALTH_CACHE_SECONDS` old.
 
-    When the cached report is older, the one request that takes the lock runs
-    a new check; the others answer with the older report meanwhile, and wait
-    for the new one only when there is no report at all. If the cache itself
-    fails, every request checks on its own (and reports the failure).
+    An older report answers the requests that find the lock taken while one
+    request checks anew; a request waits only when there is no report at all.
     """
     max_age = float(settings.HEALTH_CACHE_SECONDS)
-    if max_age <= 0:
-        return health_check()
-    now = time.time() if now is None else now
-    try:
-        cached = cache.get(REPORT_KEY)
-        if cached is not None and now - cached["checked_at"] < max_age:
-            return dict(cached["report"])
-        # The lock outlives the longest check, so a crashed holder cannot keep it.
-        if not cache.add(LOCK_KEY, 1, timeout=int(4 * settings.HEALTH_TIMEOUT_SECONDS) + 2):
-            if cached is not None:
-                return dict(cached["report"])
-            return _wait_for_report(deadline=time.monotonic() + 3 * float(settings.HEALTH_TIMEOUT_SECONDS) + 1)
-    except Exception:  # a cache that fails must not hide the rest of the report
-        logger.warning("Health: the cache is not answering; checking without it", exc_info=True)
-        return health_check()
-    try:
-        report = health_check()
+    timeout = float(settings.HEALTH_TIMEOUT_SECONDS)
+    return ReportPolicy(
+        fresh_for=max_age,
+        usable_for=math.inf,
         # Kept well beyond max_age, so that a request finding it old still has something to answer with.
-        cache.set(REPORT_KEY, {"checked_at": time.time(), "report": report}, timeout=int(10 * max_age) + 60)
-    except CACHE_ERRORS:
-        logger.warning("Health: the cache stopped answering; the report is not kept", exc_info=True)
-    finally:
-        try:
-            cache.delete(LOCK_KEY)
-        except CACHE_ERRORS:
-            pass  # the lock lapses by its own timeout
-    return report
+        keep_for=10 * max_age + 60,
+        # The lock outlives the longest check, so a crashed holder cannot keep it.
+        lock_for=4 * timeout + 2,
+        wait_for=3 * timeout + 1,
+    )
 
 
-def health_report_cached(*, now: float | None = None) -> tuple[dict[str, Any] | None, float | None]:
-    """The report `health_report()` last kept in the cache and its age in seconds, without checking anything.
+# The check is looked up when it runs, as any call of a module's function is.
+health_reports: CachedReport[dict[str, Any]] = CachedReport(
+    name="Health", key=REPORT_KEY, lock_key=LOCK_KEY, compute=lambda: health_check(), stored_as=("checked_at", "report")
+)
 
-    (None, None) when there is none (or no cache): for readers that must not
-    wait for a check, such as a metrics scrape, which asks for a new report
-    in the background instead.
+
+def health_report(*, now: float | None = None) -> dict[str, Any]:
+    """The latest `health_check()`, at most `HEALTH_CACHE_SECONDS` old (`health_report_policy()`).
+
+    If the cache itself fails, every request checks on its own (and reports the failure).
     """
-    try:
-        cached = cache.get(REPORT_KEY)
-    except CACHE_ERRORS:
-        return None, None
-    if cached is None:
-        return None, None
-    now = time.time() if now is None else now
-    return dict(cached["report"]), max(0.0, now - cached["checked_at"])
-
-
-def _wait_for_report(*, deadline: float) -> dict[str, Any]:
-    while time.monotonic() < deadline:
-        time.sleep(0.05)
-        cached = cache.get(REPORT_KEY)
-        if cached is not None:
-            return dict(cached["report"])
-    return health_check()
+    return health_reports.get(policy=health_report_policy(), now=now)
 
 
 def health_check() -> dict[str, Any]:
@@ -145,7 +114,7 @@ def health_database() -> PartHealth:
 
 
 def health_schedules() -> PartHealth:
-    """`late` names the managed periodic tasks overdue by more than their grace (tasks/periodic_watchdog.py)."""
+    """`late` names the managed periodic tasks overdue by more than their grace (tasks/periodic/watchdog.py)."""
     if celery_app.conf.task_always_eager:
         return {"status": EAGER, "late": []}
     try:
@@ -196,19 +165,13 @@ def health_beat(*, timeout: float, stale_after: float) -> PartHealth:
     if not settings.REDIS_URL:
         logger.warning("Health: REDIS_URL is not set, so beat's last tick cannot be read")
         return {"status": ERROR, "last_tick_seconds_ago": None}
-    # No retries: redis-py's default would multiply the timeout.
-    client = redis.Redis.from_url(
-        settings.REDIS_URL, socket_timeout=timeout, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0)
-    )
     try:
-        # The active beat (styleguide_project/tasks/beat.py) writes the unix
+        # The active beat (styleguide_project/tasks/periodic/beat.py) writes the unix
         # time of its latest tick here on every tick.
-        raw = client.get(settings.BEAT_LAST_TICK_KEY)
+        raw = redis_client(purpose=RedisPurpose.HEALTH, timeout=timeout).get(settings.BEAT_LAST_TICK_KEY)
     except redis.RedisError:
         logger.warning("Health: could not read beat's last tick from Redis", exc_info=True)
         return {"status": ERROR, "last_tick_seconds_ago": None}
-    finally:
-        client.close()
     if raw is None:
         return {"status": MISSING, "last_tick_seconds_ago": None}
     try:
@@ -226,18 +189,15 @@ def health_beat(*, timeout: float, stale_after: float) -> PartHealth:
 # process's one health thread: a check stuck there is given up on by the
 # request, and no new check is queued behind it until it finishes, so a dead
 # broker never piles up threads.
-_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="health")
-_celery_check: Future[tuple[PartHealth, PartHealth]] | None = None
+_celery_checks = OneThread(name="health")
 _CELERY_FAILED: tuple[PartHealth, PartHealth] = ({"status": ERROR}, {"status": ERROR, "count": None})
 
 
 def _celery_check_start(*, timeout: float) -> Future[tuple[PartHealth, PartHealth]] | None:
-    global _celery_check  # one pending check per process
-    if _celery_check is not None and not _celery_check.done():
+    check = _celery_checks.start(functools.partial(health_celery, timeout=timeout))
+    if check is None:
         logger.warning("Health: the previous broker check has not finished yet")
-        return None
-    _celery_check = _executor.submit(health_celery, timeout=timeout)
-    return _celery_check
+    return check
 
 
 def _celery_check_result(

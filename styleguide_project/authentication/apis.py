@@ -38,8 +38,8 @@ class AuthLoginApi(APIView):
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        token, key = auth_token_obtain(request=request._request, **serializer.validated_data)
-        login_address_remember(request=request._request, email=serializer.validated_data["email"])
+        token, key = auth_token_obtain(request=request, **serializer.validated_data)
+        login_address_remember(request=request, email=serializer.validated_data["email"])
         output = {"token": key, "expires_at": auth_token_expires_at(token=token)}
         return Response(self.OutputSerializer(output).data)
 
@@ -51,7 +51,7 @@ class AuthLogoutApi(APIView):
     def post(self, request: Request) -> Response:
         if isinstance(request.auth, AuthToken):
             auth_token_revoke(token=request.auth)
-        logout(request._request)
+        logout(request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -62,5 +62,5 @@ class AuthLogoutAllApi(APIView):
     def post(self, request: Request) -> Response:
         assert isinstance(request.user, BaseUser)  # noqa: S101 - IsAuthenticated ran first
         auth_token_revoke_all(user=request.user)
-        logout(request._request)
+        logout(request)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 # Attributes every LogRecord has, and those the task context filter adds
-# (styleguide_project/tasks/log_context.py); anything else came from `extra=`.
+# (styleguide_project/tasks/app/log_context.py); anything else came from `extra=`.
 _RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "message",
     "asctime",

@@ -15,39 +15,39 @@ be read is left out of the answer and reported as
 `styleguide_scrape_part_up{part="..."} 0`.
 """
 
+import dataclasses
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeoutError
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from styleguide_project.api.selectors import health_report, health_report_cached
+from styleguide_project.api.selectors import health_report_policy, health_reports
+from styleguide_project.common.cached_report import OneThread
 from styleguide_project.metrics.selectors import (
     dead_letter_count_list,
     email_count_by_status,
     metrics_database_bounded,
     outbox_state,
 )
-from styleguide_project.tasks.celery import app as celery_app
-from styleguide_project.tasks.periodic_watchdog import periodic_task_timeliness_list
-from styleguide_project.tasks.queues import QueueDepth, task_queue_depth_list
+from styleguide_project.tasks.app.celery import app as celery_app
+from styleguide_project.tasks.observation.queues import QueueDepth, task_queue_depth_list
+from styleguide_project.tasks.periodic.watchdog import periodic_task_timeliness_list
 
 logger = logging.getLogger(__name__)
 
 PREFIX = "styleguide"
 
-_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="metrics")
-_broker_read: Future[list[QueueDepth]] | None = None
-_health_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="metrics-health")
-_health_refresh: Future[dict[str, Any]] | None = None
-# A cached report older than this is not shown: a refresh that keeps failing must not hide behind an old answer.
+_broker_reads = OneThread(name="metrics")
+# A cached report older than this (times HEALTH_CACHE_SECONDS) is not shown: a refresh that keeps failing must not
+# hide behind an old answer.
 _HEALTH_MAX_AGE_FACTOR = 6
 
 
@@ -174,44 +174,24 @@ def _read_part(part: str, up: GaugeMetricFamily, read: Callable[[], Any]) -> Any
 
 def _health_read() -> dict[str, Any]:
     """The cached health report, refreshed in the background when old; waits only when there is none."""
-    timeout = float(settings.METRICS_TIMEOUT_SECONDS)
-    max_age = float(settings.HEALTH_CACHE_SECONDS)
-    report, age = health_report_cached()
-    if report is not None and age is not None and age <= max_age:
-        return report
-    refresh = _health_refresh_start()
-    if report is not None and age is not None and age <= _HEALTH_MAX_AGE_FACTOR * max(max_age, 1.0):
-        return report
-    if refresh is None:
-        raise TimeoutError("the previous health check has not finished yet")
-    # No report at all (the first scrape, or no cache): wait for the check, bounded like it.
-    return refresh.result(timeout=2 * float(settings.HEALTH_TIMEOUT_SECONDS) + timeout)
-
-
-def _health_check_in_thread() -> dict[str, Any]:
-    try:
-        return health_report()
-    finally:
-        # This thread's own database connection, opened for the check: at most one check every
-        # HEALTH_CACHE_SECONDS, so it is not worth keeping (a kept one would outlive a database restart).
-        connection.close()
-
-
-def _health_refresh_start() -> Future[dict[str, Any]] | None:
-    global _health_refresh  # one pending refresh per process
-    if _health_refresh is not None and not _health_refresh.done():
-        return None
-    _health_refresh = _health_executor.submit(_health_check_in_thread)
-    return _health_refresh
+    policy = health_report_policy()
+    return health_reports.get(
+        policy=dataclasses.replace(
+            policy,
+            usable_for=_HEALTH_MAX_AGE_FACTOR * max(policy.fresh_for, 1.0),
+            background=True,
+            # No report at all (the first scrape, or no cache): the wait is bounded like the check.
+            wait_for=2 * float(settings.HEALTH_TIMEOUT_SECONDS) + float(settings.METRICS_TIMEOUT_SECONDS),
+        )
+    )
 
 
 def _broker_read_start(*, timeout: float) -> Future[list[QueueDepth]] | None:
-    global _broker_read  # one pending broker read per process
-    if _broker_read is not None and not _broker_read.done():
+    # One broker read at a time in this process: a read stuck on a dead broker is given up on, not queued behind.
+    read = _broker_reads.start(functools.partial(task_queue_depth_list, timeout=timeout))
+    if read is None:
         logger.warning("Metrics: the previous broker read has not finished yet")
-        return None
-    _broker_read = _executor.submit(task_queue_depth_list, timeout=timeout)
-    return _broker_read
+    return read
 
 
 def _broker_read_result(read: Future[list[QueueDepth]] | None, *, seconds: float) -> list[QueueDepth] | None:

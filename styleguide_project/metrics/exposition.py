@@ -11,29 +11,23 @@ worker not serving requests. So the exposition is kept in Django's cache
 - older, but not more than `METRICS_STALE_SECONDS` (30 s): it is still the
   answer, and one process (a lock in the cache) computes a new one on a
   background thread, so the scrape costs a cache read;
-- none, or older than that (the first scrape, a cache that was emptied): the
-  scrape computes it itself.
+- none, or older than that (the first scrape, a cache that was emptied): one
+  scrape computes it, and the others wait for its answer.
 
 However many scrapers there are, the database and the broker are read once
-per `METRICS_CACHE_SECONDS`. A cache that fails is skipped: every scrape computes.
+per `METRICS_CACHE_SECONDS` (`common/cached_report.py`). A cache that fails is
+skipped: every scrape computes.
 """
 
-import logging
+import functools
 import re
-import time
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import connection
 from prometheus_client import CollectorRegistry
 from prometheus_client.exposition import choose_encoder
 
-from styleguide_project.core.cache import CACHE_ERRORS
+from styleguide_project.common.cached_report import CachedReport, OneThread, ReportPolicy
 from styleguide_project.metrics.collectors import BackgroundWorkCollector
-
-logger = logging.getLogger(__name__)
 
 CACHE_KEY = "styleguide_project:metrics:exposition:{format}"
 LOCK_KEY = "styleguide_project:metrics:refresh:{format}"
@@ -44,64 +38,43 @@ METRICS_STALE_SECONDS = 30.0
 registry = CollectorRegistry(auto_describe=False)
 registry.register(BackgroundWorkCollector())
 
-_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="metrics-refresh")
-_refresh: Future[None] | None = None
+# One refresh at a time in this process, whichever the format.
+_refreshes = OneThread(name="metrics-refresh")
+_expositions: dict[str, CachedReport[bytes]] = {}
 
 
 def metrics_exposition(*, accept: str) -> tuple[bytes, str]:
     """The exposition in the format `accept` asks for (Prometheus text or OpenMetrics), and its content type."""
     encoder, content_type = choose_encoder(accept)
-    max_age = float(settings.METRICS_CACHE_SECONDS)
-    if max_age <= 0:
-        return encoder(registry), content_type
     # One kept answer per format (Prometheus text, OpenMetrics), named without spaces or semicolons.
     name = re.sub(r"[^a-z0-9.]+", "_", content_type.lower())
-    try:
-        kept: dict[str, Any] | None = cache.get(CACHE_KEY.format(format=name))
-    except CACHE_ERRORS:
-        logger.warning("Metrics: the cache is not answering; computing without it", exc_info=True)
-        return encoder(registry), content_type
-    age = time.time() - kept["computed_at"] if kept is not None else None
-    if kept is not None and age is not None and age <= max_age:
-        return kept["body"], content_type
-    if kept is not None and age is not None and age <= max(METRICS_STALE_SECONDS, 2 * max_age):
-        _refresh_start(encoder, name)
-        return kept["body"], content_type
-    return _compute_and_keep(encoder, name), content_type
+    exposition = _expositions.get(name)
+    if exposition is None:
+        exposition = _expositions.setdefault(
+            name,
+            CachedReport(
+                name="Metrics",
+                key=CACHE_KEY.format(format=name),
+                lock_key=LOCK_KEY.format(format=name),
+                compute=functools.partial(encoder, registry),
+                runner=_refreshes,
+                stored_as=("computed_at", "body"),
+            ),
+        )
+    return exposition.get(policy=metrics_exposition_policy()), content_type
 
 
-def _compute_and_keep(encoder: Any, name: str) -> bytes:
-    body: bytes = encoder(registry)
-    try:
-        timeout = max(METRICS_STALE_SECONDS, 2 * float(settings.METRICS_CACHE_SECONDS))
-        cache.set(CACHE_KEY.format(format=name), {"computed_at": time.time(), "body": body}, timeout=timeout)
-    except CACHE_ERRORS:
-        logger.warning("Metrics: the cache stopped answering; the exposition is not kept", exc_info=True)
-    return body
-
-
-def _refresh_start(encoder: Any, name: str) -> None:
-    global _refresh  # one pending refresh per process
-    if _refresh is not None and not _refresh.done():
-        return
-    try:
-        # One refresh at a time across every process; the lock lapses on its own if its holder dies.
-        if not cache.add(LOCK_KEY.format(format=name), 1, timeout=int(METRICS_STALE_SECONDS)):
-            return
-    except CACHE_ERRORS:
-        return
-    _refresh = _executor.submit(_refresh_in_thread, encoder, name)
-
-
-def _refresh_in_thread(encoder: Any, name: str) -> None:
-    try:
-        _compute_and_keep(encoder, name)
-    except Exception:  # a failed refresh leaves the kept answer to age out
-        logger.warning("Metrics: the background refresh failed", exc_info=True)
-    finally:
-        try:
-            cache.delete(LOCK_KEY.format(format=name))
-        except CACHE_ERRORS:
-            pass  # the lock lapses by its own timeout
-        # This thread's own database connection, opened for the refresh: not kept between refreshes.
-        connection.close()
+def metrics_exposition_policy() -> ReportPolicy:
+    max_age = float(settings.METRICS_CACHE_SECONDS)
+    kept_for = max(METRICS_STALE_SECONDS, 2 * max_age)
+    return ReportPolicy(
+        fresh_for=max_age,
+        usable_for=kept_for,
+        keep_for=kept_for,
+        # The lock lapses on its own if its holder dies.
+        lock_for=METRICS_STALE_SECONDS,
+        # A scrape is bounded by METRICS_TIMEOUT_SECONDS on each part; a scrape that waits longer for another's
+        # answer computes its own.
+        wait_for=2 * float(settings.METRICS_TIMEOUT_SECONDS) + 1,
+        background=True,
+    )

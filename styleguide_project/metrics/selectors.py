@@ -16,7 +16,7 @@ from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.utils import timezone
 
 from styleguide_project.emails.models import Email
-from styleguide_project.tasks.models import DeadLetter, OutboxRun
+from styleguide_project.tasks.outbox.models import DeadLetter, OutboxRun
 
 
 @contextmanager

@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from styleguide_project.task_progress.models import TaskOwnership
-from styleguide_project.tasks.celery import app as celery_app
+from styleguide_project.tasks.app.celery import app as celery_app
 
 if TYPE_CHECKING:
     # Annotations only: the task runs of any AUTH_USER_MODEL are recorded.

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from styleguide_project.task_progress.models import TaskOwnership
-from styleguide_project.tasks.services import task_enqueue_on_commit
+from styleguide_project.tasks.outbox.services.enqueue import task_enqueue_on_commit
 
 if TYPE_CHECKING:
     # Annotations only: the task runs of any AUTH_USER_MODEL are recorded.

@@ -3,9 +3,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from styleguide_project.core.exceptions import ApplicationError
-from styleguide_project.tasks.models import DeadLetter
-from styleguide_project.tasks.selectors import dead_letter_list
-from styleguide_project.tasks.services import dead_letter_replay
+from styleguide_project.tasks.outbox.models import DeadLetter
+from styleguide_project.tasks.outbox.selectors import dead_letter_list
+from styleguide_project.tasks.outbox.services.dead_letters import dead_letter_replay
 
 
 class ReplayedFilter(admin.SimpleListFilter):

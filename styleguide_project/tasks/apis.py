@@ -16,9 +16,9 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
-from styleguide_project.tasks.models import DeadLetter
-from styleguide_project.tasks.selectors import dead_letter_get, dead_letter_list
-from styleguide_project.tasks.services import dead_letter_replay
+from styleguide_project.tasks.outbox.models import DeadLetter
+from styleguide_project.tasks.outbox.selectors import dead_letter_get, dead_letter_list
+from styleguide_project.tasks.outbox.services.dead_letters import dead_letter_replay
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 

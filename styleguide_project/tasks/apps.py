@@ -6,9 +6,17 @@ class TasksConfig(AppConfig):
     label = "tasks"
 
     def ready(self) -> None:
-        # The dead letters' receivers of Celery's task signals.
-        # Stamps every task message with its publish time, for the age of a queue's oldest message.
-        from styleguide_project.tasks import (
-            publish_stamp,  # noqa: F401
+        # Each room connects its receivers of Celery's signals when imported:
+        # the outbox's done-once guard and relay, the dead letters, and the
+        # publish stamp (every task message's publish time, for a queue's age).
+        from styleguide_project.tasks.app import ProjectTask
+        from styleguide_project.tasks.app import tasks as app_tasks  # noqa: F401
+        from styleguide_project.tasks.observation import publish_stamp  # noqa: F401
+        from styleguide_project.tasks.outbox import (
+            relay,  # noqa: F401
             signals,  # noqa: F401
+            tasks,  # noqa: F401
         )
+        from styleguide_project.tasks.outbox.guard import outbox_run_guard
+
+        ProjectTask.run_guard_register(outbox_run_guard)

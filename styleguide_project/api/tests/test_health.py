@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 from django.test import override_settings
 
-from styleguide_project.tasks.celery import app as celery_app
+from styleguide_project.tasks.app.celery import app as celery_app
 from testing.brokers import celery_app_on_broker
 from testing.processes import free_port
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.shortcuts import resolve_url
@@ -70,7 +71,10 @@ def admin_calls() -> tuple[str, ...]:
     superuser = BaseUser(is_active=True, is_staff=True, is_superuser=True)
     request = RequestFactory().get("/")
     request.user = superuser
-    for model, model_admin in admin.site._registry.items():
+    for model in apps.get_models():
+        if not admin.site.is_registered(model):
+            continue
+        model_admin = admin.site.get_model_admin(model)
         info = f"admin:{model._meta.app_label}_{model._meta.model_name}"
         calls.append(f"GET {reverse(f'{info}_changelist')}")
         if model_admin.has_add_permission(request):

@@ -7,7 +7,7 @@ from django.urls import reverse
 from styleguide_project.campaigns.models import EmailCampaign
 from styleguide_project.campaigns.selectors import email_campaign_get
 from styleguide_project.task_progress.recorders import TaskProgressRecorder
-from styleguide_project.tasks.base import ProjectTask
+from styleguide_project.tasks.app.base import ProjectTask
 
 logger = get_task_logger(__name__)
 

@@ -1,7 +1,5 @@
 import pytest
-from django.test import RequestFactory
-
-from styleguide_project.core import error_views
+from django.test import Client
 
 
 @pytest.mark.parametrize("path", ["/api/emails/not-a-number/", "/api/nothing-here/"])
@@ -20,11 +18,42 @@ def test_other_unknown_urls_keep_djangos_page(client):
     assert response["Content-Type"].startswith("text/html")
 
 
-def test_a_crash_outside_an_api_view_is_a_json_500_under_api():
-    response = error_views.server_error(RequestFactory().get("/api/health/"))
+JSON_ERRORS_MIDDLEWARE = "styleguide_project.core.middleware.ApiErrorsAsJsonMiddleware"
 
+
+@pytest.fixture
+def crashing_client(settings):
+    """A client on the project's URLs and error handlers plus `/crash/` and `/api/crash/`, views that raise.
+
+    It answers as a server does (Django's handler500) instead of raising the
+    view's exception into the test.
+    """
+    settings.ROOT_URLCONF = "styleguide_project.core.tests.crash_urls"
+    return Client(raise_request_exception=False)
+
+
+@pytest.mark.parametrize("middleware", ["with", "without"])
+def test_a_crash_outside_an_api_view_is_a_json_500_under_api(crashing_client, settings, middleware):
+    # The middleware turns any non-JSON error under /api/ into the same shape;
+    # without it, the answer is handler500's own.
+    if middleware == "without":
+        settings.MIDDLEWARE = [name for name in settings.MIDDLEWARE if name != JSON_ERRORS_MIDDLEWARE]
+
+    response = crashing_client.get("/api/crash/")
+
+    assert response.exc_info[0] is RuntimeError
     assert response.status_code == 500
     assert response["Content-Type"] == "application/json"
+    assert response.json() == {"message": "Internal server error", "extra": {}}
+
+
+def test_a_crash_elsewhere_keeps_djangos_500_page(crashing_client):
+    response = crashing_client.get("/crash/")
+
+    assert response.exc_info[0] is RuntimeError
+    assert response.status_code == 500
+    assert response["Content-Type"].startswith("text/html")
+    assert b"Server Error (500)" in response.content
 
 
 @pytest.mark.parametrize("path", ["/api/nope/", "/api/emails/not-a-number/"])

@@ -6,8 +6,8 @@ import pytest
 from celery import shared_task
 
 from styleguide_project.core.logs import JsonFormatter
-from styleguide_project.tasks.base import ProjectTask
-from styleguide_project.tasks.log_context import TaskContextFilter
+from styleguide_project.tasks.app.base import ProjectTask
+from styleguide_project.tasks.app.log_context import TaskContextFilter
 
 
 def _record() -> logging.LogRecord:

@@ -37,11 +37,11 @@ if report["sentry_imported"]:
     from django.conf import settings
     from styleguide_project.core.sentry import sentry_init
     sentry_init(dsn=settings.SENTRY_DSN, environment="test", traces_sample_rate=0.0, transport=KeepEvents)
-    from styleguide_project.tasks.celery import app
+    from styleguide_project.tasks.app.celery import app
     from styleguide_project.tasks.tests.probe_tasks import probe_return
     app.conf.task_store_eager_result = False  # this process has no migrated database
     from celery.signals import task_failure
-    from styleguide_project.tasks.signals import DEAD_LETTER_RECEIVER
+    from styleguide_project.tasks.outbox.signals import DEAD_LETTER_RECEIVER
     task_failure.disconnect(dispatch_uid=DEAD_LETTER_RECEIVER)  # nor a table for dead letters
     probe_return.apply(kwargs={"kind": "set"}, throw=False)
     sentry_sdk.flush()

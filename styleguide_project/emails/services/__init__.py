@@ -4,7 +4,6 @@
 - `queueing`: SENDING and published after the commit (`email_send_all`, `email_retry`);
 - `delivery`: the one delivery path, a batch over one SMTP session;
 - `failures`: recording failed attempts, retried or final;
-- `recovery`: emails that nothing delivers any more;
 - `summary`: the daily summary of failed emails.
 
 The names below are the services other apps call.

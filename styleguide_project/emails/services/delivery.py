@@ -15,7 +15,7 @@ from styleguide_project.emails.connection import email_connection_send
 from styleguide_project.emails.exceptions import EmailBatchIncompleteError
 from styleguide_project.emails.models import Email
 from styleguide_project.emails.services.failures import email_attempts_failed
-from styleguide_project.tasks.base import DATABASE_ERRORS
+from styleguide_project.tasks.app.retry import DATABASE_ERRORS
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ def email_attempts_failed(*, errors: Mapping[int, str], retry_in_seconds: float 
     """Record a failed attempt on each SENDING email of `errors` (id -> error); returns the ids recorded.
 
     With `retry_in_seconds` the emails stay SENDING and are due again then (the
-    recovery of stranded emails leaves them alone until that time); with None
+    retry's run is, and the outbox relay leaves it alone until that time); with None
     the attempt was the last one and they become FAILED, keeping the error.
     Emails that are gone or no longer SENDING (sent by another delivery, or
     already failed) are left alone. One UPDATE per distinct error.

@@ -10,7 +10,7 @@ from django.utils import timezone
 from styleguide_project.core.exceptions import ApplicationError
 from styleguide_project.emails.models import Email
 from styleguide_project.emails.tasks import email_send_batch as email_send_batch_task
-from styleguide_project.tasks.services import task_enqueue_on_commit
+from styleguide_project.tasks.outbox.services.enqueue import task_enqueue_on_commit
 
 # Statuses from which `email_send_all` may (re)queue an email.
 SENDABLE_STATUSES = (Email.Status.READY, Email.Status.FAILED)
@@ -46,16 +46,8 @@ def email_send_all(*, emails: QuerySet[Email] | Iterable[Email], queue: str | No
     return ids
 
 
-def email_batches_enqueue_on_commit(*, ids: list[int], queue: str | None = None) -> None:
-    """Enqueue `emails.email_send_batch` for these SENDING emails on commit, `EMAIL_SEND_BATCH_SIZE` a run.
-
-    Without `queue`, each email goes to its workload's queue (as in `email_send_all`).
-    """
-    if queue is None:
-        rows = list(Email.objects.filter(id__in=ids).order_by("id").values_list("id", "bulk"))
-        for workload_queue, workload_ids in _email_ids_by_queue(rows=rows).items():
-            email_batches_enqueue_on_commit(ids=workload_ids, queue=workload_queue)
-        return
+def email_batches_enqueue_on_commit(*, ids: list[int], queue: str) -> None:
+    """Enqueue `emails.email_send_batch` for these SENDING emails on commit, `EMAIL_SEND_BATCH_SIZE` a run."""
     size = max(1, settings.EMAIL_SEND_BATCH_SIZE)
     batches = [ids[start : start + size] for start in range(0, len(ids), size)]
     # The outbox row keeps the queue, so a run the relay publishes (the fast

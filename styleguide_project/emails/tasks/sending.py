@@ -4,7 +4,8 @@ from celery import Task, shared_task
 from celery.utils.log import get_task_logger
 
 from styleguide_project.emails.exceptions import EmailBatchIncompleteError
-from styleguide_project.tasks.base import DATABASE_ERRORS, ProjectTask
+from styleguide_project.tasks.app.base import ProjectTask
+from styleguide_project.tasks.app.retry import DATABASE_ERRORS
 
 logger = get_task_logger(__name__)
 

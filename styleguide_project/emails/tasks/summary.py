@@ -3,7 +3,7 @@ from datetime import date, timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from styleguide_project.tasks.base import ProjectTask
+from styleguide_project.tasks.app.base import ProjectTask
 
 
 # The summary is created and queued in one transaction: a failed run leaves

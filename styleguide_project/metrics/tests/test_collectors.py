@@ -6,7 +6,8 @@ import time
 import pytest
 from django.core.cache import cache
 
-from styleguide_project.api.selectors import REPORT_KEY
+from styleguide_project.api import selectors
+from styleguide_project.api.selectors import LOCK_KEY, REPORT_KEY, health_reports
 from styleguide_project.metrics import collectors
 
 REPORT = {"workers": {"status": "ok", "count": 2}, "beat": {"status": "ok", "last_tick_seconds_ago": 1.0}}
@@ -24,14 +25,13 @@ def checks(monkeypatch, settings):
         release.wait(5)
         return {"workers": {"status": "ok", "count": 3}, "beat": REPORT["beat"]}
 
-    monkeypatch.setattr(collectors, "health_report", check)
-    monkeypatch.setattr(collectors, "_health_refresh", None)
-    cache.delete(REPORT_KEY)
+    monkeypatch.setattr(selectors, "health_check", check)
+    assert health_reports.runner.join(timeout=5)
+    cache.delete_many([REPORT_KEY, LOCK_KEY])
     yield calls, release
     release.set()
-    if collectors._health_refresh is not None:
-        collectors._health_refresh.result(timeout=5)
-    cache.delete(REPORT_KEY)
+    assert health_reports.runner.join(timeout=5)
+    cache.delete_many([REPORT_KEY, LOCK_KEY])
 
 
 def test_a_fresh_cached_report_is_read_and_nothing_is_checked(checks):
@@ -50,7 +50,7 @@ def test_an_old_report_is_answered_at_once_and_refreshed_in_the_background(check
     assert collectors._health_read() == REPORT
     assert collectors._health_read() == REPORT
     release.set()
-    refresh = collectors._health_refresh
+    refresh = health_reports.runner.pending
     assert refresh is not None
     refresh.result(timeout=5)
 

@@ -26,10 +26,10 @@ from styleguide_project.emails.models import Email
 from styleguide_project.emails.tests.factories import EmailFactory
 from styleguide_project.metrics import exposition
 from styleguide_project.metrics.throttling import MetricsRateThrottle
-from styleguide_project.tasks.celery import app as celery_app
-from styleguide_project.tasks.models import OutboxRun
-from styleguide_project.tasks.periodic_sync import periodic_tasks_sync
-from styleguide_project.tasks.publish_stamp import PUBLISHED_AT_HEADER
+from styleguide_project.tasks.app.celery import app as celery_app
+from styleguide_project.tasks.observation.publish_stamp import PUBLISHED_AT_HEADER
+from styleguide_project.tasks.outbox.models import OutboxRun
+from styleguide_project.tasks.periodic.sync import periodic_tasks_sync
 from styleguide_project.tasks.tests.factories import dead_letter_recorded
 from styleguide_project.tasks.tests.periodic_helpers import definition, every
 from testing.brokers import celery_app_on_broker
@@ -225,7 +225,7 @@ def test_an_older_exposition_is_served_while_the_next_is_computed_in_the_backgro
     cache.set(TEXT_FORMAT_KEY, kept, timeout=60)
 
     older = samples(api_client.get("/metrics", **BEARER))
-    refresh = exposition._refresh
+    refresh = exposition._refreshes.pending
     assert refresh is not None
     refresh.result(timeout=10)
     newer = samples(api_client.get("/metrics", **BEARER))

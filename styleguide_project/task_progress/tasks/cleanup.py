@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from styleguide_project.tasks.base import ProjectTask
+from styleguide_project.tasks.app.base import ProjectTask
 
 
 # One DELETE transaction: a failed run changes nothing, the next run does the work.

@@ -12,7 +12,7 @@ from django.db import transaction
 
 from styleguide_project.core.exceptions import ApplicationError
 from styleguide_project.task_progress.recorders import TaskProgressRecorder
-from styleguide_project.tasks.base import ProjectTask
+from styleguide_project.tasks.app.base import ProjectTask
 
 
 @shared_task(bind=True, base=ProjectTask, name="tests.progress_steps", needs_failure_handler=False)

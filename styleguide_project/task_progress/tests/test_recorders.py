@@ -5,7 +5,7 @@ from django.db import transaction
 
 from styleguide_project.task_progress.recorders import TaskProgressRecorder
 from styleguide_project.task_progress.tests import probe_tasks
-from styleguide_project.tasks.celery import app as celery_app
+from styleguide_project.tasks.app.celery import app as celery_app
 
 # Real transactions: the only atomic block is the one a test opens, as on a worker.
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,7 +6,7 @@ import factory
 from django.utils import timezone
 from django_celery_results.models import GroupResult, TaskResult
 
-from styleguide_project.tasks.models import DeadLetter
+from styleguide_project.tasks.outbox.models import DeadLetter
 
 
 def task_result_finished(*, age: timedelta) -> TaskResult:

@@ -14,8 +14,8 @@ from django_celery_beat.models import (
 )
 
 from styleguide_project.emails.tasks import email_failed_summary_send as email_failed_summary_send_task
-from styleguide_project.tasks.models import ManagedPeriodicTask
-from styleguide_project.tasks.schedules import Crontab, Interval, PeriodicTaskDefinition, Schedule
+from styleguide_project.tasks.periodic.models import ManagedPeriodicTask
+from styleguide_project.tasks.periodic.schedules import Crontab, Interval, PeriodicTaskDefinition, Schedule
 
 BEAT_MODELS: tuple[type[Model], ...] = (
     PeriodicTask,

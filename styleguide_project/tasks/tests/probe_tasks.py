@@ -15,7 +15,7 @@ from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.cache import cache
 
-from styleguide_project.tasks.base import ProjectTask
+from styleguide_project.tasks.app.base import ProjectTask
 from styleguide_project.users.models import BaseUser
 
 # Values a task may be given or may return, by kind. Built on demand so that a

@@ -4,7 +4,7 @@ from typing import Any
 
 from celery.result import AsyncResult
 
-from styleguide_project.tasks.base import TaskSerializationError
+from styleguide_project.tasks.app.base import TaskSerializationError
 from styleguide_project.tasks.tests.probe_tasks import SAMPLES, probe_echo, probe_return
 
 PASSING = ["pk", "string", "decimal", "datetime", "uuid"]

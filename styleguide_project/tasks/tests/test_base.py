@@ -6,7 +6,7 @@ import pytest
 from celery.result import AsyncResult
 from django_celery_results.models import TaskResult
 
-from styleguide_project.tasks.base import TaskSerializationError
+from styleguide_project.tasks.app.base import TaskSerializationError
 from styleguide_project.tasks.tests.probe_tasks import SAMPLES, probe_echo, probe_return
 from styleguide_project.tasks.tests.serialization_table import (
     argument_outcome,

@@ -18,10 +18,10 @@ from django_celery_beat import schedulers as beat_schedulers
 from django_celery_beat.models import CrontabSchedule, PeriodicTask, PeriodicTasks
 from django_celery_beat.schedulers import DatabaseScheduler
 
-from styleguide_project.tasks.beat import LockedDatabaseScheduler
-from styleguide_project.tasks.celery import app as celery_app
-from styleguide_project.tasks.periodic_sync import periodic_tasks_sync
-from styleguide_project.tasks.schedules import Crontab
+from styleguide_project.tasks.app.celery import app as celery_app
+from styleguide_project.tasks.periodic.beat import LockedDatabaseScheduler
+from styleguide_project.tasks.periodic.schedules import Crontab
+from styleguide_project.tasks.periodic.sync import periodic_tasks_sync
 from styleguide_project.tasks.tests.periodic_helpers import definition, every
 from testing.processes import wait_until
 

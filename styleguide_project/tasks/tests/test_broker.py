@@ -1,12 +1,17 @@
-"""The project's Redis transport (styleguide_project/tasks/broker.py), on a real Redis."""
+"""The project's Redis transport (styleguide_project/tasks/app/transport.py), on a real Redis.
+
+The upstream tests run stock kombu and assert what each override works around: the
+day kombu changes, they fail and say which override can go or must be revisited.
+"""
 
 from collections.abc import Iterator
 
 import pytest
 from kombu import Connection
+from kombu.transport import redis as kombu_redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from styleguide_project.tasks.broker import Channel, Transport, transport_register
+from styleguide_project.tasks.app.transport import Channel, Transport, transport_register
 
 
 @pytest.fixture
@@ -63,3 +68,43 @@ def test_a_plain_redis_url_gets_the_project_transport_and_stays_plain():
         assert isinstance(connection.transport, Transport)
         # What Flower and the worker banner read: the scheme is Redis's own.
         assert connection.as_uri().split("://")[0] == url.split("://")[0]
+
+
+@pytest.fixture
+def stock_channel(redis_url) -> Iterator[kombu_redis.Channel]:
+    # The transport given by class: the `redis` alias may already name the project's.
+    with Connection(redis_url, transport=kombu_redis.Transport) as connection:
+        channel = connection.default_channel
+        assert type(channel) is kombu_redis.Channel
+        yield channel
+
+
+def test_upstream_kombu_builds_a_client_per_command(stock_channel):
+    with stock_channel.conn_or_acquire() as first, stock_channel.conn_or_acquire() as second:
+        shared = first is second
+        # What the override builds its one client with: a client on the channel's pool.
+        on_the_pool = stock_channel._create_client().connection_pool is stock_channel.pool
+
+    assert not shared, "kombu now shares one client per channel: the conn_or_acquire override in broker.py can go"
+    assert on_the_pool, "kombu's _create_client changed: revisit the conn_or_acquire override in broker.py"
+
+
+def test_upstream_kombu_raises_an_attribute_error_for_a_detached_connection(stock_channel):
+    # What Celery 5.7's collect() leaves before it closes a broken connection.
+    stock_channel._disconnect_pools()
+    client = stock_channel.connection.client
+    stock_channel.connection.client = None
+    raised: Exception | None = None
+    try:
+        with stock_channel.conn_or_acquire():
+            pass
+    except Exception as error:  # noqa: BLE001 - checked below
+        raised = error
+    finally:
+        stock_channel.connection.client = client
+
+    # The upstream bug the _connparams override works around.
+    assert isinstance(raised, AttributeError), (
+        f"kombu now {f'raises {raised!r}' if raised else 'builds a client'} for a detached connection: "
+        "revisit the _connparams override in broker.py"
+    )

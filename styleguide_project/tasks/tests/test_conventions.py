@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from celery import Celery
 
-from styleguide_project.tasks.base import ProjectTask
-from styleguide_project.tasks.celery import app as celery_app
+from styleguide_project.tasks.app.base import ProjectTask
+from styleguide_project.tasks.app.celery import app as celery_app
 
 
 def violations(task: Any) -> list[str]:

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django_celery_beat.models import PeriodicTask
 
-from styleguide_project.tasks.periodic_sync import periodic_tasks_sync
-from styleguide_project.tasks.schedules import Crontab
+from styleguide_project.tasks.periodic.schedules import Crontab
+from styleguide_project.tasks.periodic.sync import periodic_tasks_sync
 from styleguide_project.tasks.tests.periodic_helpers import definition
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import pytest
 from celery import shared_task
 from django.core import mail
 
-from styleguide_project.tasks.base import ProjectTask
-from styleguide_project.tasks.failures import mail_on_failure
+from styleguide_project.tasks.app.base import ProjectTask
+from styleguide_project.tasks.app.failures import mail_on_failure
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +80,7 @@ def test_a_failing_mail_is_logged_and_the_task_error_kept(settings, caplog):
 
     FlakyEmailBackend.failures_left = 1
 
-    with caplog.at_level(logging.ERROR, logger="styleguide_project.tasks.failures"), pytest.raises(BoomError):
+    with caplog.at_level(logging.ERROR, logger="styleguide_project.tasks.app.failures"), pytest.raises(BoomError):
         retrying.apply_async(kwargs={"failures": 99}, task_id="task-456")
 
     assert "Could not mail the failure of task tests.mail_on_failure.retrying[task-456]" in caplog.text

@@ -9,10 +9,10 @@ import pytest
 from celery import shared_task
 from django.conf import settings
 
-from styleguide_project.tasks.base import ProjectTask
-from styleguide_project.tasks.locks import one_instance, one_instance_skipped, task_lock
-from styleguide_project.tasks.selectors import task_lock_list
-from styleguide_project.tasks.services import task_lock_free
+from styleguide_project.tasks.app.base import ProjectTask
+from styleguide_project.tasks.locks.selectors import task_lock_list
+from styleguide_project.tasks.locks.services import task_lock_free
+from styleguide_project.tasks.locks.task_lock import one_instance, one_instance_skipped, task_lock
 from testing.processes import ROOT, process_env, wait_until
 
 # Runs of `blocking_job` wait here until the test lets them finish.
@@ -125,7 +125,7 @@ def test_the_lock_of_a_killed_process_lapses_by_its_ttl(redis_url):
             sys.executable,
             "-c",
             "import django; django.setup();"
-            "from styleguide_project.tasks.locks import task_lock;"
+            "from styleguide_project.tasks.locks.task_lock import task_lock;"
             "assert task_lock(key='tests.killed', timeout=1.5).acquire();"
             "print('held', flush=True); import time; time.sleep(60)",
         ],

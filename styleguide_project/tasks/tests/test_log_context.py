@@ -5,8 +5,8 @@ import pytest
 from celery import shared_task
 
 from config.settings.logging import LOGGING
-from styleguide_project.tasks.base import ProjectTask
-from styleguide_project.tasks.log_context import TaskContextFilter
+from styleguide_project.tasks.app.base import ProjectTask
+from styleguide_project.tasks.app.log_context import TaskContextFilter
 
 service_logger = logging.getLogger("tests.some_service")
 

@@ -16,10 +16,10 @@ from django.utils import timezone
 from django_celery_beat.models import ClockedSchedule, IntervalSchedule, PeriodicTask
 
 from styleguide_project.api.selectors import health_schedules
-from styleguide_project.tasks.celery import app as celery_app
-from styleguide_project.tasks.periodic_sync import periodic_tasks_sync
-from styleguide_project.tasks.periodic_watchdog import periodic_task_timeliness_list
-from styleguide_project.tasks.schedules import Clocked, Crontab, Solar
+from styleguide_project.tasks.app.celery import app as celery_app
+from styleguide_project.tasks.periodic.schedules import Clocked, Crontab, Solar
+from styleguide_project.tasks.periodic.sync import periodic_tasks_sync
+from styleguide_project.tasks.periodic.watchdog import periodic_task_timeliness_list
 from styleguide_project.tasks.tests.periodic_helpers import definition, every
 
 pytestmark = pytest.mark.django_db
@@ -129,7 +129,7 @@ def test_the_health_report_is_ok_when_every_task_is_on_time(monkeypatch):
     periodic_tasks_sync(definitions=items, dry_run=False)
     ran("On time", seconds_ago=10)
     monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
-    monkeypatch.setattr("styleguide_project.tasks.periodic_watchdog._declared_graces", lambda: {})
+    monkeypatch.setattr("styleguide_project.tasks.periodic.watchdog._declared_graces", lambda: {})
 
     assert health_schedules() == {"status": "ok", "late": []}
 

@@ -4,7 +4,8 @@ import pytest
 from celery import shared_task
 from django.db import OperationalError, transaction
 
-from styleguide_project.tasks.base import DATABASE_ERRORS, ProjectTask, task_retry_countdown
+from styleguide_project.tasks.app.base import ProjectTask
+from styleguide_project.tasks.app.retry import DATABASE_ERRORS, task_retry_countdown
 from styleguide_project.tasks.tests.probe_tasks import probe_always_fails
 
 pytestmark = pytest.mark.django_db
@@ -114,8 +115,13 @@ def test_delay_on_commit_publishes_nothing_on_rollback(django_capture_on_commit_
     ],
 )
 def test_a_retry_goes_back_to_the_queue_its_run_came_from(routing_key, queue):
-    probe_always_fails.push_request(delivery_info={"routing_key": routing_key})
+    probe_always_fails.push_request(
+        id="a-run", args=(), kwargs={}, delivery_info={"exchange": "tasks", "routing_key": routing_key}
+    )
     try:
-        assert probe_always_fails._delivered_queue() == queue
+        # What Celery's `retry()` publishes: the signature built from the delivered request.
+        retry = probe_always_fails.signature_from_request()
     finally:
         probe_always_fails.pop_request()
+
+    assert retry.options.get("queue") == queue

@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django_celery_beat import validators
 
-from styleguide_project.tasks import schedules
-from styleguide_project.tasks.schedules import Clocked, Crontab, Interval, Solar
+from styleguide_project.tasks.periodic import schedules
+from styleguide_project.tasks.periodic.schedules import Clocked, Crontab, Interval, Solar
 
 CRON_FIELDS = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
 

@@ -8,8 +8,8 @@ from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import task_retry
 from django.utils import timezone
 
-from styleguide_project.tasks.models import DeadLetter
-from styleguide_project.tasks.services import task_enqueue_on_commit
+from styleguide_project.tasks.outbox.models import DeadLetter
+from styleguide_project.tasks.outbox.services.enqueue import task_enqueue_on_commit
 from styleguide_project.tasks.tests.probe_tasks import ProbeTransientError, probe_always_fails
 
 pytestmark = pytest.mark.task_failure_expected
@@ -116,11 +116,11 @@ def test_a_letter_that_cannot_be_written_is_logged_and_the_task_error_stands(pro
     # No database access in this test: the letter cannot be written. (Nor the
     # eager result, which Celery would fail on first.)
     monkeypatch.setattr(probe_always_fails, "store_eager_result", False)
-    with caplog.at_level(logging.ERROR, logger="styleguide_project.tasks.signals"):
+    with caplog.at_level(logging.ERROR, logger="styleguide_project.tasks.outbox.signals"):
         with pytest.raises(ValueError, match="no good value: 9"):
             probe_always_fails.delay(value=9, error="bug")
 
-    [record] = [r for r in caplog.records if r.name == "styleguide_project.tasks.signals"]
+    [record] = [r for r in caplog.records if r.name == "styleguide_project.tasks.outbox.signals"]
     assert record.getMessage().startswith("Could not record the dead letter of tests.probe_always_fails[")
     assert record.getMessage().endswith("(kwargs {'value': 9, 'error': 'bug'}): ValueError: no good value: 9")
     assert probe["failures"]  # the task's own failure handler ran all the same

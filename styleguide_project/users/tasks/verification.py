@@ -1,9 +1,10 @@
 from celery import Task, shared_task
 from celery.utils.log import get_task_logger
 
-from styleguide_project.tasks.base import DATABASE_ERRORS, ProjectTask
-from styleguide_project.tasks.failures import mail_on_failure
-from styleguide_project.tasks.locks import one_instance
+from styleguide_project.tasks.app.base import ProjectTask
+from styleguide_project.tasks.app.failures import mail_on_failure
+from styleguide_project.tasks.app.retry import DATABASE_ERRORS
+from styleguide_project.tasks.locks.task_lock import one_instance
 
 logger = get_task_logger(__name__)
 

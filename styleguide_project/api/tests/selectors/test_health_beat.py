@@ -12,7 +12,7 @@ import redis
 from django.conf import settings
 
 from styleguide_project.api.selectors import health_beat
-from styleguide_project.tasks.celery import app as celery_app
+from styleguide_project.tasks.app.celery import app as celery_app
 from testing.brokers import celery_app_on_broker
 
 

@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth.signals import user_logged_out
 from knox.models import AuthToken
 
 from styleguide_project.users.tests.factories import TEST_PASSWORD
@@ -95,6 +96,27 @@ def test_logout_all_revokes_every_token_of_the_user(api_client, user, staff_user
     assert api_client.get(ME, **auth(phone)).status_code == 401
     assert api_client.get(ME, **auth(laptop)).status_code == 401
     assert api_client.get(ME, **auth(someone_else)).status_code == 200
+
+
+@pytest.mark.parametrize("path", [LOGOUT, LOGOUT_ALL])
+def test_logout_ends_the_session_and_tells_djangos_signal_who_left(api_client, user, path):
+    # DRF's request goes to django.contrib.auth's logout() as it is: it reads
+    # and replaces the user and flushes the session of the request underneath.
+    api_client.force_login(user)
+    left = []
+
+    def receiver(sender, request, user, **kwargs):
+        left.append((user, request.user))
+
+    user_logged_out.connect(receiver)
+    try:
+        response = api_client.post(path)
+    finally:
+        user_logged_out.disconnect(receiver)
+
+    assert response.status_code == 204
+    assert left == [(user, user)]
+    assert api_client.get(ME).status_code == 401
 
 
 @pytest.mark.parametrize("path", [LOGOUT, LOGOUT_ALL])

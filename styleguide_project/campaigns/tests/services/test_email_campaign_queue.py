@@ -5,7 +5,7 @@ from styleguide_project.campaigns.services import email_campaign_launch, email_c
 from styleguide_project.campaigns.tests.factories import EmailCampaignFactory
 from styleguide_project.core.exceptions import ApplicationError
 from styleguide_project.task_progress.models import TaskOwnership
-from styleguide_project.tasks.celery import app as celery_app
+from styleguide_project.tasks.app.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from styleguide_project.campaigns.models import EmailCampaign
 from styleguide_project.campaigns.selectors import email_campaign_email_list
 from styleguide_project.campaigns.tasks import email_campaign_send as email_campaign_send_task
 from styleguide_project.campaigns.tests.factories import EmailCampaignFactory
-from styleguide_project.tasks.models import DeadLetter
-from styleguide_project.tasks.services import dead_letter_replay
+from styleguide_project.tasks.outbox.models import DeadLetter
+from styleguide_project.tasks.outbox.services.dead_letters import dead_letter_replay
 from styleguide_project.users.tests.factories import BaseUserFactory
 
 pytestmark = pytest.mark.django_db

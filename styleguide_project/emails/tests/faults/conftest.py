@@ -2,7 +2,6 @@
 real `celery worker` processes and an SMTP sink that records Message-IDs.
 """
 
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -13,7 +12,7 @@ from django.conf import settings
 from kombu import Connection
 
 from styleguide_project.emails.models import Email
-from styleguide_project.tasks.celery import app as celery_app
+from styleguide_project.tasks.app.celery import app as celery_app
 from testing.brokers import RABBITMQ_HOST, RABBITMQ_PORT, celery_app_on_broker
 from testing.processes import ManagedProcess, RedisServer, process_env, start_worker, wait_until
 from testing.proxy import TcpProxy
@@ -154,8 +153,16 @@ def faults_factory(
                 # RabbitMQ's delayed delivery needs countdowns of a second or more.
                 TASK_RETRY_BACKOFF_SECONDS="2" if broker_kind == "rabbitmq" else "1",
                 TASK_RETRY_BACKOFF_MAX_SECONDS="2",
-                EMAIL_STRANDED_AFTER_SECONDS="4",
-                **env,
+                **{
+                    # The relay inside each worker brings back what was lost: a
+                    # run the broker lost is due again after 4 s on an idle
+                    # queue, and a killed worker's run after its lease of 10 s
+                    # (batches take ~1 s). A scenario may set its own.
+                    "OUTBOX_RELAY_INTERVAL_SECONDS": "1",
+                    "OUTBOX_LOST_AFTER_SECONDS": "4",
+                    "OUTBOX_RUN_LEASE_SECONDS": "10",
+                    **env,
+                },
             ),
         )
         made.append(faults)
@@ -166,29 +173,3 @@ def faults_factory(
         for faults in made:
             for worker in faults.workers:
                 worker.stop(timeout=5)
-
-
-@pytest.fixture
-def recovery_ticker() -> Iterator[Callable[[Faults], None]]:
-    """Publishes the recovery task every second, as beat does every EMAIL_RECOVERY_INTERVAL_SECONDS."""
-    stop = threading.Event()
-    threads: list[threading.Thread] = []
-
-    def start(faults: Faults) -> None:
-        from styleguide_project.emails.tasks import email_recover_stranded as email_recover_stranded_task
-
-        def tick() -> None:
-            while not stop.wait(1.0):
-                try:
-                    email_recover_stranded_task.apply_async()
-                except Exception:  # noqa: BLE001, S112 - the broker may be down on purpose
-                    continue
-
-        thread = threading.Thread(target=tick, daemon=True)
-        thread.start()
-        threads.append(thread)
-
-    yield start
-    stop.set()
-    for thread in threads:
-        thread.join(timeout=5)

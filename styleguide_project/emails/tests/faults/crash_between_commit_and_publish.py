@@ -33,7 +33,7 @@ def _killed_before_publish(**kwargs: Any) -> int:
 def _onboard_and_crash(user_id: int) -> None:
     from django.db import transaction
 
-    from styleguide_project.tasks.services import enqueue
+    from styleguide_project.tasks.outbox.services import enqueue
     from styleguide_project.users.models import BaseUser
     from styleguide_project.users.services import user_complete_onboarding
 

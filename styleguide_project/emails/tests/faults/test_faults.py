@@ -38,11 +38,10 @@ def assert_nothing_lost(counts: dict[str, int], *, max_duplicates: int) -> None:
     assert counts["duplicates"] <= max_duplicates
 
 
-def test_worker_killed_three_times_during_a_batch(faults_factory, recovery_ticker):
+def test_worker_killed_three_times_during_a_batch(faults_factory):
     # One pool process: a kill interrupts at most one delivery, so at most one duplicate per kill.
     faults = faults_factory()
     worker = faults.start_worker(concurrency=1)
-    recovery_ticker(faults)
 
     accepted = queue_batch(500)
     for threshold in (60, 200, 350):
@@ -61,10 +60,9 @@ def test_worker_killed_three_times_during_a_batch(faults_factory, recovery_ticke
     ids=["redis-with-aof", "redis-without-persistence", "rabbitmq-quorum"],
     indirect=["broker_kind"],
 )
-def test_broker_stopped_during_a_batch(faults_factory, recovery_ticker, broker_kind, appendonly):
+def test_broker_stopped_during_a_batch(faults_factory, broker_kind, appendonly):
     faults = faults_factory(appendonly=appendonly)
     faults.start_worker()
-    recovery_ticker(faults)
 
     accepted = queue_batch(300)
     wait_until(lambda: faults.sink.count() >= 30, timeout=60, what="the first deliveries")
@@ -81,7 +79,7 @@ def test_broker_stopped_during_a_batch(faults_factory, recovery_ticker, broker_k
     assert_nothing_lost(counts, max_duplicates=0 if appendonly else 2)
 
 
-def test_broker_down_while_onboarding_requests_arrive(faults_factory, recovery_ticker, api_client, broker_kind):
+def test_broker_down_while_onboarding_requests_arrive(faults_factory, api_client, broker_kind):
     faults = faults_factory()
     faults.broker_stop()
     users = BaseUserFactory.create_batch(10)
@@ -95,7 +93,6 @@ def test_broker_down_while_onboarding_requests_arrive(faults_factory, recovery_t
     assert Email.objects.filter(status=Email.Status.SENDING).count() == 10
     faults.broker_start()
     faults.start_worker()
-    recovery_ticker(faults)
     faults.wait_all_settled(accepted=10, timeout=120)
 
     counts = faults.report(f"{broker_kind} down during 10 onboarding requests", accepted=10)
@@ -123,10 +120,9 @@ def terminate_other_backends(*, for_seconds: float) -> int:
     return terminated
 
 
-def test_postgres_connections_dropped_during_a_batch(faults_factory, recovery_ticker):
+def test_postgres_connections_dropped_during_a_batch(faults_factory):
     faults = faults_factory()
     worker = faults.start_worker()
-    recovery_ticker(faults)
 
     accepted = queue_batch(300)
     terminated = 0

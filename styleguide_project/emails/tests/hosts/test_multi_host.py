@@ -17,7 +17,8 @@ from styleguide_project.emails.models import Email
 from styleguide_project.emails.tests.factories import EmailFactory
 from styleguide_project.emails.tests.hosts.conftest import (
     BEAT_LOCK_TTL_SECONDS,
-    RECOVERY_INTERVAL_SECONDS,
+    TICK_INTERVAL_SECONDS,
+    TICK_TASK,
     Cluster,
     hosts_report,
 )
@@ -75,7 +76,7 @@ def test_a_worker_host_cut_off_during_a_batch(cluster_factory):
 
 def test_the_active_beats_host_cut_off(cluster_factory):
     cluster = cluster_factory()
-    interval = RECOVERY_INTERVAL_SECONDS
+    interval = TICK_INTERVAL_SECONDS
     time.sleep(4 * interval)
 
     active = "beat1"
@@ -87,7 +88,7 @@ def test_the_active_beats_host_cut_off(cluster_factory):
     time.sleep(4 * interval)
     end = time.time()
 
-    runs = [when for when, _ in cluster.task_receipts("emails.email_recover_stranded")]
+    runs = [when for when, _ in cluster.task_receipts(TICK_TASK)]
     gaps = [later - earlier for earlier, later in itertools.pairwise(runs)]
     twice = sum(1 for gap in gaps if gap < interval / 2)
     after_cut = [when for when in runs if when > cut]

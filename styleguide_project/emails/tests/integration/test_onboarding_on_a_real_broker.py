@@ -42,7 +42,7 @@ def test_smtp_refusal_ends_failed_after_retries_on_a_real_worker(celery_worker, 
     assert worker.output.count("Retry in") == 2
     # Lines from task code carry the task's name and id on a real worker too.
     assert re.search(
-        r"styleguide_project\.tasks\.base \[emails\.email_send_batch:[0-9a-f-]{36}\]: "
+        r"styleguide_project\.tasks\.app\.base \[emails\.email_send_batch:[0-9a-f-]{36}\]: "
         r"emails\.email_send_batch\[[0-9a-f-]{36}\] failed \(EmailBatchIncompleteError: 1 emails not sent",
         worker.output,
     )

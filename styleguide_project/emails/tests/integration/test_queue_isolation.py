@@ -126,7 +126,7 @@ def _redis_queue_length(queue: str):
     """How many messages wait in `queue` on the test's Redis broker."""
     import redis
 
-    from styleguide_project.tasks.celery import app as celery_app
+    from styleguide_project.tasks.app.celery import app as celery_app
 
     client = redis.Redis.from_url(celery_app.conf.broker_url)
     return lambda: int(client.llen(queue))

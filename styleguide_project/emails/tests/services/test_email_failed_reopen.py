@@ -25,7 +25,7 @@ def test_failed_emails_go_back_to_sending_keeping_their_history_and_the_others_a
         3,
         "SMTPServerDisconnected: gone",
     )
-    # Touched: the recovery of stranded emails counts from now.
+    # Touched: the email's last change is its reopening.
     assert failed.updated_at >= before
     for status, email in others.items():
         email.refresh_from_db()

@@ -7,7 +7,7 @@ from django.core import mail
 from styleguide_project.emails.models import Email
 from styleguide_project.emails.services.summary import FAILED_SUMMARY_LIMIT, email_failed_summary_send
 from styleguide_project.emails.tests.factories import EmailFactory
-from styleguide_project.tasks.models import OutboxRun
+from styleguide_project.tasks.outbox.models import OutboxRun
 
 pytestmark = pytest.mark.django_db
 

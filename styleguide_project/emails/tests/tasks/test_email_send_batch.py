@@ -10,8 +10,8 @@ from styleguide_project.emails.models import Email
 from styleguide_project.emails.services import email_send_all
 from styleguide_project.emails.tasks import email_send_batch as email_send_batch_task
 from styleguide_project.emails.tests.factories import EmailFactory
-from styleguide_project.tasks.models import DeadLetter
-from styleguide_project.tasks.services import dead_letter_replay
+from styleguide_project.tasks.outbox.models import DeadLetter
+from styleguide_project.tasks.outbox.services.dead_letters import dead_letter_replay
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ import pytest
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from styleguide_project.tasks.periodic_sync import periodic_tasks_sync
+from styleguide_project.tasks.periodic.sync import periodic_tasks_sync
 from styleguide_project.tasks.tests.periodic_helpers import definition, every
 from styleguide_project.users.tests.factories import BaseUserFactory
 from testing.http import http_json

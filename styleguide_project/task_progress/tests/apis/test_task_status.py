@@ -1,7 +1,7 @@
 import pytest
 
 from styleguide_project.task_progress.tests.factories import TaskOwnershipFactory
-from styleguide_project.tasks.celery import app as celery_app
+from styleguide_project.tasks.app.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db
 

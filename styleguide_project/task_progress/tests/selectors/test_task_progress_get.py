@@ -11,7 +11,7 @@ from styleguide_project.core.exceptions import ApplicationError
 from styleguide_project.task_progress.selectors import EXPIRED_STATE, task_progress_get
 from styleguide_project.task_progress.tests import probe_tasks
 from styleguide_project.task_progress.tests.factories import TaskOwnershipFactory
-from styleguide_project.tasks.celery import app as celery_app
+from styleguide_project.tasks.app.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db
 

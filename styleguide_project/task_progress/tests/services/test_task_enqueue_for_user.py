@@ -4,7 +4,7 @@ from django.db import transaction
 from styleguide_project.task_progress.models import TaskOwnership
 from styleguide_project.task_progress.services import task_enqueue_for_user, task_ownership_record
 from styleguide_project.task_progress.tests import probe_tasks
-from styleguide_project.tasks.celery import app as celery_app
+from styleguide_project.tasks.app.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
 from styleguide_project.task_progress.tests.factories import TaskOwnershipFactory
-from styleguide_project.tasks.celery import app as celery_app
+from styleguide_project.tasks.app.celery import app as celery_app
 from styleguide_project.users.tests.factories import BaseUserFactory
 
 pytestmark = pytest.mark.django_db

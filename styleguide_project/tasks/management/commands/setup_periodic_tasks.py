@@ -6,13 +6,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser, DjangoHelpFormatter
 from django.utils.module_loading import import_string
 
-from styleguide_project.tasks.periodic_sync import (
+from styleguide_project.tasks.periodic.schedules import PeriodicTaskDefinition
+from styleguide_project.tasks.periodic.sync import (
     PeriodicTaskDefinitionError,
     PeriodicTaskSyncPlan,
     periodic_tasks_sync,
 )
-from styleguide_project.tasks.periodic_watchdog import periodic_task_timeliness_list
-from styleguide_project.tasks.schedules import PeriodicTaskDefinition
+from styleguide_project.tasks.periodic.watchdog import periodic_task_timeliness_list
 
 POLICY = """\
 Makes django-celery-beat's tables say exactly what settings.PERIODIC_TASKS

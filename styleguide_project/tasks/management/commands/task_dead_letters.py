@@ -5,8 +5,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from styleguide_project.core.exceptions import ApplicationError
-from styleguide_project.tasks.selectors import dead_letter_get, dead_letter_list
-from styleguide_project.tasks.services import dead_letter_replay, dead_letter_replay_all
+from styleguide_project.tasks.outbox.selectors import dead_letter_get, dead_letter_list
+from styleguide_project.tasks.outbox.services.dead_letters import dead_letter_replay, dead_letter_replay_all
 
 
 class Command(BaseCommand):

@@ -2,8 +2,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from styleguide_project.tasks.selectors import task_lock_list
-from styleguide_project.tasks.services import task_lock_free
+from styleguide_project.tasks.locks.selectors import task_lock_list
+from styleguide_project.tasks.locks.services import task_lock_free
 
 
 class Command(BaseCommand):

@@ -2,8 +2,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from styleguide_project.tasks.celery import app
-from styleguide_project.tasks.services.outbox import task_outbox_relay
+from styleguide_project.tasks.app.celery import app
+from styleguide_project.tasks.outbox.services.runs import task_outbox_relay
 
 
 class Command(BaseCommand):

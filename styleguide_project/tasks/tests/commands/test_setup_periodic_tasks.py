@@ -7,7 +7,7 @@ from django_celery_beat.models import PeriodicTask
 
 from config.periodic_tasks import PERIODIC_TASKS
 from styleguide_project.tasks.management.commands.setup_periodic_tasks import Command
-from styleguide_project.tasks.schedules import Crontab
+from styleguide_project.tasks.periodic.schedules import Crontab
 from styleguide_project.tasks.tests.periodic_helpers import definition, every, snapshot
 
 pytestmark = pytest.mark.django_db

@@ -1,8 +1,8 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from styleguide_project.tasks.locks import task_lock
-from styleguide_project.tasks.services import task_lock_free
+from styleguide_project.tasks.locks.services import task_lock_free
+from styleguide_project.tasks.locks.task_lock import task_lock
 
 
 @pytest.fixture(autouse=True)

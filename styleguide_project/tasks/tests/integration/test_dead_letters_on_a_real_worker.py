@@ -7,8 +7,8 @@ from celery.result import AsyncResult
 from django.core.cache import cache
 
 from styleguide_project.emails.tests.faults.conftest import FAULT_REPORTS
-from styleguide_project.tasks.models import DeadLetter
-from styleguide_project.tasks.services import dead_letter_replay
+from styleguide_project.tasks.outbox.models import DeadLetter
+from styleguide_project.tasks.outbox.services.dead_letters import dead_letter_replay
 from styleguide_project.tasks.tests.probe_tasks import PROBE_FIXED_KEY, probe_fails_until_fixed
 
 pytestmark = pytest.mark.integration

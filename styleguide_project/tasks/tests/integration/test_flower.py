@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from styleguide_project.emails.models import Email
-from styleguide_project.tasks.celery import app as celery_app
+from styleguide_project.tasks.app.celery import app as celery_app
 from testing.http import http_json
 from testing.processes import ROOT, ManagedProcess, free_port, wait_until
 

@@ -9,9 +9,9 @@ from django.db import transaction
 from styleguide_project.emails.models import Email
 from styleguide_project.emails.services import email_send_all
 from styleguide_project.emails.tests.factories import EmailFactory
-from styleguide_project.tasks.celery import app as celery_app
-from styleguide_project.tasks.models import OutboxRun
-from styleguide_project.tasks.services import task_enqueue_on_commit
+from styleguide_project.tasks.app.celery import app as celery_app
+from styleguide_project.tasks.outbox.models import OutboxRun
+from styleguide_project.tasks.outbox.services.enqueue import task_enqueue_on_commit
 from styleguide_project.tasks.tests.probe_tasks import probe_retry_after, probe_sleep
 from testing.brokers import celery_app_on_broker
 from testing.processes import free_port, wait_until

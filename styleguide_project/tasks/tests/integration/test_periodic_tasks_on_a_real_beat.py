@@ -12,9 +12,9 @@ from django.conf import settings
 from django.utils import timezone
 from django_celery_results.models import TaskResult
 
-from styleguide_project.tasks.periodic_sync import periodic_tasks_sync
-from styleguide_project.tasks.schedules import Clocked
-from styleguide_project.tasks.tasks import task_result_delete_expired as task_result_delete_expired_task
+from styleguide_project.tasks.app.tasks import task_result_delete_expired as task_result_delete_expired_task
+from styleguide_project.tasks.periodic.schedules import Clocked
+from styleguide_project.tasks.periodic.sync import periodic_tasks_sync
 from styleguide_project.tasks.tests.periodic_helpers import definition, every
 from testing.processes import wait_until
 

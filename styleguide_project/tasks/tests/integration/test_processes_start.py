@@ -3,7 +3,7 @@
 import pytest
 from django_celery_beat.models import PeriodicTask
 
-from styleguide_project.tasks.celery import app as celery_app
+from styleguide_project.tasks.app.celery import app as celery_app
 
 pytestmark = pytest.mark.integration
 
@@ -23,7 +23,7 @@ def test_beat_starts_with_the_projects_scheduler_and_becomes_active(celery_beat)
 
     beat.wait_for_output(r"beat: took the lock", timeout=30)
     assert beat.alive()
-    assert "styleguide_project.tasks.beat.LockedDatabaseScheduler" in beat.output
+    assert "styleguide_project.tasks.periodic.beat.LockedDatabaseScheduler" in beat.output
     # Unlike django-celery-beat's own scheduler, it writes no celery.backend_cleanup
     # entry: the result cleanup is declared in config/periodic_tasks.py.
     assert not PeriodicTask.objects.exists()

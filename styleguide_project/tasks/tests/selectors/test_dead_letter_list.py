@@ -3,8 +3,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from styleguide_project.tasks.models import DeadLetter
-from styleguide_project.tasks.selectors import dead_letter_get, dead_letter_list
+from styleguide_project.tasks.outbox.models import DeadLetter
+from styleguide_project.tasks.outbox.selectors import dead_letter_get, dead_letter_list
 from styleguide_project.tasks.tests.factories import DeadLetterFactory
 
 pytestmark = pytest.mark.django_db

@@ -3,8 +3,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from styleguide_project.tasks.models import DeadLetter
-from styleguide_project.tasks.services import dead_letter_delete_expired
+from styleguide_project.tasks.outbox.models import DeadLetter
+from styleguide_project.tasks.outbox.services.dead_letters import dead_letter_delete_expired
 from styleguide_project.tasks.tests.factories import dead_letter_recorded as letter_recorded
 
 pytestmark = pytest.mark.django_db

@@ -4,9 +4,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from styleguide_project.tasks.models import DeadLetter
-from styleguide_project.tasks.services import dead_letter_record
-from styleguide_project.tasks.services.dead_letters import EXCEPTION_MESSAGE_MAX_CHARS, TRACEBACK_MAX_CHARS
+from styleguide_project.tasks.outbox.models import DeadLetter
+from styleguide_project.tasks.outbox.services.dead_letters import (
+    EXCEPTION_MESSAGE_MAX_CHARS,
+    TRACEBACK_MAX_CHARS,
+    dead_letter_record,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -2,8 +2,8 @@ import pytest
 from django.db import transaction
 
 from styleguide_project.core.exceptions import ApplicationError
-from styleguide_project.tasks.models import DeadLetter
-from styleguide_project.tasks.services import dead_letter_replay
+from styleguide_project.tasks.outbox.models import DeadLetter
+from styleguide_project.tasks.outbox.services.dead_letters import dead_letter_replay
 from styleguide_project.tasks.tests.factories import DeadLetterFactory
 from styleguide_project.tasks.tests.probe_tasks import probe_always_fails
 

@@ -20,15 +20,15 @@ from django_celery_beat.models import (
 
 from config.periodic_tasks import PERIODIC_TASKS
 from styleguide_project.emails.tasks import email_send_batch as email_send_batch_task
-from styleguide_project.tasks.models import ManagedPeriodicTask
-from styleguide_project.tasks.periodic_sync import (
+from styleguide_project.tasks.app.tasks import task_result_delete_expired as task_result_delete_expired_task
+from styleguide_project.tasks.periodic.models import ManagedPeriodicTask
+from styleguide_project.tasks.periodic.schedules import Clocked, Crontab, Interval, Solar
+from styleguide_project.tasks.periodic.sync import (
     MANAGED_NOTE,
     PeriodicTaskDefinitionError,
     periodic_tasks_sync,
     periodic_tasks_validate,
 )
-from styleguide_project.tasks.schedules import Clocked, Crontab, Interval, Solar
-from styleguide_project.tasks.tasks import task_result_delete_expired as task_result_delete_expired_task
 from styleguide_project.tasks.tests.periodic_helpers import definition, every, snapshot, write_statements
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection, connections, transaction
 from django_celery_beat.models import PeriodicTask
 
-from styleguide_project.tasks.periodic_sync import PeriodicTaskSyncPlan, periodic_tasks_sync
+from styleguide_project.tasks.periodic.sync import PeriodicTaskSyncPlan, periodic_tasks_sync
 from styleguide_project.tasks.tests.periodic_helpers import definition, every
 from testing.processes import wait_until
 from testing.services import service_missing

@@ -4,9 +4,9 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from styleguide_project.tasks.celery import app as celery_app
-from styleguide_project.tasks.models import OutboxRun
-from styleguide_project.tasks.services import task_enqueue_on_commit
+from styleguide_project.tasks.app.celery import app as celery_app
+from styleguide_project.tasks.outbox.models import OutboxRun
+from styleguide_project.tasks.outbox.services.enqueue import task_enqueue_on_commit
 from styleguide_project.tasks.tests.probe_tasks import probe_echo
 from testing.brokers import celery_app_on_broker
 from testing.processes import wait_until

@@ -9,11 +9,10 @@ from styleguide_project.emails.models import Email
 from styleguide_project.emails.tasks import email_send_batch as email_send_batch_task
 from styleguide_project.emails.tests.backends import FlakyEmailBackend
 from styleguide_project.emails.tests.factories import EmailFactory
-from styleguide_project.tasks.base import TaskSerializationError
-from styleguide_project.tasks.celery import app as celery_app
-from styleguide_project.tasks.models import OutboxRun
-from styleguide_project.tasks.services import task_enqueue_on_commit, task_outbox_publish
-from styleguide_project.tasks.services.enqueue import OUTBOX_HEADER
+from styleguide_project.tasks.app.base import TaskSerializationError
+from styleguide_project.tasks.app.celery import app as celery_app
+from styleguide_project.tasks.outbox.models import OutboxRun
+from styleguide_project.tasks.outbox.services.enqueue import OUTBOX_HEADER, task_enqueue_on_commit, task_outbox_publish
 from styleguide_project.tasks.tests.probe_tasks import COUNTS, probe_count, probe_echo
 from testing.brokers import celery_app_on_broker
 from testing.processes import free_port

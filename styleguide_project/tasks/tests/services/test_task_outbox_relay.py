@@ -9,9 +9,9 @@ import redis
 from django.db import connection
 from django.utils import timezone
 
-from styleguide_project.tasks.celery import app as celery_app
-from styleguide_project.tasks.models import OutboxRun
-from styleguide_project.tasks.services.outbox import (
+from styleguide_project.tasks.app.celery import app as celery_app
+from styleguide_project.tasks.outbox.models import OutboxRun
+from styleguide_project.tasks.outbox.services.runs import (
     Claim,
     outbox_run_claim,
     outbox_run_delete_finished,
@@ -54,7 +54,7 @@ def test_publishes_what_the_fast_path_left_and_marks_it(settings):
     assert (result.published, result.unknown, result.broker_failed) == (1, 0, False)
     old.refresh_from_db()
     fresh.refresh_from_db()
-    assert (old.published_at is not None, old.publish_attempts, old.done_at is not None) == (True, 1, True)
+    assert (old.published_at is not None, old.done_at is not None) == (True, True)
     assert COUNTS == {"old": 1}
     # Young runs are the fast path's: the relay leaves them alone.
     assert fresh.published_at is None

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django_celery_results.models import GroupResult, TaskResult
 
-from styleguide_project.tasks.services import task_result_delete_expired
+from styleguide_project.tasks.app.results import task_result_delete_expired
 from styleguide_project.tasks.tests.factories import group_result_finished, task_result_finished
 
 pytestmark = pytest.mark.django_db

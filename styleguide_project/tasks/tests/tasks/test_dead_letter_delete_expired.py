@@ -2,8 +2,8 @@ from datetime import timedelta
 
 import pytest
 
-from styleguide_project.tasks.models import DeadLetter
-from styleguide_project.tasks.tasks import dead_letter_delete_expired as dead_letter_delete_expired_task
+from styleguide_project.tasks.outbox.models import DeadLetter
+from styleguide_project.tasks.outbox.tasks import dead_letter_delete_expired as dead_letter_delete_expired_task
 from styleguide_project.tasks.tests.factories import dead_letter_recorded as letter_recorded
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django_celery_results.models import TaskResult
 
-from styleguide_project.tasks.tasks import task_result_delete_expired as task_result_delete_expired_task
+from styleguide_project.tasks.app.tasks import task_result_delete_expired as task_result_delete_expired_task
 from styleguide_project.tasks.tests.factories import task_result_finished
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.core import mail
 from django.utils import timezone
 
 from styleguide_project.emails.models import Email
-from styleguide_project.tasks.locks import one_instance_skipped, task_lock
+from styleguide_project.tasks.locks.task_lock import one_instance_skipped, task_lock
 from styleguide_project.users.models import BaseUser
 from styleguide_project.users.tasks import user_onboarding_reminders_send as user_onboarding_reminders_send_task
 from styleguide_project.users.tests.factories import BaseUserFactory

@@ -1,0 +1,39 @@
+"""The project's Celery app: `celery -A styleguide_project.tasks worker|beat`."""
+
+import os
+from logging.config import dictConfig
+from typing import Any
+
+from celery import Celery
+from celery.signals import setup_logging
+
+from styleguide_project.tasks.app.base import ProjectTask
+from styleguide_project.tasks.app.transport import transport_register
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.django.local")
+
+# `redis://` broker URLs use kombu's Redis transport with the project's fixes
+# (see the module), in every process that uses this app, before any connection.
+transport_register()
+
+app: Celery = Celery("styleguide_project", task_cls=ProjectTask)
+
+# Every setting lives in Django's settings, in config/settings/celery.py.
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+# Imports `<app>.tasks` for every installed app; each `tasks/__init__.py`
+# imports its modules explicitly.
+app.autodiscover_tasks()
+
+
+@setup_logging.connect
+def use_django_logging(**kwargs: Any) -> None:
+    """Log with Django's LOGGING (config/settings/logging.py) in the worker and beat too.
+
+    With a receiver on this signal Celery leaves logging alone, so workers and
+    beat log in the same format (JSON in production), to the same stream and
+    with the same task context filter as the web process.
+    """
+    from django.conf import settings
+
+    dictConfig(settings.LOGGING)
