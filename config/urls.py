@@ -15,7 +15,7 @@ urlpatterns = [
     # HTML pages for people in a browser, with session login.
     path("accounts/", include(("styleguide_project.authentication.view_urls", "accounts"))),
     path("tasks/", include(("styleguide_project.task_progress.view_urls", "task"))),
-    path("emails/", include(("styleguide_project.emails.view_urls", "emails"))),
+    path("emails/campaigns/", include(("styleguide_project.campaigns.view_urls", "campaigns"))),
 ]
 
 handler404 = "styleguide_project.core.error_views.page_not_found"

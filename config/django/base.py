@@ -22,6 +22,7 @@ LOCAL_APPS = [
     "styleguide_project.users.apps.UsersConfig",
     "styleguide_project.authentication.apps.AuthenticationConfig",
     "styleguide_project.emails.apps.EmailsConfig",
+    "styleguide_project.campaigns.apps.CampaignsConfig",
     "styleguide_project.tasks.apps.TasksConfig",
     "styleguide_project.task_progress.apps.TaskProgressConfig",
     "styleguide_project.metrics.apps.MetricsConfig",

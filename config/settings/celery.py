@@ -228,7 +228,8 @@ CELERY_WORKER_DETECT_QUORUM_QUEUES = True
 CELERY_TASK_ROUTES = {
     # An onboarding or password email is the one a person waits for.
     "emails.email_send_batch": {"queue": TASK_QUEUE_TRANSACTIONAL},
-    # Creates and queues an email per recipient, thousands at a time.
+    # Creates and queues an email per recipient, thousands at a time (the
+    # campaigns app's task, under the name it had in the emails app).
     "emails.email_campaign_send": {"queue": TASK_QUEUE_BULK},
     # A daily report to staff: nobody waits on it.
     "emails.email_failed_summary_send": {"queue": TASK_QUEUE_BULK},

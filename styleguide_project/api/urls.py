@@ -11,6 +11,8 @@ urlpatterns = [
     path("health/live/", HealthLiveApi.as_view(), name="health-live"),
     path("auth/", include(("styleguide_project.authentication.urls", "auth"))),
     path("users/", include(("styleguide_project.users.urls", "users"))),
+    # Campaigns are an app of their own, served where they always were, beside the emails they send.
+    path("emails/campaigns/", include(("styleguide_project.campaigns.urls", "campaigns"))),
     path("emails/", include(("styleguide_project.emails.urls", "emails"))),
     # The kit's dead letters first: task progress's `<str:task_id>/` would take "dead-letters/".
     path("tasks/", include(("styleguide_project.tasks.urls", "task_kit"))),

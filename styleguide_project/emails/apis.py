@@ -1,8 +1,6 @@
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.http import Http404
-from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAdminUser
@@ -13,12 +11,9 @@ from rest_framework.views import APIView
 from styleguide_project.api.pagination import LimitOffsetPagination, get_paginated_response, paginated_schema
 from styleguide_project.api.schemas import BAD_REQUEST, ERROR_RESPONSES, NOT_FOUND
 from styleguide_project.core.exceptions import ApplicationError
-from styleguide_project.emails.models import Email, EmailCampaign
-from styleguide_project.emails.selectors import email_campaign_get, email_get, email_list
-from styleguide_project.emails.services import email_campaign_launch, email_retry, email_send_all
-
-# Emails reach whatever AUTH_USER_MODEL is; the emails app imports no other app.
-User = get_user_model()
+from styleguide_project.emails.models import Email
+from styleguide_project.emails.selectors import email_get, email_list
+from styleguide_project.emails.services import email_retry, email_send_all
 
 
 def _email_or_404(email_id: int) -> Email:
@@ -151,39 +146,3 @@ class EmailRetryApi(APIView):
     def post(self, request: Request, email_id: int) -> Response:
         email = email_retry(email=_email_or_404(email_id))
         return Response(self.OutputSerializer(email).data, status=status.HTTP_202_ACCEPTED)
-
-
-class EmailCampaignLaunchApi(APIView):
-    """Create a campaign to every onboarded, active user with a verified address and queue it; follow it at
-    `status_url`."""
-
-    permission_classes = [IsAdminUser]
-
-    class InputSerializer(serializers.Serializer[dict[str, str]]):
-        subject = serializers.CharField(max_length=255)
-        plain_text = serializers.CharField(max_length=20_000)
-
-    class OutputSerializer(serializers.Serializer[EmailCampaign]):
-        id = serializers.IntegerField()
-        status = serializers.ChoiceField(choices=EmailCampaign.Status.choices)
-        task_id = serializers.CharField(help_text="The id of the run that creates and queues the emails.")
-        status_url = serializers.SerializerMethodField(help_text="Its state and progress: GET, JSON.")
-        progress_url = serializers.SerializerMethodField(help_text="Its progress page, for a browser.")
-
-        def get_status_url(self, campaign: EmailCampaign) -> str:
-            return reverse("api:tasks:status", kwargs={"task_id": campaign.task_id})
-
-        def get_progress_url(self, campaign: EmailCampaign) -> str:
-            return reverse("task:progress", kwargs={"task_id": campaign.task_id})
-
-    @extend_schema(request=InputSerializer, responses={202: OutputSerializer, **ERROR_RESPONSES})
-    def post(self, request: Request) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        assert isinstance(request.user, User)  # noqa: S101 - IsAdminUser ran first
-        launched = email_campaign_launch(created_by=request.user, **serializer.validated_data)
-        # Read again after the launch committed: in eager mode the run already
-        # happened inside this request, and the answer tells its outcome (DONE),
-        # not the state the launch left before it.
-        campaign = email_campaign_get(campaign_id=launched.id) or launched
-        return Response(self.OutputSerializer(campaign).data, status=status.HTTP_202_ACCEPTED)

@@ -1,11 +1,10 @@
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
 from styleguide_project.common.models import BaseModel
 
 
-def _subject_clean(subject: str) -> None:
+def subject_clean(subject: str) -> None:
     """A subject is one line, by the measure of Python's email package.
 
     The email package splits header values with `str.splitlines()`, which
@@ -16,36 +15,6 @@ def _subject_clean(subject: str) -> None:
     """
     if "".join(subject.splitlines()) != subject:
         raise ValidationError({"subject": "A subject is a single line."})
-
-
-class EmailCampaign(BaseModel):
-    """One message sent by staff to every onboarded, active user with a verified address, one `Email` per user."""
-
-    class Status(models.TextChoices):
-        DRAFT = "DRAFT", "Draft"
-        # A task is creating the emails and queueing them, a chunk at a time.
-        SENDING = "SENDING", "Sending"
-        # Every recipient's email has been created and queued; each is delivered on its own.
-        DONE = "DONE", "Done"
-        # The task failed; sending it again carries on with the users not emailed yet.
-        FAILED = "FAILED", "Failed"
-
-    subject = models.CharField(max_length=255)
-    plain_text = models.TextField()
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    # The run of the last send, for its progress page.
-    task_id = models.CharField(max_length=255, blank=True)
-    last_error = models.TextField(blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"{self.subject} ({self.status})"
-
-    def clean(self) -> None:
-        _subject_clean(self.subject)
 
 
 class Email(BaseModel):
@@ -67,18 +36,14 @@ class Email(BaseModel):
     # When the retry of a failed attempt is due: recovery leaves the email alone until then.
     next_attempt_at = models.DateTimeField(null=True, blank=True)
 
-    # Set for the emails of a campaign. PROTECT: a campaign that has emailed
-    # people is part of their history and cannot be deleted from under them.
-    campaign = models.ForeignKey(EmailCampaign, null=True, blank=True, on_delete=models.PROTECT, related_name="emails")
-
-    class Meta:
-        constraints = [
-            # A campaign emails each address once, even if two runs race (NULLs never collide).
-            models.UniqueConstraint(fields=["campaign", "to"], name="emails_email_one_per_campaign_and_address"),
-        ]
+    # Part of a mailing to many people (a campaign): delivered on the bulk
+    # queue, so that it never stands in front of an email a person waits for.
+    # A default in the database too: code of the release before, still running
+    # while a release migrates, inserts emails without the column.
+    bulk = models.BooleanField(default=False, db_default=False)
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to} ({self.status})"
 
     def clean(self) -> None:
-        _subject_clean(self.subject)
+        subject_clean(self.subject)

@@ -1,7 +1,6 @@
 from django.urls import path
 
 from styleguide_project.emails.apis import (
-    EmailCampaignLaunchApi,
     EmailDetailApi,
     EmailListApi,
     EmailRetryApi,
@@ -13,5 +12,4 @@ urlpatterns = [
     path("send/", EmailSendApi.as_view(), name="send"),
     path("<int:email_id>/", EmailDetailApi.as_view(), name="detail"),
     path("<int:email_id>/retry/", EmailRetryApi.as_view(), name="retry"),
-    path("campaigns/", EmailCampaignLaunchApi.as_view(), name="campaign-launch"),
 ]

@@ -178,6 +178,63 @@ def test_production_code_never_imports_test_support() -> None:
     assert offending == []
 
 
+# Rooms at the top of the drawing: no app imports them, not even inside a
+# function. config wires them in, and `api`'s URL root includes their URLs by
+# dotted path, as it includes every app's.
+TOP = {"campaigns", "metrics"}
+# The apps campaigns are built on: they never name it, in code or in migrations
+# (no string foreign key, no migration dependency).
+UNDER_CAMPAIGNS = ("emails", "users")
+
+
+def test_no_app_imports_the_rooms_at_the_top() -> None:
+    offending = []
+    for module, path in _application_modules():
+        if _app(module) in TOP:
+            continue
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for imported, line in _imports(tree, module_level_only=False):
+            if _app(imported) in TOP:
+                offending.append(f"{module}:{line} imports {imported}")
+    assert offending == []
+
+
+def _names_campaigns(path: Path) -> list[int]:
+    """Lines of `path` with a string that names the campaigns app: a dotted path or an app label."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and (f"{PACKAGE}.campaigns" in node.value or node.value == "campaigns" or node.value.startswith("campaigns."))
+    ]
+
+
+def test_the_apps_under_campaigns_never_name_it() -> None:
+    offending = []
+    for app in UNDER_CAMPAIGNS:
+        for path in sorted((ROOT / PACKAGE / app).rglob("*.py")):
+            if "tests" in path.relative_to(ROOT).parts:
+                continue
+            offending += [f"{path.relative_to(ROOT)}:{line}" for line in _names_campaigns(path)]
+            tree = ast.parse(path.read_text(), filename=str(path))
+            offending += [
+                f"{path.relative_to(ROOT)}:{line} imports {imported}"
+                for imported, line in _imports(tree, module_level_only=False)
+                if _app(imported) == "campaigns"
+            ]
+    assert offending == []
+
+
+def test_a_string_naming_campaigns_is_found(tmp_path: Path) -> None:
+    # The check above must be able to fail: a string foreign key and a migration dependency both match.
+    module = tmp_path / "module.py"
+    module.write_text('fk = "campaigns.EmailCampaign"\ndependency = ("campaigns", "0001_initial")\nother = "emails"\n')
+
+    assert _names_campaigns(module) == [1, 2]
+
+
 @pytest.mark.parametrize(
     ("graph", "expected"),
     [

@@ -42,3 +42,13 @@ def user_email_verification_reminder_list(*, registered_before: datetime) -> Que
         is_active=True,
         is_staff=False,
     ).order_by("id")
+
+
+def user_campaign_recipient_list() -> QuerySet[BaseUser]:
+    """Who receives a campaign: active users who completed onboarding and proved their address is theirs.
+
+    Staff are not left out: a staff member who onboarded is a user like any other.
+    """
+    return BaseUser.objects.filter(
+        is_active=True, onboarded_at__isnull=False, email_verified_at__isnull=False
+    ).order_by("id")

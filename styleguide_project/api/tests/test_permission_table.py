@@ -118,8 +118,8 @@ ACCESS: dict[str, Access] = {
     "api/emails/send/": Access(Who.STAFF, ("POST /api/emails/send/",)),
     "api/emails/<int:email_id>/": Access(Who.STAFF, ("GET /api/emails/1/",)),
     "api/emails/<int:email_id>/retry/": Access(Who.STAFF, ("POST /api/emails/1/retry/",)),
+    # campaigns: staff tooling, served beside the emails; the API and the pages that launch a campaign and follow it.
     "api/emails/campaigns/": Access(Who.STAFF, ("POST /api/emails/campaigns/",)),
-    # emails: the staff pages that launch a campaign and follow it.
     "emails/campaigns/new/": Access(
         Who.STAFF, ("GET /emails/campaigns/new/", "POST /emails/campaigns/new/", "PUT /emails/campaigns/new/")
     ),

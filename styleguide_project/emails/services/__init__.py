@@ -4,30 +4,15 @@
 - `queueing`: SENDING and published after the commit (`email_send_all`, `email_retry`);
 - `delivery`: the one delivery path, a batch over one SMTP session;
 - `failures`: recording failed attempts, retried or final;
-- `summary`: the daily summary of failed emails;
-- `campaigns`: one message to every onboarded user with a verified address.
+- `summary`: the daily summary of failed emails.
 
 The names below are the services other apps call.
 """
 
-from styleguide_project.emails.services.campaigns import (
-    email_campaign_create,
-    email_campaign_failed,
-    email_campaign_launch,
-    email_campaign_queue,
-    email_campaign_reopen,
-    email_campaign_send,
-)
 from styleguide_project.emails.services.creation import email_create, email_create_from_template
 from styleguide_project.emails.services.queueing import email_retry, email_send_all
 
 __all__ = (
-    "email_campaign_create",
-    "email_campaign_failed",
-    "email_campaign_launch",
-    "email_campaign_queue",
-    "email_campaign_reopen",
-    "email_campaign_send",
     "email_create",
     "email_create_from_template",
     "email_retry",

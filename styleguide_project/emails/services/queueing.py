@@ -25,16 +25,13 @@ def email_send_all(*, emails: QuerySet[Email] | Iterable[Email], queue: str | No
     they are published as `emails.email_send_batch` runs of
     `EMAIL_SEND_BATCH_SIZE` emails each, through one producer.
 
-    `queue` is the Celery queue of the deliveries; by default a campaign's
-    emails go to the bulk queue and every other email (the ones a person is
-    waiting for) to the transactional one, so a campaign never delays them.
+    `queue` is the Celery queue of the deliveries; by default bulk emails (a
+    campaign's) go to the bulk queue and every other email (the ones a person
+    is waiting for) to the transactional one, so a campaign never delays them.
     """
     queryset = emails if isinstance(emails, QuerySet) else Email.objects.filter(id__in=[e.id for e in emails])
     rows = list(
-        queryset.filter(status__in=SENDABLE_STATUSES)
-        .select_for_update()
-        .order_by("id")
-        .values_list("id", "campaign_id")
+        queryset.filter(status__in=SENDABLE_STATUSES).select_for_update().order_by("id").values_list("id", "bulk")
     )
     if not rows:
         return []
@@ -60,10 +57,10 @@ def email_batches_enqueue_on_commit(*, ids: list[int], queue: str) -> None:
     )
 
 
-def _email_ids_by_queue(*, rows: Sequence[tuple[int, int | None]]) -> dict[str, list[int]]:
+def _email_ids_by_queue(*, rows: Sequence[tuple[int, bool]]) -> dict[str, list[int]]:
     by_queue: dict[str, list[int]] = {}
-    for pk, campaign_id in rows:
-        queue = settings.TASK_QUEUE_BULK if campaign_id is not None else settings.TASK_QUEUE_TRANSACTIONAL
+    for pk, bulk in rows:
+        queue = settings.TASK_QUEUE_BULK if bulk else settings.TASK_QUEUE_TRANSACTIONAL
         by_queue.setdefault(queue, []).append(pk)
     return by_queue
 

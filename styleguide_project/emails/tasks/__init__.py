@@ -1,9 +1,7 @@
-from styleguide_project.emails.tasks.campaigns import email_campaign_send
 from styleguide_project.emails.tasks.sending import email_send_batch
 from styleguide_project.emails.tasks.summary import email_failed_summary_send
 
 __all__ = (
-    "email_campaign_send",
     "email_failed_summary_send",
     "email_send_batch",
 )

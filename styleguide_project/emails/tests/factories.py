@@ -1,6 +1,6 @@
 import factory
 
-from styleguide_project.emails.models import Email, EmailCampaign
+from styleguide_project.emails.models import Email
 
 
 class EmailFactory(factory.django.DjangoModelFactory[Email]):
@@ -12,12 +12,3 @@ class EmailFactory(factory.django.DjangoModelFactory[Email]):
     html = factory.LazyAttribute(lambda email: f"<p>{email.subject}</p>")
     plain_text = factory.LazyAttribute(lambda email: email.subject)
     status = Email.Status.READY
-
-
-class EmailCampaignFactory(factory.django.DjangoModelFactory[EmailCampaign]):
-    class Meta:
-        model = EmailCampaign
-
-    subject = factory.Faker("sentence", nb_words=4)
-    plain_text = factory.Faker("paragraph")
-    status = EmailCampaign.Status.DRAFT

@@ -18,7 +18,8 @@ import redis
 from django.db import transaction
 from django.utils import timezone
 
-from styleguide_project.emails.models import Email, EmailCampaign
+from styleguide_project.campaigns.models import EmailCampaign
+from styleguide_project.emails.models import Email
 from styleguide_project.emails.services.summary import email_failed_summary_send
 from styleguide_project.emails.tests.factories import EmailFactory
 from styleguide_project.emails.tests.faults.conftest import FAULT_REPORTS, Faults

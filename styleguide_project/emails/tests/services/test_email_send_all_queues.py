@@ -6,7 +6,7 @@ import pytest
 
 from styleguide_project.emails.models import Email
 from styleguide_project.emails.services import email_send_all
-from styleguide_project.emails.tests.factories import EmailCampaignFactory, EmailFactory
+from styleguide_project.emails.tests.factories import EmailFactory
 from styleguide_project.tasks.outbox.models import OutboxRun
 
 pytestmark = pytest.mark.django_db
@@ -25,10 +25,9 @@ def enqueued() -> Callable[[], list[tuple[str, str, list[int]]]]:
     return rows
 
 
-def test_a_campaign_goes_to_bulk_and_every_other_email_to_transactional(enqueued, settings):
+def test_bulk_emails_go_to_bulk_and_every_other_email_to_transactional(enqueued, settings):
     settings.EMAIL_SEND_BATCH_SIZE = 2
-    campaign = EmailCampaignFactory.create()
-    campaign_emails = EmailFactory.create_batch(3, campaign=campaign)
+    campaign_emails = EmailFactory.create_batch(3, bulk=True)
     onboarding = EmailFactory.create()
 
     email_send_all(emails=Email.objects.all())

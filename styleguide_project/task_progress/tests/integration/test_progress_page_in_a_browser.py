@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from styleguide_project.emails.models import EmailCampaign
+from styleguide_project.campaigns.models import EmailCampaign
 from styleguide_project.task_progress.services import task_enqueue_for_user
 from styleguide_project.task_progress.tests import probe_tasks
 from styleguide_project.task_progress.tests.integration.browser import (
@@ -36,7 +36,7 @@ def test_a_campaign_shows_its_bar_advancing_then_lands_on_the_campaign(celery_wo
     staff = BaseUserFactory.create(is_staff=True)
     BaseUserFactory.create_batch(6, onboarded_at=timezone.now())
     celery_worker(env={"EMAIL_CAMPAIGN_CHUNK_SIZE": "2", "EMAIL_CAMPAIGN_CHUNK_PAUSE_SECONDS": "2"})
-    form = reverse("emails:campaign-launch")
+    form = reverse("campaigns:launch")
 
     with chromium_page(tmp_path / "profile") as (page, seen):
         # An anonymous visitor of the form is sent to log in, and back.

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from styleguide_project.emails.models import Email
 from styleguide_project.emails.services import email_send_all
-from styleguide_project.emails.tests.factories import EmailCampaignFactory, EmailFactory
+from styleguide_project.emails.tests.factories import EmailFactory
 from styleguide_project.tasks.app.celery import app as celery_app
 from styleguide_project.tasks.outbox.models import OutboxRun
 from styleguide_project.tasks.outbox.services.enqueue import task_enqueue_on_commit
@@ -84,8 +84,7 @@ def test_a_copy_that_arrives_while_the_run_is_running_waits_and_then_does_nothin
 
 
 def test_the_relay_publishes_a_run_to_the_queue_its_enqueuer_chose(celery_worker, smtp_sink, monkeypatch):
-    campaign = EmailCampaignFactory.create()
-    email = EmailFactory.create(campaign=campaign)
+    email = EmailFactory.create(bulk=True)
     dead_broker = f"redis://127.0.0.1:{free_port()}/0"
     monkeypatch.setitem(celery_app.conf, "broker_transport_options", {"max_retries": 0})
     with celery_app_on_broker(celery_app, dead_broker):
@@ -102,7 +101,7 @@ def test_the_relay_publishes_a_run_to_the_queue_its_enqueuer_chose(celery_worker
         },
     )
 
-    wait_until(lambda: smtp_sink.count() == 1, timeout=30, what="the campaign's email at the SMTP sink")
+    wait_until(lambda: smtp_sink.count() == 1, timeout=30, what="the bulk email at the SMTP sink")
     email.refresh_from_db()
     assert email.status == Email.Status.SENT
 

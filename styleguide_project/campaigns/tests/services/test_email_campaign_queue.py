@@ -1,9 +1,9 @@
 import pytest
 
+from styleguide_project.campaigns.models import EmailCampaign
+from styleguide_project.campaigns.services import email_campaign_launch, email_campaign_queue
+from styleguide_project.campaigns.tests.factories import EmailCampaignFactory
 from styleguide_project.core.exceptions import ApplicationError
-from styleguide_project.emails.models import EmailCampaign
-from styleguide_project.emails.services import email_campaign_launch, email_campaign_queue
-from styleguide_project.emails.tests.factories import EmailCampaignFactory
 from styleguide_project.task_progress.models import TaskOwnership
 from styleguide_project.tasks.app.celery import app as celery_app
 

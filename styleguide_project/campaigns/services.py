@@ -1,26 +1,26 @@
-"""Campaigns: one message to every onboarded user with a verified address, created and queued a chunk at a
-time by a task."""
+"""Campaigns: one message to every user who receives campaigns, created and queued a chunk at a time by a task.
+
+The emails are the emails app's: created from the `emails/campaign/` templates
+(this app's `templates/` folder) and queued with `email_send_all`, flagged
+`bulk`. A row per recipient records which email went to which address.
+"""
 
 import logging
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from styleguide_project.campaigns.models import EmailCampaign, EmailCampaignRecipient
+from styleguide_project.campaigns.selectors import email_campaign_recipient_list
+from styleguide_project.campaigns.tasks import email_campaign_send as email_campaign_send_task
 from styleguide_project.common.services import model_update
 from styleguide_project.core.exceptions import ApplicationError
-from styleguide_project.emails.models import Email, EmailCampaign
-from styleguide_project.emails.selectors import email_campaign_recipients
-from styleguide_project.emails.services.creation import email_create_from_template
-from styleguide_project.emails.services.queueing import email_send_all
-from styleguide_project.emails.tasks import email_campaign_send as email_campaign_send_task
+from styleguide_project.emails.services import email_create_from_template, email_send_all
 from styleguide_project.task_progress.services import task_enqueue_for_user
-
-if TYPE_CHECKING:
-    from styleguide_project.users.models import BaseUser
+from styleguide_project.users.models import BaseUser
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ CAMPAIGN_SENDABLE_STATUSES = (EmailCampaign.Status.DRAFT, EmailCampaign.Status.F
 
 
 @transaction.atomic
-def email_campaign_create(*, created_by: "BaseUser | None", subject: str, plain_text: str) -> EmailCampaign:
+def email_campaign_create(*, created_by: BaseUser | None, subject: str, plain_text: str) -> EmailCampaign:
     campaign = EmailCampaign(subject=subject, plain_text=plain_text, created_by=created_by)
     campaign.full_clean()
     campaign.save()
@@ -41,7 +41,7 @@ def email_campaign_create(*, created_by: "BaseUser | None", subject: str, plain_
 
 
 @transaction.atomic
-def email_campaign_queue(*, campaign: EmailCampaign, user: "BaseUser") -> EmailCampaign:
+def email_campaign_queue(*, campaign: EmailCampaign, user: BaseUser) -> EmailCampaign:
     """Queue the sending of a DRAFT or FAILED campaign; `user` may watch it at `task:progress` (`campaign.task_id`).
 
     A FAILED campaign carries on where it stopped: users who already have its
@@ -64,7 +64,7 @@ def email_campaign_queue(*, campaign: EmailCampaign, user: "BaseUser") -> EmailC
 
 
 @transaction.atomic
-def email_campaign_launch(*, created_by: "BaseUser", subject: str, plain_text: str) -> EmailCampaign:
+def email_campaign_launch(*, created_by: BaseUser, subject: str, plain_text: str) -> EmailCampaign:
     """Create a campaign and queue it at once; its progress page is `task:progress` with `campaign.task_id`."""
     campaign = email_campaign_create(created_by=created_by, subject=subject, plain_text=plain_text)
     return email_campaign_queue(campaign=campaign, user=created_by)
@@ -91,8 +91,8 @@ def email_campaign_send(*, campaign: EmailCampaign, on_progress: ProgressCallbac
     chunk_size = max(1, settings.EMAIL_CAMPAIGN_CHUNK_SIZE)
     pause = settings.EMAIL_CAMPAIGN_CHUNK_PAUSE_SECONDS
 
-    recipient_ids = list(email_campaign_recipients(campaign=campaign).values_list("id", flat=True))
-    done = Email.objects.filter(campaign=campaign).count()
+    recipient_ids = list(email_campaign_recipient_list(campaign=campaign).values_list("id", flat=True))
+    done = EmailCampaignRecipient.objects.filter(campaign=campaign).count()
     total = done + len(recipient_ids)
     report(done, total, f"Starting: {len(recipient_ids)} users to email")
 
@@ -118,13 +118,19 @@ def _email_campaign_send_chunk(*, campaign: EmailCampaign, user_ids: list[int]) 
     campaign = EmailCampaign.objects.select_for_update().get(id=campaign.id)
     if campaign.status != EmailCampaign.Status.SENDING:
         return None
-    users = email_campaign_recipients(campaign=campaign).filter(id__in=user_ids)
+    users = email_campaign_recipient_list(campaign=campaign).filter(id__in=user_ids)
     emails = [
         email_create_from_template(
-            to=user.email, template="campaign", context={"campaign": campaign, "user": user}, campaign=campaign
+            to=user.email, template="campaign", context={"campaign": campaign, "user": user}, bulk=True
         )
         for user in users
     ]
+    # A row per address, unique per campaign: the database's guarantee behind
+    # the lock. Were an address ever emailed twice by one campaign, this insert
+    # would fail and roll the chunk's transaction back, its emails with it.
+    EmailCampaignRecipient.objects.bulk_create(
+        EmailCampaignRecipient(campaign=campaign, email=email, address=email.to) for email in emails
+    )
     email_send_all(emails=emails)
     return len(emails)
 

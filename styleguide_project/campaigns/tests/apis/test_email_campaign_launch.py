@@ -1,7 +1,7 @@
 import pytest
 from django.utils import timezone
 
-from styleguide_project.emails.models import EmailCampaign
+from styleguide_project.campaigns.models import EmailCampaign
 from styleguide_project.users.tests.factories import BaseUserFactory
 
 pytestmark = pytest.mark.django_db

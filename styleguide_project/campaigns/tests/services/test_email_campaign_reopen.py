@@ -1,8 +1,8 @@
 import pytest
 
-from styleguide_project.emails.models import EmailCampaign
-from styleguide_project.emails.services import email_campaign_reopen
-from styleguide_project.emails.tests.factories import EmailCampaignFactory
+from styleguide_project.campaigns.models import EmailCampaign
+from styleguide_project.campaigns.services import email_campaign_reopen
+from styleguide_project.campaigns.tests.factories import EmailCampaignFactory
 
 pytestmark = pytest.mark.django_db
 

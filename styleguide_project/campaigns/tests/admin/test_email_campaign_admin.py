@@ -1,12 +1,12 @@
 import pytest
 from django.contrib.messages import get_messages
 
-from styleguide_project.emails.models import EmailCampaign
-from styleguide_project.emails.tests.factories import EmailCampaignFactory, EmailFactory
+from styleguide_project.campaigns.models import EmailCampaign
+from styleguide_project.campaigns.tests.factories import EmailCampaignFactory, EmailCampaignRecipientFactory
 from styleguide_project.users.tests.factories import BaseUserFactory
 
 pytestmark = pytest.mark.django_db
-URL = "/admin/emails/emailcampaign/"
+URL = "/admin/campaigns/emailcampaign/"
 
 
 def run_action(client, ids):
@@ -68,7 +68,7 @@ def test_changelist_query_count_does_not_grow_with_the_rows(superuser_client, dj
     # given: campaigns written by users of their own, each with emails
     for _ in range(rows):
         campaign = EmailCampaignFactory.create(created_by=BaseUserFactory.create(), status=EmailCampaign.Status.DONE)
-        EmailFactory.create_batch(2, campaign=campaign)
+        EmailCampaignRecipientFactory.create_batch(2, campaign=campaign)
 
     # when
     with django_assert_num_queries(5) as captured:
@@ -87,7 +87,7 @@ def test_changelist_query_count_does_not_grow_with_the_rows(superuser_client, dj
 def test_changelist_shows_each_campaigns_email_count_and_author(superuser_client):
     author = BaseUserFactory.create(email="author@example.com")
     with_emails = EmailCampaignFactory.create(created_by=author)
-    EmailFactory.create_batch(3, campaign=with_emails)
+    EmailCampaignRecipientFactory.create_batch(3, campaign=with_emails)
     without_emails = EmailCampaignFactory.create()
 
     page = superuser_client.get(URL).content.decode()

@@ -2,8 +2,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from styleguide_project.emails.models import Email, EmailCampaign
-from styleguide_project.emails.tests.factories import EmailCampaignFactory, EmailFactory
+from styleguide_project.campaigns.models import EmailCampaign
+from styleguide_project.campaigns.tests.factories import EmailCampaignFactory, EmailCampaignRecipientFactory
+from styleguide_project.emails.models import Email
 from styleguide_project.users.tests.factories import BaseUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -71,8 +72,8 @@ def test_other_users_get_403(user):
 
 def test_the_campaign_page_shows_its_status_and_emails_by_status(staff_user):
     campaign = EmailCampaignFactory.create(status=EmailCampaign.Status.DONE, subject="Spring news", task_id="abc")
-    EmailFactory.create_batch(2, campaign=campaign, status=Email.Status.SENT)
-    EmailFactory.create(campaign=campaign, status=Email.Status.FAILED)
+    EmailCampaignRecipientFactory.create_batch(2, campaign=campaign, email__status=Email.Status.SENT)
+    EmailCampaignRecipientFactory.create(campaign=campaign, email__status=Email.Status.FAILED)
 
     response = logged_in(staff_user).get(f"/emails/campaigns/{campaign.id}/")
 

@@ -1,7 +1,6 @@
 """Staff pages: the form that starts a campaign (then its progress page), and the campaign's page."""
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.contrib.auth.mixins import UserPassesTestMixin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -9,12 +8,10 @@ from django.shortcuts import redirect, render
 from django.views import View
 from django.views.generic import FormView
 
+from styleguide_project.campaigns.selectors import email_campaign_get, email_campaign_status_counts
+from styleguide_project.campaigns.services import email_campaign_launch
 from styleguide_project.core.exceptions import ApplicationError
-from styleguide_project.emails.selectors import email_campaign_get, email_campaign_status_counts
-from styleguide_project.emails.services import email_campaign_launch
-
-# Emails reach whatever AUTH_USER_MODEL is; the emails app imports no other app.
-User = get_user_model()
+from styleguide_project.users.models import BaseUser
 
 
 class StaffOnlyMixin(UserPassesTestMixin):
@@ -24,7 +21,7 @@ class StaffOnlyMixin(UserPassesTestMixin):
 
     def test_func(self) -> bool:
         user = self.request.user
-        return isinstance(user, User) and user.is_active and user.is_staff
+        return isinstance(user, BaseUser) and user.is_active and user.is_staff
 
 
 class EmailCampaignLaunchView(StaffOnlyMixin, FormView[forms.Form]):
@@ -33,10 +30,10 @@ class EmailCampaignLaunchView(StaffOnlyMixin, FormView[forms.Form]):
         plain_text = forms.CharField(label="Message", widget=forms.Textarea, max_length=20_000)
 
     form_class = Form
-    template_name = "emails/campaign_launch.html"
+    template_name = "campaigns/campaign_launch.html"
 
     def form_valid(self, form: forms.Form) -> HttpResponse:
-        assert isinstance(self.request.user, User)  # noqa: S101 - test_func ran first
+        assert isinstance(self.request.user, BaseUser)  # noqa: S101 - test_func ran first
         try:
             campaign = email_campaign_launch(created_by=self.request.user, **form.cleaned_data)
         except (ApplicationError, ValidationError) as exc:
@@ -53,6 +50,6 @@ class EmailCampaignDetailView(StaffOnlyMixin, View):
     def get(self, request: HttpRequest, campaign_id: int) -> HttpResponse:
         campaign = email_campaign_get(campaign_id=campaign_id)
         if campaign is None:
-            return render(request, "emails/campaign_not_found.html", status=404)
+            return render(request, "campaigns/campaign_not_found.html", status=404)
         context = {"campaign": campaign, "counts": email_campaign_status_counts(campaign=campaign)}
-        return render(request, "emails/campaign_detail.html", context)
+        return render(request, "campaigns/campaign_detail.html", context)

@@ -5,9 +5,10 @@ from django.db.models.signals import post_save
 from django.utils import timezone
 from django_celery_results.models import TaskResult
 
-from styleguide_project.emails.models import EmailCampaign
-from styleguide_project.emails.tasks import email_campaign_send as email_campaign_send_task
-from styleguide_project.emails.tests.factories import EmailCampaignFactory
+from styleguide_project.campaigns.models import EmailCampaign
+from styleguide_project.campaigns.selectors import email_campaign_email_list
+from styleguide_project.campaigns.tasks import email_campaign_send as email_campaign_send_task
+from styleguide_project.campaigns.tests.factories import EmailCampaignFactory
 from styleguide_project.tasks.outbox.models import DeadLetter
 from styleguide_project.tasks.outbox.services.dead_letters import dead_letter_replay
 from styleguide_project.users.tests.factories import BaseUserFactory
@@ -63,7 +64,7 @@ def test_a_failure_marks_the_campaign_failed_with_the_error(settings, tmp_path):
     campaign.refresh_from_db()
     assert campaign.status == EmailCampaign.Status.FAILED
     assert campaign.last_error.startswith("TemplateSyntaxError: Unexpected end of expression")
-    assert campaign.emails.count() == 0
+    assert email_campaign_email_list(campaign=campaign).count() == 0
 
 
 def test_a_deleted_campaign_ends_quietly(caplog):
@@ -102,4 +103,5 @@ def test_a_failed_campaign_is_sent_by_replaying_its_dead_letter(settings, tmp_pa
     campaign.refresh_from_db()
     assert campaign.status == EmailCampaign.Status.DONE
     assert campaign.task_id == replayed.replayed_as
-    assert sorted(campaign.emails.values_list("to", flat=True)) == sorted(user.email for user in users)
+    emails = email_campaign_email_list(campaign=campaign)
+    assert sorted(emails.values_list("to", flat=True)) == sorted(user.email for user in users)
