@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from styleguide_project.api.fields import StrictCharField
 from styleguide_project.api.pagination import LimitOffsetPagination, get_paginated_response, paginated_schema
 from styleguide_project.api.schemas import NOT_FOUND, rule_broken
 from styleguide_project.core.exceptions import ApplicationError
@@ -57,7 +58,9 @@ class EmailListApi(APIView):
         responses={200: paginated_schema(name="EmailListPage", serializer_class=OutputSerializer)},
     )
     def get(self, request: Request) -> Response:
-        filters = self.FilterSerializer(data=request.query_params)
+        # A dict, not the QueryDict: DRF reads an empty optional value of form data as not given, and
+        # `?status=` would list everything; an empty filter is refused like any other bad value.
+        filters = self.FilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         return get_paginated_response(
             pagination_class=self.pagination_class,
@@ -185,8 +188,8 @@ class EmailCampaignLaunchApi(APIView):
 
     class InputSerializer(serializers.Serializer[dict[str, str]]):
         # Not trimmed: a trailing line break is refused, as the schema's pattern says, not silently dropped.
-        subject = serializers.CharField(max_length=255, trim_whitespace=False, validators=[subject_single_line])
-        plain_text = serializers.CharField(max_length=20_000)
+        subject = StrictCharField(max_length=255, trim_whitespace=False, validators=[subject_single_line])
+        plain_text = StrictCharField(max_length=20_000)
 
     class OutputSerializer(serializers.Serializer[EmailCampaign]):
         id = serializers.IntegerField()

@@ -20,6 +20,7 @@ from styleguide_project.tasks.outbox.models import DeadLetter
 from styleguide_project.tasks.outbox.selectors import dead_letter_get, dead_letter_list
 from styleguide_project.tasks.outbox.services.dead_letters import dead_letter_replay
 
+
 @extend_schema_field(
     {
         "type": "object",
@@ -73,7 +74,9 @@ class DeadLetterListApi(APIView):
         },
     )
     def get(self, request: Request) -> Response:
-        filters = self.FilterSerializer(data=request.query_params)
+        # A dict, not the QueryDict: DRF reads an empty optional value of form data as not given, and
+        # `?status=` would list everything; an empty filter is refused like any other bad value.
+        filters = self.FilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(dead_letter_list(filters=filters.validated_data), request, view=self)

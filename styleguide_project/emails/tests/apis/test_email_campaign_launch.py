@@ -37,7 +37,16 @@ def test_staff_queue_a_campaign_and_follow_it(staff_client, django_capture_on_co
 
 @pytest.mark.parametrize(
     "payload",
-    [{}, {"subject": "News"}, {"subject": "", "plain_text": "x"}, {"subject": "x" * 256, "plain_text": "x"}, [1]],
+    [
+        {},
+        {"subject": "News"},
+        {"subject": "", "plain_text": "x"},
+        {"subject": "x" * 256, "plain_text": "x"},
+        [1],
+        # Strings, as the schema says: not numbers read as their digits.
+        {"subject": "News", "plain_text": 0},
+        {"subject": 1, "plain_text": "x"},
+    ],
 )
 def test_bad_input_is_a_400(staff_client, payload):
     response = staff_client.post(URL, payload, format="json")
