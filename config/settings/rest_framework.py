@@ -104,6 +104,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "styleguide_project.api.schemas.parameter_enums_as_refs",
+        "styleguide_project.api.schemas.one_of_bodies_required",
     ],
     "ENUM_NAME_OVERRIDES": {
         "EmailStatusEnum": "styleguide_project.emails.models.Email.Status",

@@ -5,7 +5,7 @@ from typing import Any, Literal
 
 from django.apps import apps
 from drf_spectacular import openapi
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
@@ -14,6 +14,7 @@ from styleguide_project.core.error_schemas import (
     NOT_FOUND,
     NotAcceptableErrorSerializer,
     NotAuthenticatedErrorSerializer,
+    NotFoundErrorSerializer,
     PermissionDeniedErrorSerializer,
     RequestTooLargeErrorSerializer,
     RuleErrorSerializer,
@@ -21,33 +22,29 @@ from styleguide_project.core.error_schemas import (
     UnavailableErrorSerializer,
     UnsupportedMediaTypeErrorSerializer,
     ValidationErrorSerializer,
-    error_response,
     rule_broken,
 )
 
-__all__ = ["NOT_FOUND", "AutoSchema", "parameter_enums_as_refs", "rule_broken"]
+__all__ = ["NOT_FOUND", "AutoSchema", "one_of_bodies_required", "parameter_enums_as_refs", "rule_broken"]
 
-RETRY_AFTER = OpenApiParameter(
-    "Retry-After",
-    int,
-    location=OpenApiParameter.HEADER,
-    response=[429, 503],
-    description="Seconds to wait before the request can succeed.",
+# The error responses each kind of trouble gets: (schema, description).
+UNAUTHENTICATED = (NotAuthenticatedErrorSerializer, "No, invalid or expired credentials.")
+FORBIDDEN = (PermissionDeniedErrorSerializer, "Authenticated, but not allowed.")
+MISSING = (NotFoundErrorSerializer, "No such object.")
+NOT_ACCEPTABLE = (NotAcceptableErrorSerializer, "The Accept header names no type the API answers in.")
+TOO_LARGE = (RequestTooLargeErrorSerializer, "The request body is too large.")
+UNSUPPORTED_MEDIA_TYPE = (UnsupportedMediaTypeErrorSerializer, "The request body is not JSON.")
+THROTTLED = (
+    ThrottledErrorSerializer,
+    "Too many requests: try again after Retry-After seconds (also in extra.wait_seconds).",
 )
-
-# 400 is made of several kinds (see `_bad_request`); the others are one kind each.
-UNAUTHENTICATED = error_response(NotAuthenticatedErrorSerializer, "No, invalid or expired credentials.")
-FORBIDDEN = error_response(PermissionDeniedErrorSerializer, "Authenticated, but not allowed.")
-NOT_ACCEPTABLE = error_response(NotAcceptableErrorSerializer, "The Accept header names no type the API answers in.")
-TOO_LARGE = error_response(RequestTooLargeErrorSerializer, "The request body is too large.")
-UNSUPPORTED_MEDIA_TYPE = error_response(UnsupportedMediaTypeErrorSerializer, "The request body is not JSON.")
-THROTTLED = error_response(
-    ThrottledErrorSerializer, "Too many requests: try again after Retry-After seconds (also in extra.wait_seconds)."
-)
-UNAVAILABLE = error_response(
+UNAVAILABLE = (
     UnavailableErrorSerializer,
     "The request cannot be counted against its limits right now: try again after Retry-After seconds.",
 )
+RETRY_AFTER = {
+    "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before the request can succeed."}
+}
 
 # The view's name without its `Api` suffix, in snake case: `EmailCampaignLaunchApi` is `email_campaign_launch`.
 _WORD = re.compile(r"[A-Z][a-z0-9]*")
@@ -61,6 +58,8 @@ class AutoSchema(openapi.AutoSchema):
       `EmailListApi` in the emails app is `emails_email_list`.
     - Operations anyone may call carry no security requirement, so that
       generated clients call them without credentials.
+    - A GET of a view with a `pagination_class` documents its paginator's
+      parameters (the project's APIs paginate by hand in `APIView`s).
     - Lists every error the operation can answer, each kind with its own
       schema (core/error_schemas.py): validation and malformed bodies (400),
       401, 403 and 429 (with `Retry-After`) where the view's authentication,
@@ -73,6 +72,9 @@ class AutoSchema(openapi.AutoSchema):
       collide across the schema. A serializer nested one level deeper is
       named after both: `TaskStatusApi.OutputSerializer.ProgressSerializer`
       is `TaskStatusOutputProgress`.
+
+    Only drf-spectacular's public hooks are overridden; the error responses
+    are added to the finished operation.
     """
 
     def get_tags(self) -> list[str]:
@@ -94,22 +96,20 @@ class AutoSchema(openapi.AutoSchema):
         auth: list[dict[str, list[str]]] = super().get_auth()
         return auth
 
-    def _get_paginator(self) -> Any:
-        pagination_class = getattr(self.view, "pagination_class", None)
-        return pagination_class() if pagination_class is not None else None
-
-    def _get_pagination_parameters(self) -> list[dict[str, Any]]:
-        # The project's list APIs are APIViews that paginate by hand; a GET of a view with a paginator pages.
-        paginator = self._get_paginator()
-        if paginator is None or self.method != "GET":
-            return []
-        parameters: list[dict[str, Any]] = paginator.get_schema_operation_parameters(self.view)
-        return parameters
-
     def get_override_parameters(self) -> list[Any]:
-        parameters = super().get_override_parameters()
-        if self.view.get_throttles():
-            parameters = [*parameters, RETRY_AFTER]
+        parameters: list[Any] = super().get_override_parameters()
+        pagination_class = getattr(self.view, "pagination_class", None)
+        if pagination_class is not None and self.method == "GET":
+            parameters += [
+                OpenApiParameter(
+                    parameter["name"],
+                    type=parameter["schema"],
+                    location=parameter["in"],
+                    required=parameter.get("required", False),
+                    description=parameter.get("description", ""),
+                )
+                for parameter in pagination_class().get_schema_operation_parameters(self.view)
+            ]
         return parameters
 
     def get_operation(self, *args: Any, **kwargs: Any) -> Any:
@@ -120,10 +120,24 @@ class AutoSchema(openapi.AutoSchema):
         bad_request = self._bad_request(operation)
         if bad_request is not None:
             responses["400"] = bad_request
-        for code, response in self._error_responses(operation).items():
-            responses.setdefault(str(code), self._get_response_for_code(response, str(code)))
+        for code, (serializer, description) in self._error_responses(operation).items():
+            if str(code) not in responses:
+                responses[str(code)] = self._error_response(code, [serializer], description)
         operation["responses"] = dict(sorted(responses.items()))
         return operation
+
+    def _error_response(
+        self, code: int, kinds: list[type[serializers.Serializer[Any]]], description: str
+    ) -> dict[str, Any]:
+        refs = [self.resolve_serializer(kind, "response").ref for kind in kinds]
+        schema = refs[0] if len(refs) == 1 else {"oneOf": refs}
+        response: dict[str, Any] = {
+            "content": {media_type: {"schema": schema} for media_type in self.map_renderers("media_type")},
+            "description": description,
+        }
+        if code in (429, 503):
+            response = {"headers": RETRY_AFTER, **response}
+        return response
 
     def _bad_request(self, operation: dict[str, Any]) -> dict[str, Any] | None:
         """The 400 answer: a validation error where there is input, a rule error where a rule or a body can refuse."""
@@ -136,26 +150,22 @@ class AutoSchema(openapi.AutoSchema):
             kinds.append(RuleErrorSerializer)
         if not kinds:
             return None
-        refs = [self.resolve_serializer(kind, "response").ref for kind in kinds]
         rules = [declared["description"]] if declared and declared.get("description") else []
         if "requestBody" in operation:
             rules.append("Also when the body is not JSON.")
-        rule = " ".join(rules)
-        described = {
+        described: dict[type[serializers.Serializer[Any]], str] = {
             ValidationErrorSerializer: "ValidationError: the input was refused (extra.fields).",
-            RuleErrorSerializer: f"RuleError: {rule}",
+            RuleErrorSerializer: "RuleError: " + " ".join(rules),
         }
-        description = " ".join(described[kind] for kind in kinds)
-        schema = refs[0] if len(refs) == 1 else {"oneOf": refs}
-        return self._get_response_for_code(OpenApiResponse(response=schema, description=description), "400")
+        return self._error_response(400, kinds, " ".join(described[kind] for kind in kinds))
 
-    def _error_responses(self, operation: dict[str, Any]) -> dict[int, OpenApiResponse]:
-        """The error responses the view's classes and the request's shape can give, before the handler runs."""
+    def _error_responses(self, operation: dict[str, Any]) -> dict[int, tuple[type[serializers.Serializer[Any]], str]]:
+        """The error responses the view's classes and the request's shape can give, besides 400."""
         authenticators = self.view.get_authenticators()
         permissions = self.view.get_permissions()
         throttles = self.view.get_throttles()
         restricted = any(not isinstance(permission, AllowAny) for permission in permissions)
-        responses: dict[int, OpenApiResponse] = {}
+        responses: dict[int, tuple[type[serializers.Serializer[Any]], str]] = {}
         # An invalid or expired token is refused even where anyone may call.
         if authenticators:
             responses[401] = UNAUTHENTICATED
@@ -171,7 +181,7 @@ class AutoSchema(openapi.AutoSchema):
             responses[403] = FORBIDDEN
         # The object the path names does not exist (or the path's value cannot name one).
         if any(p["in"] == "path" for p in operation.get("parameters", [])):
-            responses.update(NOT_FOUND)
+            responses[404] = MISSING
         responses[406] = NOT_ACCEPTABLE
         if "requestBody" in operation:
             responses[413] = TOO_LARGE
@@ -214,4 +224,30 @@ def parameter_enums_as_refs(result: dict[str, Any], generator: Any, request: Any
                 if name is not None:
                     parameter["schema"] = {"$ref": f"#/components/schemas/{name}"}
                     parameter.pop("description", None)
+    return result
+
+
+def one_of_bodies_required(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """A postprocessing hook: a body that is one of several shapes, each with a required field, is required.
+
+    drf-spectacular marks a body required when its schema has required
+    properties, which a `oneOf` (`PolymorphicProxySerializer`) has only in its
+    variants; generated clients would then make the body optional.
+    """
+    schemas = result.get("components", {}).get("schemas", {})
+
+    def component(schema: dict[str, Any]) -> dict[str, Any]:
+        ref = schema.get("$ref", "")
+        found: dict[str, Any] = schemas.get(ref.rsplit("/", 1)[-1], schema) if ref else schema
+        return found
+
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            body = operation.get("requestBody")
+            if body is None:
+                continue
+            for content in body["content"].values():
+                variants = component(content["schema"]).get("oneOf", [])
+                if variants and all(component(variant).get("required") for variant in variants):
+                    body["required"] = True
     return result
