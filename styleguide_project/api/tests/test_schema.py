@@ -58,9 +58,7 @@ def schema():
 
 
 def operations(schema):
-    return [
-        (path, method, operation) for path, ops in schema["paths"].items() for method, operation in ops.items()
-    ]
+    return [(path, method, operation) for path, ops in schema["paths"].items() for method, operation in ops.items()]
 
 
 def refs(response):
@@ -120,7 +118,9 @@ def test_each_kind_of_error_has_its_own_schema(schema):
             if code in KINDS:
                 assert refs(response) == KINDS[code], (path, method, code)
             elif code == "400":
-                has_input = "requestBody" in operation or any(p["in"] == "query" for p in operation.get("parameters", []))
+                has_input = "requestBody" in operation or any(
+                    p["in"] == "query" for p in operation.get("parameters", [])
+                )
                 kinds = refs(response)
                 # Input can be refused field by field; a body can also fail to be JSON, and rules refuse the rest.
                 assert ("ValidationError" in kinds) == has_input, (path, method)
@@ -235,7 +235,9 @@ def test_the_send_body_is_ids_or_status(schema):
     components = schema["components"]["schemas"]
     body = schema["paths"]["/api/emails/send/"]["post"]["requestBody"]["content"]["application/json"]["schema"]
 
-    variants = [components[ref["$ref"].rsplit("/", 1)[1]] for ref in components[body["$ref"].rsplit("/", 1)[1]]["oneOf"]]
+    variants = [
+        components[ref["$ref"].rsplit("/", 1)[1]] for ref in components[body["$ref"].rsplit("/", 1)[1]]["oneOf"]
+    ]
     # Exactly one of them: a body with both matches both, and an empty one neither.
     assert [(v["required"], list(v["properties"])) for v in variants] == [(["ids"], ["ids"]), (["status"], ["status"])]
 
@@ -253,7 +255,7 @@ def test_the_password_is_described_by_the_validators_in_force(settings):
     password = schema["components"]["schemas"]["UserCreateInputRequest"]["properties"]["password"]
     assert password["minLength"] == 12
     assert password["description"] == (
-        "Your password must contain at least 12 characters. Your password can’t be entirely numeric."
+        "Your password must contain at least 12 characters. Your password can\u2019t be entirely numeric."
     )
 
 
