@@ -287,3 +287,20 @@ def test_json_values_are_typed(schema):
     result = components["TaskStatusOutput"]["properties"]["result"]
     assert result["nullable"] is True
     assert [variant["type"] for variant in result["anyOf"]] == ["object", "array", "string", "number", "boolean"]
+
+
+def test_an_accept_header_the_api_cannot_answer_is_a_406_in_the_error_shape(user_client):
+    response = user_client.get("/api/users/me/", HTTP_ACCEPT="text/csv")
+
+    # Listed on every operation: content negotiation runs before any view code.
+    assert response.status_code == 406
+    assert response.json() == {"message": "Could not satisfy the request Accept header.", "extra": {}}
+
+
+def test_an_operation_without_a_body_never_reads_one(user_client):
+    # No 413 or 415 in its schema: a body of any type is ignored, not parsed.
+    response = user_client.post(
+        "/api/users/me/onboarding/complete/", "x" * 100, content_type="text/plain", HTTP_ACCEPT="application/json"
+    )
+
+    assert response.status_code == 200
