@@ -73,8 +73,15 @@ class AutoSchema(openapi.AutoSchema):
       named after both: `TaskStatusApi.OutputSerializer.ProgressSerializer`
       is `TaskStatusOutputProgress`.
 
-    Only drf-spectacular's public hooks are overridden; the error responses
-    are added to the finished operation.
+    Only drf-spectacular's public hooks are overridden. The error responses
+    are added to the finished operation, built here (media types from
+    `map_renderers()`, the `Retry-After` header): drf-spectacular documents no
+    error response by itself (https://github.com/tfranzel/drf-spectacular/issues/101,
+    for 401 https://github.com/tfranzel/drf-spectacular/issues/622), and its
+    public override for responses, `get_response_serializers()`, is replaced
+    by the `@extend_schema(responses=...)` every API here declares.
+    `test_drf_spectacular_still_needs_our_access_responses` (tests/test_schema.py)
+    watches both limits.
     """
 
     def get_tags(self) -> list[str]:
