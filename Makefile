@@ -11,7 +11,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install lock run migrate test test-all conformance-beat lint format stack mail worker beat flower bench bench-quick bench-profile rules-test
+.PHONY: install lock run migrate test test-all contract conformance-beat lint format stack mail worker beat flower bench bench-quick bench-profile rules-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,11 @@ test: install
 # Also the slow tests (fault injection, API fuzzing); they need PostgreSQL and Redis.
 test-all: install
 	$(BIN)/python -m pytest -m "slow or not slow" $(PYTEST_ARGS)
+
+# The API's contract test alone (part of test-all): a Python and a TypeScript client generated from the
+# live schema, type-checked and run, and schemathesis; needs PostgreSQL, Redis, Node.js and npm.
+contract: install
+	$(BIN)/python -m pytest -m "slow or not slow" styleguide_project/api/tests/integration/test_generated_clients.py $(PYTEST_ARGS)
 
 # django-celery-beat's own scheduler tests, from the sdist of the pinned version, against the
 # project's beat scheduler, without and with its Redis lock (docs/reliability.md, "Beat

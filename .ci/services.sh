@@ -63,3 +63,16 @@ ensure_rabbitmq() {
   echo "ci: RabbitMQ did not start" >&2
   return 1
 }
+
+# The API's contract test generates a TypeScript client and compiles it with
+# the npm packages pinned in testing/contract/package-lock.json (npm ci, from
+# the registry); Node.js and npm come from Debian.
+ensure_node() {
+  if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then return 0; fi
+  echo "ci: installing Node.js and npm"
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  if ! command -v npm >/dev/null 2>&1; then echo "ci: Node.js and npm did not install" >&2; return 1; fi
+}

@@ -60,7 +60,8 @@ AUTH_TOKEN_LIMIT_PER_USER = env.int("AUTH_TOKEN_LIMIT_PER_USER", default=20)
 if AUTH_TOKEN_LIMIT_PER_USER < 1:
     raise ImproperlyConfigured("AUTH_TOKEN_LIMIT_PER_USER must be 1 or more.")
 
-# django-rest-knox: tokens stored as digests, sent as `Authorization: Token <token>`.
+# django-rest-knox: tokens stored as digests, sent as `Authorization: Bearer <token>` or
+# `Authorization: Token <token>` (authentication/token_auth.py).
 REST_KNOX = {
     "TOKEN_TTL": timedelta(hours=AUTH_TOKEN_MAX_AGE_HOURS),
     # A token's age is never extended: one that leaked stops working on schedule.
@@ -71,7 +72,7 @@ REST_KNOX = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous API call then gets 401 with WWW-Authenticate.
-        "knox.auth.TokenAuthentication",
+        "styleguide_project.authentication.token_auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -98,7 +99,13 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI from drf-spectacular-sidecar's static files, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    # One name per choice set that appears under a `status` field.
+    # One name per choice set that appears under a `status` field; a query parameter with the same choices
+    # refers to the same enum (parameter_enums_as_refs).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "styleguide_project.api.schemas.parameter_enums_as_refs",
+        "styleguide_project.api.schemas.one_of_bodies_required",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "EmailStatusEnum": "styleguide_project.emails.models.Email.Status",
         "EmailSendableStatusEnum": [("READY", "READY"), ("FAILED", "FAILED")],

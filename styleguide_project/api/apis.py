@@ -45,7 +45,7 @@ class ApiIndexApi(APIView):
         return Response(self.OutputSerializer(links).data)
 
 
-class HealthApi(APIView):
+class HealthReportApi(APIView):
     """The state of the database, the broker, the workers, beat and the periodic tasks' schedules; a 503 names
     the failing parts.
 

@@ -11,6 +11,10 @@ window boundary.
 A throttled request gets 429 with `Retry-After` (DRF sets it from `wait()`)
 and `{"message", "extra": {"wait_seconds"}}` from the exception handler.
 
+Only requests that reach their view with a method it handles are counted:
+DRF refuses authentication and permission before it throttles, and a method
+the view does not handle (405) is let through uncounted.
+
 When the cache cannot be reached, a throttle cannot count. Most throttles
 then let the request through (it must not fail because a counter is down);
 the login throttles refuse it with 503 instead (`fail_open = False`): an
@@ -80,6 +84,12 @@ class FixedWindowRateThrottle(throttling.SimpleRateThrottle):
         limit, duration = self.num_requests, self.duration
         if limit is None or duration is None:
             return True
+        if view is not None and not _view_handles(view, request.method):
+            # DRF checks throttles before it looks for the method's handler:
+            # a request the view answers with 405 would spend the budget of
+            # the requests it does handle (a client probing methods would use
+            # up the verification emails it may ask for).
+            return True
         ident = self.get_cache_key(request, view)
         if ident is None:
             return True
@@ -112,6 +122,12 @@ class FixedWindowRateThrottle(throttling.SimpleRateThrottle):
     def wait(self) -> float:
         # At least one second: DRF sends no Retry-After for a wait of zero.
         return max(1.0, math.ceil(self.wait_seconds))
+
+
+def _view_handles(view: Any, method: str | None) -> bool:
+    """The view has a handler for `method`, as DRF's `dispatch` looks it up (anything else is a 405)."""
+    name = (method or "").lower()
+    return name in getattr(view, "http_method_names", ()) and hasattr(view, name)
 
 
 def client_address_key(request: Request, throttle: throttling.BaseThrottle) -> str:

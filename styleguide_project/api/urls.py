@@ -3,11 +3,11 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from styleguide_project.api.apis import ApiIndexApi, HealthApi, HealthLiveApi
+from styleguide_project.api.apis import ApiIndexApi, HealthLiveApi, HealthReportApi
 
 urlpatterns = [
     path("", ApiIndexApi.as_view(), name="index"),
-    path("health/", HealthApi.as_view(), name="health"),
+    path("health/", HealthReportApi.as_view(), name="health"),
     path("health/live/", HealthLiveApi.as_view(), name="health-live"),
     path("auth/", include(("styleguide_project.authentication.urls", "auth"))),
     path("users/", include(("styleguide_project.users.urls", "users"))),

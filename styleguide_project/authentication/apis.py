@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from styleguide_project.api.schemas import BAD_REQUEST, UNAUTHENTICATED
+from styleguide_project.api.schemas import rule_broken
 from styleguide_project.authentication.selectors import auth_token_expires_at
 from styleguide_project.authentication.services import auth_token_obtain, auth_token_revoke, auth_token_revoke_all
 from styleguide_project.authentication.throttling import (
@@ -34,7 +34,10 @@ class AuthLoginApi(APIView):
         token = serializers.CharField(help_text="Shown once: the server keeps only its digest.")
         expires_at = serializers.DateTimeField(help_text="After this the token is refused; log in again.")
 
-    @extend_schema(request=InputSerializer, responses={200: OutputSerializer, **BAD_REQUEST})
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: OutputSerializer, **rule_broken("The email and password match no active account.")},
+    )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -47,7 +50,7 @@ class AuthLoginApi(APIView):
 class AuthLogoutApi(APIView):
     """Logout of this device: the token of this request (or the session) stops working."""
 
-    @extend_schema(request=None, responses={204: None, **UNAUTHENTICATED})
+    @extend_schema(request=None, responses={204: None})
     def post(self, request: Request) -> Response:
         if isinstance(request.auth, AuthToken):
             auth_token_revoke(token=request.auth)
@@ -58,7 +61,7 @@ class AuthLogoutApi(APIView):
 class AuthLogoutAllApi(APIView):
     """Logout everywhere: every token of the user stops working, and this session ends."""
 
-    @extend_schema(request=None, responses={204: None, **UNAUTHENTICATED})
+    @extend_schema(request=None, responses={204: None})
     def post(self, request: Request) -> Response:
         assert isinstance(request.user, BaseUser)  # noqa: S101 - IsAuthenticated ran first
         auth_token_revoke_all(user=request.user)

@@ -50,12 +50,33 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     return response
 
 
-def _as_fields(data: Any) -> dict[str, Any]:
-    # A serializer raises a dict of field errors; a bare ValidationError("...")
-    # raises a list, which belongs to no field.
-    if isinstance(data, dict):
-        return data
-    return {"non_field_errors": data}
+def _as_fields(data: Any) -> dict[str, list[str]]:
+    """Field errors as one flat map of field to messages.
+
+    A serializer raises a dict of field errors; a bare ValidationError("...")
+    raises a list, which belongs to no field. The errors of a list's items
+    (`{"ids": {0: [...]}}`) and of a nested serializer's fields are named by
+    their path (`ids.0`), so that every value is a list of messages, as the
+    schema's `ValidationError` says.
+    """
+    fields: dict[str, list[str]] = {}
+    _flatten("" if isinstance(data, dict) else "non_field_errors", data, fields)
+    return fields
+
+
+def _flatten(path: str, errors: Any, fields: dict[str, list[str]]) -> None:
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            _flatten(f"{path}.{key}" if path else str(key), value, fields)
+    elif isinstance(errors, list):
+        for index, item in enumerate(errors):
+            if isinstance(item, (dict, list)):
+                # A list of objects (many=True) reports one entry per item, empty for the good ones.
+                _flatten(f"{path}.{index}", item, fields)
+            else:
+                fields.setdefault(path, []).append(str(item))
+    else:
+        fields.setdefault(path, []).append(str(errors))
 
 
 def _detail_message(data: Any) -> str:

@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from styleguide_project.api.pagination import LimitOffsetPagination, get_paginated_response, paginated_schema
-from styleguide_project.api.schemas import BAD_REQUEST, ERROR_RESPONSES, NOT_FOUND
+from styleguide_project.api.schemas import NOT_FOUND, rule_broken
 from styleguide_project.core.exceptions import ApplicationError
 from styleguide_project.emails.models import Email
 from styleguide_project.emails.selectors import email_get, email_list
@@ -30,9 +30,7 @@ MAX_ID = 2**63 - 1
 
 class EmailListApi(APIView):
     permission_classes = [IsAdminUser]
-
-    class Pagination(LimitOffsetPagination):
-        pass
+    pagination_class = LimitOffsetPagination
 
     class FilterSerializer(serializers.Serializer[dict[str, str]]):
         status = serializers.ChoiceField(choices=Email.Status.choices, required=False)
@@ -49,19 +47,16 @@ class EmailListApi(APIView):
         created_at = serializers.DateTimeField()
 
     @extend_schema(
-        operation_id="emails_list",
-        parameters=[
-            FilterSerializer,
-            OpenApiParameter("limit", int, description="Page size (at most 200)."),
-            OpenApiParameter("offset", int),
-        ],
-        responses={200: paginated_schema(name="EmailListPage", serializer_class=OutputSerializer), **ERROR_RESPONSES},
+        parameters=[FilterSerializer],
+        responses={200: paginated_schema(name="EmailListPage", serializer_class=OutputSerializer)},
     )
     def get(self, request: Request) -> Response:
-        filters = self.FilterSerializer(data=request.query_params)
+        # A dict, not the QueryDict: DRF reads an empty optional value of form data as not given, and
+        # `?status=` would list everything; an empty filter is refused like any other bad value.
+        filters = self.FilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
         return get_paginated_response(
-            pagination_class=self.Pagination,
+            pagination_class=self.pagination_class,
             serializer_class=self.OutputSerializer,
             # The list shows no body; bodies can be large.
             queryset=email_list(filters=filters.validated_data).defer("html", "plain_text"),
@@ -86,9 +81,27 @@ class EmailDetailApi(APIView):
         created_at = serializers.DateTimeField()
         updated_at = serializers.DateTimeField()
 
-    @extend_schema(responses={200: OutputSerializer, **ERROR_RESPONSES, **NOT_FOUND})
+    @extend_schema(responses={200: OutputSerializer, **NOT_FOUND})
     def get(self, request: Request, email_id: int) -> Response:
         return Response(self.OutputSerializer(_email_or_404(email_id)).data)
+
+
+def _ids_field(*, required: bool) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        min_length=1,
+        max_length=10_000,
+        required=required,
+        help_text="Queue these emails.",
+    )
+
+
+def _sendable_status_field(*, required: bool) -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=[("READY", "READY"), ("FAILED", "FAILED")],
+        required=required,
+        help_text="Queue every email in this status.",
+    )
 
 
 class EmailSendApi(APIView):
@@ -97,24 +110,33 @@ class EmailSendApi(APIView):
     permission_classes = [IsAdminUser]
 
     class InputSerializer(serializers.Serializer[dict[str, Any]]):
-        ids = serializers.ListField(
-            child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
-            min_length=1,
-            max_length=10_000,
-            required=False,
-        )
-        status = serializers.ChoiceField(choices=[("READY", "READY"), ("FAILED", "FAILED")], required=False)
+        ids = _ids_field(required=False)
+        status = _sendable_status_field(required=False)
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             if ("ids" in attrs) == ("status" in attrs):
                 raise serializers.ValidationError("Give exactly one of `ids` and `status`.")
             return attrs
 
+    # The two bodies InputSerializer accepts, for the schema: a body is exactly one of them.
+    class IdsInputSerializer(serializers.Serializer[dict[str, Any]]):
+        ids = _ids_field(required=True)
+
+    class StatusInputSerializer(serializers.Serializer[dict[str, Any]]):
+        status = _sendable_status_field(required=True)
+
     class OutputSerializer(serializers.Serializer[dict[str, Any]]):
         queued = serializers.IntegerField(help_text="How many emails were queued.")
         ids = serializers.ListField(child=serializers.IntegerField())
 
-    @extend_schema(request=InputSerializer, responses={202: OutputSerializer, **ERROR_RESPONSES})
+    @extend_schema(
+        request=PolymorphicProxySerializer(
+            component_name="EmailSendInput",
+            serializers=[IdsInputSerializer, StatusInputSerializer],
+            resource_type_field_name=None,
+        ),
+        responses={202: OutputSerializer},
+    )
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -142,7 +164,10 @@ class EmailRetryApi(APIView):
         id = serializers.IntegerField()
         status = serializers.ChoiceField(choices=Email.Status.choices)
 
-    @extend_schema(request=None, responses={202: OutputSerializer, **BAD_REQUEST, **ERROR_RESPONSES, **NOT_FOUND})
+    @extend_schema(
+        request=None,
+        responses={202: OutputSerializer, **rule_broken("Only a FAILED email can be retried."), **NOT_FOUND},
+    )
     def post(self, request: Request, email_id: int) -> Response:
         email = email_retry(email=_email_or_404(email_id))
         return Response(self.OutputSerializer(email).data, status=status.HTTP_202_ACCEPTED)

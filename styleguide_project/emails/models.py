@@ -1,7 +1,13 @@
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 
 from styleguide_project.common.models import BaseModel
+
+# The characters `str.splitlines()` breaks on (see `subject_clean`), as a pattern: forms and APIs that check a
+# subject with it refuse what the models refuse, and an OpenAPI schema states it as the field's `pattern`.
+SINGLE_LINE_PATTERN = r"\A[^\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]*\Z"
+subject_single_line = RegexValidator(SINGLE_LINE_PATTERN, message="A subject is a single line.")
 
 
 def subject_clean(subject: str) -> None:

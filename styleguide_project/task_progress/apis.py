@@ -1,12 +1,34 @@
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from styleguide_project.api.schemas import NOT_FOUND, UNAUTHENTICATED
+from styleguide_project.api.schemas import NOT_FOUND
 from styleguide_project.task_progress.selectors import TaskProgress, task_ownership_get, task_progress_get
+
+
+@extend_schema_field(
+    {
+        "description": "The task's return value once it succeeded, else null: any JSON value. A task whose progress "
+        "page goes somewhere when it ends returns an object whose `redirect` is that page's path on this site.",
+        "nullable": True,
+        "anyOf": [
+            {
+                "type": "object",
+                "properties": {"redirect": {"type": "string", "description": "A path on this site, for a browser."}},
+                "additionalProperties": {},
+            },
+            {"type": "array", "items": {}},
+            {"type": "string"},
+            {"type": "number"},
+            {"type": "boolean"},
+        ],
+    }
+)
+class TaskResultField(serializers.JSONField):
+    pass
 
 
 class TaskStatusApi(APIView):
@@ -34,10 +56,10 @@ class TaskStatusApi(APIView):
             allow_null=True, help_text="true: succeeded; false: failed; null: not ended (or ended without outcome)."
         )
         progress = ProgressSerializer(source="*")
-        result = serializers.JSONField(allow_null=True, help_text="The task's return value once it succeeded.")
+        result = TaskResultField(allow_null=True)
         error = serializers.CharField(allow_blank=True, help_text="Why it failed (no traceback), or empty.")
 
-    @extend_schema(responses={200: OutputSerializer, **UNAUTHENTICATED, **NOT_FOUND})
+    @extend_schema(responses={200: OutputSerializer, **NOT_FOUND})
     def get(self, request: Request, task_id: str) -> Response:
         ownership = task_ownership_get(task_id=task_id, user=request.user)
         if ownership is None:

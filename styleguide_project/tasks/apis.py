@@ -1,30 +1,41 @@
 """`/api/tasks/dead-letters/`: the dead letters of every task, for staff (namespace `api:task_kit`).
 
 The kit imports no app, `api` included: the project's pagination comes from
-DRF's settings, and the error bodies refer to the `Error` schema by name.
+DRF's settings, and the error bodies from `core`.
 """
 
 from typing import Any, cast
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.pagination import BasePagination
 from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from styleguide_project.core.error_schemas import NOT_FOUND, RuleErrorSerializer
 from styleguide_project.tasks.outbox.models import DeadLetter
 from styleguide_project.tasks.outbox.selectors import dead_letter_get, dead_letter_list
 from styleguide_project.tasks.outbox.services.dead_letters import dead_letter_replay
 
-ERROR = {"$ref": "#/components/schemas/Error"}
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {},
+        "description": "The keyword arguments the task was called with: JSON values by name.",
+    }
+)
+class TaskKwargsField(serializers.JSONField):
+    pass
 
 
 class DeadLetterListApi(APIView):
     permission_classes = [IsAdminUser]
+    # DRF's settings hold the class itself once read (their stubs say str).
+    pagination_class = cast(Any, api_settings.DEFAULT_PAGINATION_CLASS)
 
     class FilterSerializer(serializers.Serializer[dict[str, Any]]):
         task_name = serializers.CharField(required=False, max_length=255)
@@ -37,7 +48,7 @@ class DeadLetterListApi(APIView):
             help_text="false: no task has this name any more; the letter cannot be replayed."
         )
         task_id = serializers.CharField()
-        kwargs = serializers.JSONField()
+        kwargs = TaskKwargsField()
         exception_type = serializers.CharField()
         exception_message = serializers.CharField()
         traceback = serializers.CharField(help_text="The end of the traceback, where the error was raised.")
@@ -49,12 +60,7 @@ class DeadLetterListApi(APIView):
         created_at = serializers.DateTimeField()
 
     @extend_schema(
-        operation_id="tasks_dead_letters_list",
-        parameters=[
-            FilterSerializer,
-            OpenApiParameter("limit", int, description="Page size (at most 200)."),
-            OpenApiParameter("offset", int),
-        ],
+        parameters=[FilterSerializer],
         responses={
             200: inline_serializer(
                 name="DeadLetterListPage",
@@ -65,14 +71,14 @@ class DeadLetterListApi(APIView):
                     "results": OutputSerializer(many=True),
                 },
             ),
-            400: OpenApiResponse(response=ERROR, description="Bad input."),
         },
     )
     def get(self, request: Request) -> Response:
-        filters = self.FilterSerializer(data=request.query_params)
+        # A dict, not the QueryDict: DRF reads an empty optional value of form data as not given, and
+        # `?status=` would list everything; an empty filter is refused like any other bad value.
+        filters = self.FilterSerializer(data=request.query_params.dict())
         filters.is_valid(raise_exception=True)
-        # DRF's settings hold the class itself once read (their stubs say str).
-        paginator = cast(type[BasePagination], api_settings.DEFAULT_PAGINATION_CLASS)()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(dead_letter_list(filters=filters.validated_data), request, view=self)
         return paginator.get_paginated_response(self.OutputSerializer(cast(Any, page), many=True).data)
 
@@ -89,12 +95,13 @@ class DeadLetterReplayApi(APIView):
         replayed_as = serializers.CharField(help_text="The task id of the new run.")
 
     @extend_schema(
-        operation_id="tasks_dead_letters_replay",
         request=None,
         responses={
             202: OutputSerializer,
-            400: OpenApiResponse(response=ERROR, description="Already replayed, or its task is no longer registered."),
-            404: OpenApiResponse(response=ERROR, description="No such dead letter."),
+            400: OpenApiResponse(
+                response=RuleErrorSerializer, description="Already replayed, or its task is no longer registered."
+            ),
+            **NOT_FOUND,
         },
     )
     def post(self, request: Request, dead_letter_id: int) -> Response:

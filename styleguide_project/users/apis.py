@@ -1,3 +1,13 @@
+from typing import Any
+
+from django.contrib.auth.password_validation import (
+    MinimumLengthValidator,
+    get_default_password_validators,
+    password_validators_help_texts,
+    validate_password,
+)
+from django.core.validators import MinLengthValidator
+from django.utils.functional import lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -5,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from styleguide_project.api.schemas import BAD_REQUEST
+from styleguide_project.api.schemas import rule_broken
 from styleguide_project.api.throttling import AnonRateThrottle, FixedWindowRateThrottle, UserRateThrottle
 from styleguide_project.users.models import BaseUser, user_normalize_email
 from styleguide_project.users.services import (
@@ -14,6 +24,41 @@ from styleguide_project.users.services import (
     user_email_verify,
     user_register,
 )
+
+
+def _password_min_length() -> int:
+    lengths = [v.min_length for v in get_default_password_validators() if isinstance(v, MinimumLengthValidator)]
+    return max([1, *lengths])
+
+
+class PasswordRulesValidator(MinLengthValidator):
+    """The AUTH_PASSWORD_VALIDATORS that need no user (length, common, numeric), every reason at once.
+
+    A `MinLengthValidator` whose limit is read from the settings, so that the
+    schema states the minimum length as `minLength`. The service checks the
+    password again with the user (similarity to the email).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(limit_value=_password_min_length)
+
+    def __call__(self, value: str) -> None:
+        validate_password(value)
+
+
+class NewPasswordField(serializers.CharField):
+    """A password being set, checked against AUTH_PASSWORD_VALIDATORS; the schema gives their rules."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            max_length=128,
+            write_only=True,
+            style={"input_type": "password"},
+            validators=[PasswordRulesValidator()],
+            # Read when the schema is generated: the rules of the validators in force.
+            help_text=lazy(lambda: " ".join(str(text) for text in password_validators_help_texts()), str)(),
+            **kwargs,
+        )
 
 
 class UserCreateApi(APIView):
@@ -29,13 +74,13 @@ class UserCreateApi(APIView):
 
     class InputSerializer(serializers.Serializer[dict[str, str]]):
         email = serializers.EmailField(max_length=255)
-        password = serializers.CharField(max_length=128, write_only=True, style={"input_type": "password"})
+        password = NewPasswordField()
 
     class OutputSerializer(serializers.Serializer[dict[str, str]]):
         email = serializers.EmailField(help_text="The address as it is stored (normalised).")
         message = serializers.CharField()
 
-    @extend_schema(request=InputSerializer, responses={202: OutputSerializer, **BAD_REQUEST})
+    @extend_schema(request=InputSerializer, responses={202: OutputSerializer})
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -65,7 +110,10 @@ class UserOnboardingCompleteApi(APIView):
         email = serializers.EmailField()
         onboarded_at = serializers.DateTimeField(allow_null=True)
 
-    @extend_schema(request=None, responses={200: OutputSerializer, **BAD_REQUEST})
+    @extend_schema(
+        request=None,
+        responses={200: OutputSerializer, **rule_broken("Onboarding is already complete (extra.onboarded_at).")},
+    )
     def post(self, request: Request) -> Response:
         assert isinstance(request.user, BaseUser)  # noqa: S101 - IsAuthenticated ran first
         user = user_complete_onboarding(user=request.user)
@@ -83,7 +131,16 @@ class UserEmailVerifyApi(APIView):
         email = serializers.EmailField()
         email_verified_at = serializers.DateTimeField()
 
-    @extend_schema(request=InputSerializer, responses={200: OutputSerializer, **BAD_REQUEST})
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: OutputSerializer,
+            **rule_broken(
+                "The link has expired, is not valid, or is not for this account's address; or the address is "
+                "already verified (extra.email_verified_at)."
+            ),
+        },
+    )
     def post(self, request: Request) -> Response:
         assert isinstance(request.user, BaseUser)  # noqa: S101 - IsAuthenticated ran first
         serializer = self.InputSerializer(data=request.data)
@@ -112,7 +169,13 @@ class UserEmailVerificationResendApi(APIView):
         email = serializers.EmailField()
         message = serializers.CharField()
 
-    @extend_schema(request=None, responses={202: OutputSerializer, **BAD_REQUEST})
+    @extend_schema(
+        request=None,
+        responses={
+            202: OutputSerializer,
+            **rule_broken("The address is already verified (extra.email_verified_at)."),
+        },
+    )
     def post(self, request: Request) -> Response:
         assert isinstance(request.user, BaseUser)  # noqa: S101 - IsAuthenticated ran first
         user_email_verification_resend(user=request.user)

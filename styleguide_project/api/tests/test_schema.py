@@ -1,5 +1,8 @@
+import re
+
 import pytest
 from django import urls
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from drf_spectacular import openapi
 from drf_spectacular.generators import SchemaGenerator
@@ -9,9 +12,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from styleguide_project.api.schemas import ErrorSerializer
+from styleguide_project.core.error_schemas import NotAuthenticatedErrorSerializer
+from styleguide_project.emails.models import subject_clean
 
 pytestmark = pytest.mark.django_db
+
+ERROR = "#/components/schemas/{}"
 
 
 def test_schema_validates_without_warnings(tmp_path):
@@ -58,34 +64,91 @@ def schema():
     return SchemaGenerator().get_schema(request=None, public=True)
 
 
+def operations(schema):
+    return [(path, method, operation) for path, ops in schema["paths"].items() for method, operation in ops.items()]
+
+
+def refs(response):
+    """The schema names a response's body may be: one, or each of a oneOf."""
+    body = response["content"]["application/json"]["schema"]
+    return [ref["$ref"].rsplit("/", 1)[1] for ref in body.get("oneOf", [body])]
+
+
 @pytest.mark.parametrize(
     ("path", "method", "codes"),
     [
-        # Anyone may call these; no credentials are read, so no 401.
-        ("/api/auth/login/", "post", {"429"}),
-        ("/api/users/", "post", {"429"}),
+        # Anyone may call these; no credentials are read, so no 401. Login's throttles must count every
+        # attempt, and refuse it (503) while they cannot.
+        ("/api/auth/login/", "post", {"400", "406", "413", "415", "429", "503"}),
+        ("/api/users/", "post", {"400", "406", "413", "415", "429"}),
         # Logged-in users: 401 without a valid token; 403 for a session POST without CSRF.
-        ("/api/users/me/", "get", {"401", "429"}),
-        ("/api/users/me/onboarding/complete/", "post", {"401", "403", "429"}),
-        ("/api/auth/logout/", "post", {"401", "403", "429"}),
+        ("/api/users/me/", "get", {"401", "406", "429"}),
+        ("/api/users/me/onboarding/complete/", "post", {"400", "401", "403", "406", "429"}),
+        ("/api/users/me/email/verify/", "post", {"400", "401", "403", "406", "413", "415", "429"}),
+        ("/api/auth/logout/", "post", {"401", "403", "406", "429"}),
+        # The owner or staff; anyone else gets the 404 of an unknown id.
+        ("/api/tasks/{task_id}/", "get", {"401", "404", "406", "429"}),
         # Staff: 403 for everyone else who is logged in.
-        ("/api/emails/", "get", {"401", "403", "429"}),
-        ("/api/emails/{email_id}/", "get", {"401", "403", "429"}),
-        ("/api/emails/send/", "post", {"401", "403", "429"}),
-        ("/api/emails/{email_id}/retry/", "post", {"401", "403", "429"}),
-        ("/api/emails/campaigns/", "post", {"401", "403", "429"}),
-        ("/api/tasks/dead-letters/", "get", {"401", "403", "429"}),
-        ("/api/tasks/dead-letters/{dead_letter_id}/replay/", "post", {"401", "403", "429"}),
+        ("/api/emails/", "get", {"400", "401", "403", "406", "429"}),
+        ("/api/emails/{email_id}/", "get", {"401", "403", "404", "406", "429"}),
+        ("/api/emails/send/", "post", {"400", "401", "403", "406", "413", "415", "429"}),
+        ("/api/emails/{email_id}/retry/", "post", {"400", "401", "403", "404", "406", "429"}),
+        ("/api/emails/campaigns/", "post", {"400", "401", "403", "406", "413", "415", "429"}),
+        ("/api/tasks/dead-letters/", "get", {"400", "401", "403", "406", "429"}),
+        ("/api/tasks/dead-letters/{dead_letter_id}/replay/", "post", {"400", "401", "403", "404", "406", "429"}),
         # Probed by load balancers: never refused, never throttled.
-        ("/api/health/", "get", set()),
+        ("/api/health/", "get", {"406"}),
+        ("/api/health/live/", "get", {"406"}),
     ],
 )
-def test_access_errors_are_documented_where_they_can_happen(schema, path, method, codes):
+def test_every_error_an_operation_can_answer_is_documented(schema, path, method, codes):
     responses = schema["paths"][path][method]["responses"]
 
-    assert {"401", "403", "429"} & set(responses) == codes
-    for code in codes:
-        assert responses[code]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert {code for code in responses if code >= "400"} - {"503"} == codes - {"503"}
+    assert ("503" in codes) == (path == "/api/auth/login/")
+
+
+KINDS = {
+    "401": ["NotAuthenticatedError"],
+    "403": ["PermissionDeniedError"],
+    "404": ["NotFoundError"],
+    "406": ["NotAcceptableError"],
+    "413": ["RequestTooLargeError"],
+    "415": ["UnsupportedMediaTypeError"],
+    "429": ["ThrottledError"],
+}
+
+
+def test_each_kind_of_error_has_its_own_schema(schema):
+    for path, method, operation in operations(schema):
+        for code, response in operation["responses"].items():
+            if code in KINDS:
+                assert refs(response) == KINDS[code], (path, method, code)
+            elif code == "400":
+                has_input = "requestBody" in operation or any(
+                    p["in"] == "query" for p in operation.get("parameters", [])
+                )
+                kinds = refs(response)
+                # Input can be refused field by field; a body can also fail to be JSON, and rules refuse the rest.
+                assert ("ValidationError" in kinds) == has_input, (path, method)
+                assert ("RuleError" in kinds) == (kinds != ["ValidationError"]), (path, method)
+    assert refs(schema["paths"]["/api/auth/login/"]["post"]["responses"]["503"]) == ["UnavailableError"]
+    assert refs(schema["paths"]["/api/health/"]["get"]["responses"]["503"]) == ["HealthReportOutput"]
+
+
+def test_the_error_schemas_type_their_extra(schema):
+    components = schema["components"]["schemas"]
+
+    for name in {name for names in KINDS.values() for name in names} | {"ValidationError", "RuleError"}:
+        assert components[name]["required"] == ["extra", "message"], name
+    fields = components["ValidationError"]["properties"]["extra"]
+    assert fields["required"] == ["fields"]
+    assert fields["properties"]["fields"]["additionalProperties"] == {"type": "array", "items": {"type": "string"}}
+    wait = components["ThrottledError"]["properties"]["extra"]
+    assert (wait["required"], wait["properties"]["wait_seconds"]["type"]) == (["wait_seconds"], "integer")
+    # A rule error never has `fields`, so a 400 body is exactly one of the two.
+    assert components["RuleError"]["properties"]["extra"]["not"] == {"required": ["fields"]}
+    assert components["NotFoundError"]["properties"]["extra"]["additionalProperties"] is False
 
 
 def test_the_campaigns_are_under_a_tag_of_their_own(schema):
@@ -94,18 +157,172 @@ def test_the_campaigns_are_under_a_tag_of_their_own(schema):
 
 
 def test_every_429_says_how_long_to_wait(schema):
-    throttled = [op for ops in schema["paths"].values() for op in ops.values() if "429" in op["responses"]]
+    throttled = [op for _, _, op in operations(schema) if "429" in op["responses"]]
 
     assert throttled
     for operation in throttled:
         assert operation["responses"]["429"]["headers"]["Retry-After"]["schema"] == {"type": "integer"}
 
 
+PUBLIC = {
+    ("/api/", "get"),
+    ("/api/health/", "get"),
+    ("/api/health/live/", "get"),
+    ("/api/auth/login/", "post"),
+    ("/api/users/", "post"),
+}
+
+
+def test_public_operations_need_no_credentials_and_the_rest_a_bearer_token(schema):
+    for path, method, operation in operations(schema):
+        if (path, method) in PUBLIC:
+            # No requirement at all: `[{}]` would read as "credentials optional", and clients would ask for them.
+            assert "security" not in operation, path
+        else:
+            assert operation["security"] == [{"tokenAuth": []}, {"cookieAuth": []}], path
+    token = schema["components"]["securitySchemes"]["tokenAuth"]
+    assert (token["type"], token["scheme"]) == ("http", "bearer")
+
+
+def test_each_app_is_a_tag_and_operations_are_named_app_entity_action(schema):
+    expected = {
+        ("/api/", "get"): "api_api_index",
+        ("/api/health/", "get"): "api_health_report",
+        ("/api/auth/login/", "post"): "authentication_auth_login",
+        ("/api/users/", "post"): "users_user_create",
+        ("/api/emails/", "get"): "emails_email_list",
+        ("/api/emails/campaigns/", "post"): "campaigns_email_campaign_launch",
+        ("/api/tasks/{task_id}/", "get"): "task_progress_task_status",
+        ("/api/tasks/dead-letters/{dead_letter_id}/replay/", "post"): "tasks_dead_letter_replay",
+    }
+    ids = [operation["operationId"] for _, _, operation in operations(schema)]
+
+    assert len(ids) == len(set(ids))
+    for path, method, operation in operations(schema):
+        [tag] = operation["tags"]
+        assert re.fullmatch(rf"{tag}(_[a-z]+){{2,}}", operation["operationId"]), operation["operationId"]
+        if (path, method) in expected:
+            assert operation["operationId"] == expected[path, method]
+    assert {tag for _, _, op in operations(schema) for tag in op["tags"]} == {
+        "api",
+        "authentication",
+        "users",
+        "emails",
+        "campaigns",
+        "task_progress",
+        "tasks",
+    }
+
+
+def walk(node):
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from walk(value)
+
+
+def test_one_enum_per_set_of_values(schema):
+    components = schema["components"]["schemas"]
+    enums = {name: tuple(sorted(c["enum"])) for name, c in components.items() if "enum" in c}
+
+    assert len(set(enums.values())) == len(enums), enums
+    # Anywhere else, a set of choices refers to its enum.
+    inline = [node["enum"] for name, c in components.items() if name not in enums for node in walk(c) if "enum" in node]
+    inline += [node["enum"] for node in walk(schema["paths"]) if "enum" in node]
+    assert inline == []
+    status = next(p for p in schema["paths"]["/api/emails/"]["get"]["parameters"] if p["name"] == "status")
+    assert status["schema"] == {"$ref": "#/components/schemas/EmailStatusEnum"}
+
+
+@pytest.mark.parametrize("path", ["/api/emails/", "/api/tasks/dead-letters/"])
+def test_limit_and_offset_have_their_ranges(schema, path):
+    parameters = {p["name"]: p["schema"] for p in schema["paths"][path]["get"]["parameters"]}
+
+    assert parameters["limit"] == {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}
+    assert (parameters["offset"]["minimum"], parameters["offset"]["maximum"]) == (0, 2**63 - 1)
+
+
+def test_the_send_body_is_ids_or_status(schema):
+    components = schema["components"]["schemas"]
+    body = schema["paths"]["/api/emails/send/"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+
+    variants = [
+        components[ref["$ref"].rsplit("/", 1)[1]] for ref in components[body["$ref"].rsplit("/", 1)[1]]["oneOf"]
+    ]
+    # Exactly one of them: a body with both matches both, and an empty one neither.
+    assert [(v["required"], list(v["properties"])) for v in variants] == [(["ids"], ["ids"]), (["status"], ["status"])]
+
+
+def test_the_password_is_described_by_the_validators_in_force(settings):
+    settings.AUTH_PASSWORD_VALIDATORS = [
+        {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+        {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    ]
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+
+    password = schema["components"]["schemas"]["UserCreateInputRequest"]["properties"]["password"]
+    assert password["minLength"] == 12
+    assert password["description"] == (
+        "Your password must contain at least 12 characters. Your password can\u2019t be entirely numeric."
+    )
+
+
+def test_the_subject_pattern_refuses_what_the_model_refuses(schema):
+    pattern = schema["components"]["schemas"]["EmailCampaignLaunchInputRequest"]["properties"]["subject"]["pattern"]
+    # The ECMA pattern reads the same in Python (\uXXXX escapes, ^ and $ without the multiline flag).
+    single_line = re.compile(pattern.replace("$", r"\Z"))
+
+    for code in range(0x110000):
+        subject = f"News{chr(code)}letter"
+        try:
+            subject_clean(subject)
+            refused = False
+        except ValidationError:
+            refused = True
+        assert (single_line.match(subject) is None) == refused, hex(code)
+
+
+def test_links_in_responses_are_uris(schema):
+    output = schema["components"]["schemas"]["EmailCampaignLaunchOutput"]["properties"]
+
+    assert output["status_url"]["format"] == output["progress_url"]["format"] == "uri"
+
+
+def test_json_values_are_typed(schema):
+    components = schema["components"]["schemas"]
+
+    assert components["DeadLetterListOutput"]["properties"]["kwargs"]["type"] == "object"
+    result = components["TaskStatusOutput"]["properties"]["result"]
+    assert result["nullable"] is True
+    assert [variant["type"] for variant in result["anyOf"]] == ["object", "array", "string", "number", "boolean"]
+
+
+def test_an_accept_header_the_api_cannot_answer_is_a_406_in_the_error_shape(user_client):
+    response = user_client.get("/api/users/me/", HTTP_ACCEPT="text/csv")
+
+    # Listed on every operation: content negotiation runs before any view code.
+    assert response.status_code == 406
+    assert response.json() == {"message": "Could not satisfy the request Accept header.", "extra": {}}
+
+
+def test_an_operation_without_a_body_never_reads_one(user_client):
+    # No 413 or 415 in its schema: a body of any type is ignored, not parsed.
+    response = user_client.post(
+        "/api/users/me/onboarding/complete/", "x" * 100, content_type="text/plain", HTTP_ACCEPT="application/json"
+    )
+
+    assert response.status_code == 200
+
+
 class StockAutoSchemaWithA401(openapi.AutoSchema):
     """drf-spectacular's own AutoSchema, adding a 401 through its public override for responses."""
 
     def get_response_serializers(self):
-        return {204: None, 401: ErrorSerializer}
+        return {204: None, 401: NotAuthenticatedErrorSerializer}
 
 
 class StaffProbeApi(APIView):
@@ -132,7 +349,7 @@ class DeclaredOverriddenStaffProbeApi(StaffProbeApi):
 
 
 def test_drf_spectacular_still_needs_our_access_responses():
-    """Watches the two limits of drf-spectacular that AutoSchema's private `_get_response_for_code()` works around.
+    """Watches the two limits of drf-spectacular that make AutoSchema add error responses to the finished operation.
 
     When this fails, upstream documents error responses itself or lets a
     public override reach declared APIs: move AutoSchema.get_operation()'s
@@ -157,5 +374,5 @@ def test_drf_spectacular_still_needs_our_access_responses():
     # ... and @extend_schema(responses=...) replaces it.
     assert set(paths["/declared-overridden/"]["post"]["responses"]) == {"204"}, (
         "get_response_serializers() now reaches APIs that declare their responses: "
-        "AutoSchema can add its access responses there, without _get_response_for_code()"
+        "AutoSchema can add its error responses there instead of to the finished operation"
     )

@@ -151,3 +151,14 @@ def test_requests_go_through_when_the_cache_cannot_count_them(api_client, thrott
     # Uncounted rather than a 500: a rate limit must not take the API down with the cache.
     assert anonymous == [400, 400, 400]
     assert logged_in == [200, 200, 200]
+
+
+def test_a_method_the_view_does_not_handle_is_not_counted(api_client, throttle_rates):
+    throttle_rates(anon="2/minute")
+
+    probes = [api_client.put(REGISTER, {}, format="json").status_code for _ in range(5)]
+    statuses = [register_attempt(api_client).status_code for _ in range(3)]
+
+    # The 405s spent nothing: the two allowed requests pass, and the third is throttled.
+    assert probes == [405] * 5
+    assert statuses == [400, 400, 429]

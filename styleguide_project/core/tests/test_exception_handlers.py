@@ -148,3 +148,37 @@ def test_unexpected_error_shows_the_exception_when_debugging(settings):
     assert response.status_code == 500
     assert response.data["extra"]["exception"] == "ZeroDivisionError('secret detail')"
     assert any("ZeroDivisionError" in line for line in response.data["extra"]["traceback"])
+
+
+class NestedInputApi(APIView):
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+
+    class InputSerializer(serializers.Serializer):
+        class ItemSerializer(serializers.Serializer):
+            name = serializers.CharField()
+
+        ids = serializers.ListField(child=serializers.IntegerField(min_value=1))
+        items = ItemSerializer(many=True)
+        owner = ItemSerializer()
+
+    def post(self, request):
+        self.InputSerializer(data=request.data).is_valid(raise_exception=True)
+        return Response({})
+
+
+def test_nested_field_errors_are_named_by_their_path():
+    body = {"ids": [1, 0, "x"], "items": [{"name": "ok"}, {}], "owner": {"name": ""}}
+
+    response = NestedInputApi.as_view()(factory.post("/", body, format="json"))
+
+    # One flat map of field to messages, whatever the nesting: what the schema's ValidationError says.
+    assert response.status_code == 400
+    assert response.data["extra"] == {
+        "fields": {
+            "ids.1": ["Ensure this value is greater than or equal to 1."],
+            "ids.2": ["A valid integer is required."],
+            "items.1.name": ["This field is required."],
+            "owner.name": ["This field may not be blank."],
+        }
+    }

@@ -59,8 +59,9 @@ def test_no_server_error_and_every_response_matches_the_schema(live_server, call
     if caller != "anonymous":
         user = BaseUserFactory.create(is_staff=caller == "staff")
         options += ["-H", f"Authorization: Token {AuthToken.objects.create(user=user)[1]}"]
-        # Logging out would revoke the token the rest of the run uses.
-        options += ["--exclude-path", "/api/auth/logout/"]
+        # Logging out would revoke the token the rest of the run uses (knox's own prefix here; the contract
+        # test sends the schema's Bearer).
+        options += ["--exclude-path", "/api/auth/logout/", "--exclude-path", "/api/auth/logout-all/"]
 
     result = schemathesis(live_server.url, *options, report=tmp_path / "junit.xml")
 

@@ -84,3 +84,13 @@ def test_list_does_not_load_the_bodies(staff_client, django_assert_num_queries):
     assert "emails_email" in page_query
     assert '"html"' not in page_query
     assert '"plain_text"' not in page_query
+
+
+@pytest.mark.parametrize("query", ["to=", "status=", "status=SOMETIMES"])
+def test_an_empty_or_unknown_filter_is_a_400_not_the_whole_list(staff_client, query):
+    EmailFactory.create()
+
+    response = staff_client.get(f"{URL}?{query}")
+
+    assert response.status_code == 400
+    assert list(response.json()["extra"]["fields"]) == [query.split("=")[0]]

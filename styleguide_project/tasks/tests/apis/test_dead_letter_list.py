@@ -69,3 +69,11 @@ def test_a_bad_day_is_a_400_in_the_error_shape(staff_client):
 
 def test_non_staff_is_a_403(user_client):
     assert user_client.get("/api/tasks/dead-letters/").status_code == 403
+
+
+@pytest.mark.parametrize("query", ["task_name=", "day=", "day=yesterday"])
+def test_an_empty_or_malformed_filter_is_a_400(staff_client, query):
+    response = staff_client.get(f"/api/tasks/dead-letters/?{query}")
+
+    assert response.status_code == 400
+    assert list(response.json()["extra"]["fields"]) == [query.split("=")[0]]

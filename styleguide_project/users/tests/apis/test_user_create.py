@@ -109,7 +109,8 @@ def test_two_spellings_of_one_mailbox_make_one_account(api_client, first, second
     [
         ({}, {"email", "password"}),
         ({"email": "not-an-email", "password": "a-long-password-1"}, {"email"}),
-        ({"email": ["a@example.com"], "password": 12}, {"email"}),
+        # The password's rules that need no account are checked with the fields: "12" is short and numeric.
+        ({"email": ["a@example.com"], "password": 12}, {"email", "password"}),
         ({"email": "a@example.com", "password": None}, {"password"}),
     ],
 )
@@ -145,6 +146,25 @@ def test_a_weak_password_is_a_400_with_the_password_errors(api_client):
         "extra": {"fields": {"password": ["This password is too common.", "This password is entirely numeric."]}},
     }
     assert BaseUser.objects.count() == 0
+
+
+def test_a_short_password_gets_every_reason_at_once(api_client):
+    response = api_client.post(URL, {"email": "ada@example.com", "password": "1234"}, format="json")
+
+    assert response.json()["extra"]["fields"] == {
+        "password": [
+            "This password is too short. It must contain at least 8 characters.",
+            "This password is too common.",
+            "This password is entirely numeric.",
+        ]
+    }
+
+
+def test_a_password_like_the_email_is_refused_by_the_service(api_client):
+    response = api_client.post(URL, {"email": "ada.lovelace@example.com", "password": "ada.lovelace"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["extra"]["fields"] == {"password": ["The password is too similar to the email address."]}
 
 
 def test_a_taken_address_gets_the_same_answer_while_the_cache_is_down(

@@ -50,3 +50,15 @@ def test_a_verified_address_is_a_400(user_client):
 
 def test_anonymous_is_a_401(api_client):
     assert api_client.post(URL).status_code == 401
+
+
+@pytest.mark.parametrize("method", ["get", "put", "patch", "delete"])
+def test_a_wrong_method_does_not_spend_the_budget(unverified_client, throttle_rates, method):
+    throttle_rates(email_verification_resend="1/hour")
+
+    probes = [getattr(unverified_client, method)(URL).status_code for _ in range(3)]
+    sent = unverified_client.post(URL)
+
+    assert probes == [405] * 3
+    assert sent.status_code == 202
+    assert Email.objects.count() == 1
