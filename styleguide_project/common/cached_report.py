@@ -142,11 +142,24 @@ class CachedReport(Generic[T]):
             logger.warning("%s: the cache is not answering; computing without it", self.name, exc_info=True)
             return self.compute()
         if taken:
-            return self._compute_and_keep(policy)
+            # The caller that held the lock may have kept a new value between the read above and this
+            # lock: that value is the answer, not a second computation.
+            fresh = self._fresh_after_lock(policy, now=now)
+            return fresh[1] if fresh is not None else self._compute_and_keep(policy)
         if usable is not None:
             # Another caller is computing the next value: the older one answers meanwhile.
             return usable[1]
         return self._wait(policy, newer_than=None if kept is None else kept[0])
+
+    def _fresh_after_lock(self, policy: ReportPolicy, *, now: float) -> tuple[float, T] | None:
+        try:
+            kept = self._read()
+            if kept is None or now - kept[0] > policy.fresh_for:
+                return None
+            cache.delete(self.lock_key)
+        except CACHE_ERRORS:
+            return None
+        return kept
 
     def _read(self) -> tuple[float, T] | None:
         stored = cache.get(self.key)
