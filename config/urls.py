@@ -18,5 +18,12 @@ urlpatterns = [
     path("emails/campaigns/", include(("styleguide_project.campaigns.view_urls", "campaigns"))),
 ]
 
+# Pages for a developer's own machine: the emails the project sent, readable in the browser.
+dev_urlpatterns = [
+    path("dev/inbox/", include(("styleguide_project.emails.view_urls", "inbox"))),
+]
+if settings.DEBUG:
+    urlpatterns += dev_urlpatterns
+
 handler404 = "styleguide_project.core.error_views.page_not_found"
 handler500 = "styleguide_project.core.error_views.server_error"
