@@ -20,6 +20,7 @@ from styleguide_project.api.throttling import AnonRateThrottle, FixedWindowRateT
 from styleguide_project.users.models import BaseUser, user_normalize_email
 from styleguide_project.users.services import (
     user_complete_onboarding,
+    user_email_verification_means,
     user_email_verification_resend,
     user_email_verify,
     user_register,
@@ -179,5 +180,6 @@ class UserEmailVerificationResendApi(APIView):
     def post(self, request: Request) -> Response:
         assert isinstance(request.user, BaseUser)  # noqa: S101 - IsAuthenticated ran first
         user_email_verification_resend(user=request.user)
-        data = {"email": request.user.email, "message": "We have sent a new verification link to this address."}
+        means = user_email_verification_means()
+        data = {"email": request.user.email, "message": f"We have sent a new verification {means} to this address."}
         return Response(self.OutputSerializer(data).data, status=status.HTTP_202_ACCEPTED)

@@ -10,6 +10,7 @@ The names below are the services the APIs, the admin, the tasks and other apps c
 from styleguide_project.users.services.accounts import user_create, user_register
 from styleguide_project.users.services.onboarding import user_complete_onboarding, user_onboarding_reminders_send
 from styleguide_project.users.services.verification import (
+    user_email_verification_means,
     user_email_verification_reminders_send,
     user_email_verification_resend,
     user_email_verification_send,
@@ -20,6 +21,7 @@ from styleguide_project.users.services.verification import (
 __all__ = (
     "user_complete_onboarding",
     "user_create",
+    "user_email_verification_means",
     "user_email_verification_reminders_send",
     "user_email_verification_resend",
     "user_email_verification_send",
