@@ -376,3 +376,12 @@ def test_drf_spectacular_still_needs_our_access_responses():
         "get_response_serializers() now reaches APIs that declare their responses: "
         "AutoSchema can add its error responses there instead of to the finished operation"
     )
+
+
+def test_swagger_ui_groups_the_operations_by_app_each_group_described(schema):
+    """Swagger UI shows one group per tag of the schema's `tags`, in that order, with its description."""
+    used = [tag for _, _, operation in operations(schema) for tag in operation["tags"]]
+    declared = [tag["name"] for tag in schema["tags"]]
+
+    assert sorted(declared) == sorted(set(used))
+    assert all(tag["description"] for tag in schema["tags"])
