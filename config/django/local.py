@@ -15,3 +15,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 
 # Without a broker, tasks run eagerly: the normal way to develop here.
 HEALTH_EAGER_IS_OK = True
+
+# Without a client application of its own, the verification link leads to the development page that verifies
+# with one click (DEBUG only, config/urls.py), so a newcomer clicks it in the inbox at /dev/inbox/.
+if DEBUG and not EMAIL_VERIFICATION_URL:  # noqa: F405
+    EMAIL_VERIFICATION_URL = "http://127.0.0.1:8000/dev/verify-email/?token={token}"

@@ -16,6 +16,7 @@ from styleguide_project.users.services.verification import (
     user_email_verification_send,
     user_email_verification_token_create,
     user_email_verify,
+    user_email_verify_by_token,
 )
 
 __all__ = (
@@ -27,6 +28,7 @@ __all__ = (
     "user_email_verification_send",
     "user_email_verification_token_create",
     "user_email_verify",
+    "user_email_verify_by_token",
     "user_onboarding_reminders_send",
     "user_register",
 )

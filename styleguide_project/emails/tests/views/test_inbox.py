@@ -7,7 +7,7 @@ from django.urls import clear_url_caches
 from styleguide_project.emails.models import Email
 from styleguide_project.emails.tests.factories import EmailFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("styleguide_project.emails.tests.views.dev_urls")]
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("styleguide_project.core.tests.dev_urls")]
 INBOX = "/dev/inbox/"
 
 
