@@ -18,5 +18,7 @@ HEALTH_EAGER_IS_OK = True
 
 # Without a client application of its own, the verification link leads to the development page that verifies
 # with one click (DEBUG only, config/urls.py), so a newcomer clicks it in the inbox at /dev/inbox/.
-if DEBUG and not EMAIL_VERIFICATION_URL:  # noqa: F405
+from config.settings.users import EMAIL_VERIFICATION_URL  # noqa: E402 - the value base.py took, named
+
+if DEBUG and not EMAIL_VERIFICATION_URL:
     EMAIL_VERIFICATION_URL = "http://127.0.0.1:8000/dev/verify-email/?token={token}"

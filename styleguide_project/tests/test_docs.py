@@ -88,11 +88,11 @@ def _known_settings() -> set[str]:
     from rest_framework.settings import DEFAULTS
 
     names |= set(DEFAULTS)
-    from celery.app.defaults import NAMESPACES, flatten
+    from celery.app.defaults import DEFAULTS as CELERY_DEFAULTS
 
-    names |= {f"CELERY_{key.upper()}" for key, _ in flatten(NAMESPACES)}
+    names |= {f"CELERY_{key.upper()}" for key in CELERY_DEFAULTS}
     # Flower reads FLOWER_<OPTION> from the environment for each of its options.
-    from flower.options import options
+    from flower.options import options  # type: ignore[import-untyped]
 
     names |= {"FLOWER_" + option.upper().replace("-", "_") for option in options._options}
     return names | OTHER_NAMES

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views import View
 
@@ -23,7 +24,7 @@ TEMPLATE = "users/dev_email_verify.html"
 class DevEmailVerifyView(View):
     """GET shows the button (a link opened by a mail scanner changes nothing); POST verifies."""
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not settings.DEBUG:
             raise Http404("This page exists only with DEBUG on.")
         return super().dispatch(request, *args, **kwargs)

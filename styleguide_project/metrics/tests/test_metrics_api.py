@@ -152,7 +152,7 @@ def test_an_empty_state_shows_every_series_at_0(api_client, settings):
     values = samples(api_client.get("/metrics", **BEARER))
 
     tasks = task_registered_names()
-    zero = {
+    zero: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {
         **{("styleguide_emails", (("status", status),)): 0.0 for status in Email.Status.values},
         **{("styleguide_outbox_runs_pending", (("state", state),)): 0.0 for state in OUTBOX_STATES},
         **{("styleguide_dead_letters", (("task", task),)): 0.0 for task in tasks},

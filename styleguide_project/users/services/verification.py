@@ -90,7 +90,8 @@ def user_email_verify_by_token(*, token: str) -> BaseUser:
         claims = signing.TimestampSigner(salt=_SALT).unsign_object(token)
     except signing.BadSignature:
         claims = None
-    user = BaseUser.objects.filter(id=claims.get("user")).first() if isinstance(claims, dict) else None
+    user_id = claims.get("user") if isinstance(claims, dict) else None
+    user = BaseUser.objects.filter(id=user_id).first() if isinstance(user_id, int) else None
     if user is None:
         raise ApplicationError(f"This verification {user_email_verification_means()} is not valid.")
     return user_email_verify(user=user, token=token)

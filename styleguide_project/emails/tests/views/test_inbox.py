@@ -2,7 +2,7 @@ import importlib
 import re
 
 import pytest
-from django.urls import clear_url_caches
+from django.urls import URLPattern, URLResolver, clear_url_caches
 
 from styleguide_project.emails.models import Email
 from styleguide_project.emails.tests.factories import EmailFactory
@@ -87,13 +87,17 @@ def test_without_debug_the_project_does_not_mount_the_inbox(client, settings):
 
     settings.DEBUG = True
     importlib.reload(config.urls)
-    mounted = [str(pattern.pattern) for pattern in config.urls.urlpatterns]
+    mounted = _patterns(config.urls.urlpatterns)
     settings.DEBUG = False
     importlib.reload(config.urls)
     clear_url_caches()
     try:
         assert "dev/inbox/" in mounted
-        assert "dev/inbox/" not in [str(pattern.pattern) for pattern in config.urls.urlpatterns]
+        assert "dev/inbox/" not in _patterns(config.urls.urlpatterns)
         assert client.get(INBOX).status_code == 404
     finally:
         clear_url_caches()
+
+
+def _patterns(urlpatterns: list) -> list[str]:
+    return [str(entry.pattern) for entry in urlpatterns if isinstance(entry, URLPattern | URLResolver)]

@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -63,7 +64,7 @@ class Command(BaseCommand):
             self.stdout.write(f"... {total - limit} more (--limit, --task).")
 
 
-def _columns(rows: list[tuple[str, ...]]) -> list[str]:
+def _columns(rows: Sequence[Sequence[str]]) -> list[str]:
     """The rows as aligned columns, two spaces apart; numbers (ID, ATTEMPTS) to the right."""
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
     numeric = {0, 3}
