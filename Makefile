@@ -35,7 +35,7 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 run: migrate
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DEV_SITE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The whole stack without Docker (Procfile.dev, docs/deploy.md): PostgreSQL,
 # Redis and Flower's password come from .env. Some of them with

@@ -12,7 +12,11 @@ READ = "from django.conf import settings; print(settings.EMAIL_VERIFICATION_URL)
 
 
 def _local(**variables: str) -> str:
-    environ = {key: value for key, value in os.environ.items() if key not in {"EMAIL_VERIFICATION_URL", "DJANGO_DEBUG"}}
+    environ = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"EMAIL_VERIFICATION_URL", "DJANGO_DEBUG", "DEV_SITE_URL"}
+    }
     environ |= {"DJANGO_SETTINGS_MODULE": "config.django.local", **variables}
     code = f"import django; django.setup(); {READ}"
     result = subprocess.run(  # noqa: S603 - our own command line
@@ -26,6 +30,10 @@ def _local(**variables: str) -> str:
     ("variables", "expected"),
     [
         ({"EMAIL_VERIFICATION_URL": ""}, "http://127.0.0.1:8000/dev/verify-email/?token={token}"),
+        (
+            {"EMAIL_VERIFICATION_URL": "", "DEV_SITE_URL": "http://127.0.0.1:8787/"},
+            "http://127.0.0.1:8787/dev/verify-email/?token={token}",
+        ),
         ({"EMAIL_VERIFICATION_URL": "", "DJANGO_DEBUG": "false"}, ""),
     ],
 )
