@@ -59,17 +59,17 @@ EMAIL_FLOWS = [
 ]
 
 # Spellings of one mailbox, target@victim.example: case, NFKC (a fullwidth
-# domain, which mail servers deliver to the plain one) and `+tag`s.
+# domain, which mail servers deliver to the plain one) and `+tag`s, mixed.
 TARGET = "target@victim.example"
 SPELLINGS = [
     "target@victim.example",
-    "Target@Victim.Example",
-    "TARGET@VICTIM.EXAMPLE",
-    "target@\uff56\uff49\uff43\uff54\uff49\uff4d.example",
-    "TARGET@\uff36\uff29\uff23\uff34\uff29\uff2d.EXAMPLE",
     "target+1@victim.example",
+    "Target@Victim.Example",
     "Target+2@Victim.Example",
+    "target@\uff56\uff49\uff43\uff54\uff49\uff4d.example",
     "target+3@\uff56\uff49\uff43\uff54\uff49\uff4d.example",
+    "TARGET@\uff36\uff29\uff23\uff34\uff29\uff2d.EXAMPLE",
+    "TARGET+4@VICTIM.EXAMPLE",
 ]
 
 
