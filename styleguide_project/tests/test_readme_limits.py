@@ -38,7 +38,7 @@ def _shipped_rates() -> dict[str, tuple[str, str]]:
         [default] = [keyword.value for keyword in value.keywords if keyword.arg == "default"]
         assert isinstance(value.args[0], ast.Constant)
         assert isinstance(default, ast.Constant)
-        shipped[key.value] = (value.args[0].value, default.value)
+        shipped[str(key.value)] = (str(value.args[0].value), str(default.value))
     return shipped
 
 

@@ -8,8 +8,9 @@ unsolicited email gets a row here and is held to the same budget.
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from rest_framework.response import Response
+from django.conf import settings
 from rest_framework.test import APIClient
 
 from styleguide_project.users.models import BaseUser, user_normalize_email
@@ -21,7 +22,7 @@ PASSWORD = "a-long-password-1"
 @dataclass(frozen=True)
 class EmailFlow:
     name: str
-    send: Callable[[APIClient, str, str], Response]
+    send: Callable[[APIClient, str, str], Any]
     # The address has an account before the flow starts (made directly, which sends nothing).
     needs_account: bool = False
 
@@ -37,11 +38,11 @@ def account_for(address: str) -> BaseUser:
     return user or BaseUserFactory.create(email=email, email_verified_at=None)
 
 
-def _register(client: APIClient, address: str, client_ip: str) -> Response:
+def _register(client: APIClient, address: str, client_ip: str) -> Any:
     return client.post("/api/users/", {"email": address, "password": PASSWORD}, format="json", REMOTE_ADDR=client_ip)
 
 
-def _resend(client: APIClient, address: str, client_ip: str) -> Response:
+def _resend(client: APIClient, address: str, client_ip: str) -> Any:
     client.force_authenticate(account_for(address))
     try:
         return client.post("/api/users/me/email/verify/resend/", REMOTE_ADDR=client_ip)
@@ -77,3 +78,8 @@ def mailbox(address: str) -> str:
     """The mailbox an address delivers to at the victim's server: normalised, without its `+tag`."""
     local, _, domain = user_normalize_email(address).rpartition("@")
     return f"{local.split('+', 1)[0]}@{domain}"
+
+
+def budget(scope: str) -> int:
+    """The count of the rate in force for `scope` (`5/hour` is 5)."""
+    return int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope].split("/")[0])
