@@ -17,8 +17,10 @@ the view does not handle (405) is let through uncounted.
 
 When the cache cannot be reached, a throttle cannot count. Most throttles
 then let the request through (it must not fail because a counter is down);
-the login throttles refuse it with 503 instead (`fail_open = False`): an
-attempt nobody can count is a password guess nobody can limit.
+the login throttles and the budget of unsolicited emails
+(users/throttling.py) refuse it with 503 instead (`fail_open = False`): an
+attempt nobody can count is a password guess, or an email to a stranger,
+nobody can limit.
 """
 
 import hashlib
