@@ -52,6 +52,16 @@ def test_a_tag_is_another_recipient_but_the_same_client(api_client, throttle_rat
     assert other_client.status_code == 202
 
 
+def test_an_ipv6_client_is_one_client_per_64_network(api_client, throttle_rates):
+    throttle_rates(unsolicited_email_client="1/hour")
+
+    first = register(api_client, "ada+1@example.com", "2001:db8:1:2::1")
+    same_network = register(api_client, "ada+2@example.com", "2001:db8:1:2:ffff::9")
+    other_network = register(api_client, "ada+3@example.com", "2001:db8:1:3::1")
+
+    assert (first.status_code, same_network.status_code, other_network.status_code) == (202, 429, 202)
+
+
 def test_a_client_over_its_budget_spends_no_recipients_budget(api_client, throttle_rates):
     throttle_rates(unsolicited_email_recipient="2/hour", unsolicited_email_client="1/hour")
 
