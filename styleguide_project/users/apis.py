@@ -25,6 +25,7 @@ from styleguide_project.users.services import (
     user_email_verify,
     user_register,
 )
+from styleguide_project.users.throttling import UNSOLICITED_EMAIL_THROTTLES
 
 
 def _password_min_length() -> int:
@@ -72,6 +73,8 @@ class UserCreateApi(APIView):
 
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
+    # Every registration emails its address (a link or a notice): the budget counts `email`.
+    throttle_classes = [AnonRateThrottle, UserRateThrottle, *UNSOLICITED_EMAIL_THROTTLES]
 
     class InputSerializer(serializers.Serializer[dict[str, str]]):
         email = serializers.EmailField(max_length=255)
@@ -164,7 +167,19 @@ class EmailVerificationResendRateThrottle(FixedWindowRateThrottle):
 class UserEmailVerificationResendApi(APIView):
     """Email the caller a new verification link; 400 once the address is verified."""
 
-    throttle_classes = [AnonRateThrottle, UserRateThrottle, EmailVerificationResendRateThrottle]
+    throttle_classes = [
+        AnonRateThrottle,
+        UserRateThrottle,
+        EmailVerificationResendRateThrottle,
+        *UNSOLICITED_EMAIL_THROTTLES,
+    ]
+
+    def unsolicited_email_recipients(self, request: Request) -> list[str]:
+        """The caller's unverified address, the budget's recipient; none once verified (the answer is a 400)."""
+        user = request.user
+        if isinstance(user, BaseUser) and user.email_verified_at is None:
+            return [user.email]
+        return []
 
     class OutputSerializer(serializers.Serializer[dict[str, str]]):
         email = serializers.EmailField()
