@@ -1,4 +1,4 @@
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.password_validation import (
@@ -8,6 +8,7 @@ from django.contrib.auth.password_validation import (
     validate_password,
 )
 from django.core.validators import MinLengthValidator
+from django.http import HttpRequest
 from django.utils.functional import lazy
 from drf_spectacular.utils import extend_schema
 from knox.models import AuthToken
@@ -220,6 +221,6 @@ class UserPasswordChangeApi(APIView):
         )
         if token is None:
             # A session: it stays logged in under the new password (Django cycles its key).
-            update_session_auth_hash(request, user)
+            update_session_auth_hash(cast(HttpRequest, request), user)
         data = {"message": "Your password has been changed; your other devices and sessions are logged out."}
         return Response(self.OutputSerializer(data).data)
