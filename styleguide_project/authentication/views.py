@@ -56,6 +56,13 @@ class ThrottledAdminSite(admin.AdminSite):
         return login_throttled_response(request, super().login(request, extra_context))
 
 
+# The token is in the reset page's URL: no request the page makes (its
+# stylesheet, a link followed) may carry the URL away in a Referer, only the
+# origin. Not "no-referrer": the browser would then send `Origin: null` with
+# the form, and Django's CSRF check rightly refuses that.
+REFERRER_POLICY = "strict-origin"
+
+
 @method_decorator(never_cache, name="dispatch")
 class PasswordResetConfirmView(View):
     """The page a reset email links to: GET shows the form, only POST sets the password.
@@ -101,7 +108,7 @@ class PasswordResetConfirmView(View):
             form.add_error("new_password1", exc.message_dict.get("password", exc.messages))
             return self._render(request, form=form, status=400)
         response = render(request, self.done_template_name)
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = REFERRER_POLICY
         return response
 
     def _render(
@@ -114,8 +121,7 @@ class PasswordResetConfirmView(View):
         retry_after: float | None = None,
     ) -> HttpResponse:
         response = render(request, self.template_name, {"form": form, "error": error}, status=status)
-        # The token is in this page's URL: no request the page makes may carry it away in a Referer.
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = REFERRER_POLICY
         if retry_after is not None:
             response["Retry-After"] = str(math.ceil(retry_after))
         return response

@@ -37,7 +37,7 @@ def test_opening_the_link_shows_the_form_and_changes_nothing(account, page):
     for response in responses:
         assert response.status_code == 200
         assert b'id="password-reset-form"' in response.content
-        assert response["Referrer-Policy"] == "no-referrer"
+        assert response["Referrer-Policy"] == "strict-origin"
         assert "no-store" in response["Cache-Control"]
     account.refresh_from_db()
     assert account.check_password(TEST_PASSWORD)
