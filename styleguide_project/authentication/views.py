@@ -6,7 +6,6 @@ Each counts in the buckets of the API it mirrors (`throttling.py`, `users/thrott
 """
 
 import math
-
 from typing import Any
 
 from django import forms
@@ -21,8 +20,8 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
 
-from styleguide_project.authentication.throttling import ThrottledAuthenticationFormMixin, login_throttled_response
 from styleguide_project.api.throttling import ThrottleUnavailable
+from styleguide_project.authentication.throttling import ThrottledAuthenticationFormMixin, login_throttled_response
 from styleguide_project.core.exceptions import ApplicationError
 from styleguide_project.users.models import BaseUser, user_normalize_email
 from styleguide_project.users.selectors import user_get_by_password_reset_token

@@ -95,7 +95,9 @@ def test_guesses_are_throttled_per_user(api_client, throttle_rates):
     api_client.force_authenticate(user)
 
     statuses = [
-        api_client.post(URL, {"current_password": f"guess-{n}", "new_password": NEW_PASSWORD}, format="json").status_code
+        api_client.post(
+            URL, {"current_password": f"guess-{n}", "new_password": NEW_PASSWORD}, format="json"
+        ).status_code
         for n in range(4)
     ]
 

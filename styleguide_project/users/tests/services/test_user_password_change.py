@@ -14,7 +14,7 @@ NEW_PASSWORD = "a-brand-new-password-9"
 def test_changes_the_password_keeps_one_token_and_notifies(django_capture_on_commit_callbacks):
     user = BaseUserFactory.create(email="ada@example.com")
     kept, _ = AuthToken.objects.create(user=user)
-    other, _ = AuthToken.objects.create(user=user)
+    AuthToken.objects.create(user=user)
 
     with django_capture_on_commit_callbacks(execute=True):
         user_password_change(
