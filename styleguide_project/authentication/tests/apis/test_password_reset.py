@@ -2,6 +2,8 @@ import re
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from knox.models import AuthToken
 
 from styleguide_project.emails.models import Email
@@ -163,3 +165,21 @@ def test_a_logged_in_caller_is_treated_as_anyone(user_client, django_capture_on_
 
     assert response.status_code == 202
     assert AuthToken.objects.count() == 0
+
+
+def test_the_request_does_the_same_work_whether_or_not_the_address_has_an_account(api_client):
+    # The answer's time is the work it does: the same statements either way, and no lookup of
+    # the account (the worker does that, after the answer).
+    BaseUserFactory.create(email="ada@example.com")
+    work = {}
+    for email in ("ada@example.com", "nobody@example.com"):
+        with CaptureQueriesContext(connection) as queries:
+            assert api_client.post(RESET, {"email": email}, format="json").status_code == 202
+        # Savepoint names are numbered; the rest of each statement is the statement.
+        work[email] = [re.sub(r'"s\d+_x\d+"', "<savepoint>", query["sql"]) for query in queries.captured_queries]
+
+    assert work["ada@example.com"]
+    assert [sql.split(" (", 1)[0] for sql in work["ada@example.com"]] == [
+        sql.split(" (", 1)[0] for sql in work["nobody@example.com"]
+    ]
+    assert not any(BaseUser._meta.db_table in sql for sql in work["ada@example.com"] + work["nobody@example.com"])
