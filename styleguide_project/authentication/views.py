@@ -25,8 +25,13 @@ from styleguide_project.authentication.throttling import ThrottledAuthentication
 from styleguide_project.core.exceptions import ApplicationError
 from styleguide_project.users.models import BaseUser, user_normalize_email
 from styleguide_project.users.selectors import user_get_by_password_reset_token
-from styleguide_project.users.services import user_password_reset_confirm
-from styleguide_project.users.throttling import PasswordResetConfirmRateThrottle, throttle_wait
+from styleguide_project.users.services import user_password_reset_confirm, user_password_reset_request
+from styleguide_project.users.throttling import (
+    PasswordResetAddressRateThrottle,
+    PasswordResetConfirmRateThrottle,
+    PasswordResetEmailRateThrottle,
+    throttle_wait,
+)
 
 
 class LoginForm(ThrottledAuthenticationFormMixin, AuthenticationForm):
@@ -53,6 +58,46 @@ class ThrottledAdminSite(admin.AdminSite):
 
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         return login_throttled_response(request, super().login(request, extra_context))
+
+
+class PasswordResetRequestForm(forms.Form):
+    email = forms.EmailField(label="Email", max_length=255, widget=forms.EmailInput(attrs={"autofocus": True}))
+
+
+def _throttled(request: HttpRequest, throttle_classes: list[Any]) -> tuple[str, int, float] | None:
+    """Count a form's POST in the API's buckets: None, or the message, status and wait of a refusal."""
+    try:
+        wait = throttle_wait(request, throttle_classes)
+    except ThrottleUnavailable as exc:
+        return str(exc.detail), exc.status_code, exc.wait
+    if wait is not None:
+        return f"Too many attempts. Try again in {math.ceil(wait / 60)} minute(s).", 429, wait
+    return None
+
+
+class PasswordResetRequestView(View):
+    """ "Forgot your password?": the form of `POST /api/auth/password/reset/`, with its answer and its buckets.
+
+    The same page follows whether or not the address has an account.
+    """
+
+    template_name = "authentication/password_reset_request.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, self.template_name, {"form": PasswordResetRequestForm()})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = PasswordResetRequestForm(data=request.POST)
+        refused = _throttled(request, [PasswordResetAddressRateThrottle, PasswordResetEmailRateThrottle])
+        if refused is not None:
+            message, status, wait = refused
+            response = render(request, self.template_name, {"form": form, "error": message}, status=status)
+            response["Retry-After"] = str(math.ceil(wait))
+            return response
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form}, status=400)
+        user_password_reset_request(email=form.cleaned_data["email"], site_url=request.build_absolute_uri("/"))
+        return render(request, self.template_name, {"sent": True})
 
 
 # The token is in the reset page's URL: no request the page makes (its
@@ -83,13 +128,10 @@ class PasswordResetConfirmView(View):
         return self._render(request, form=SetPasswordForm(user))
 
     def post(self, request: HttpRequest, token: str) -> HttpResponse:
-        try:
-            wait = throttle_wait(request, [PasswordResetConfirmRateThrottle])
-        except ThrottleUnavailable as exc:
-            return self._render(request, error=str(exc.detail), status=exc.status_code, retry_after=exc.wait)
-        if wait is not None:
-            message = f"Too many attempts. Try again in {math.ceil(wait / 60)} minute(s)."
-            return self._render(request, error=message, status=429, retry_after=wait)
+        refused = _throttled(request, [PasswordResetConfirmRateThrottle])
+        if refused is not None:
+            message, status, wait = refused
+            return self._render(request, error=message, status=status, retry_after=wait)
         try:
             user = user_get_by_password_reset_token(token=token)
         except ApplicationError as exc:

@@ -36,7 +36,11 @@ class PasswordResetEmailRateThrottle(FixedWindowRateThrottle):
     fail_open = False
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
-        email = request.data.get("email") if isinstance(request.data, dict) else None
+        # DRF's request has the JSON body in `data`; the HTML form's Django request has `POST`.
+        data = getattr(request, "data", None)
+        if data is None:
+            data = request.POST
+        email = data.get("email") if isinstance(data, dict) else None
         if not isinstance(email, str) or not email.strip():
             # Nothing to count against: the serializer refuses it, and the address throttle counted it.
             return None

@@ -144,7 +144,8 @@ ACCESS: dict[str, Access] = {
     # The session login of the HTML pages.
     "accounts/login/": Access(Who.ANYONE, ("GET /accounts/login/", "POST /accounts/login/", "PUT /accounts/login/")),
     "accounts/logout/": Access(Who.ANYONE, ("POST /accounts/logout/",)),
-    # The page a password reset email links to: the token is the permission.
+    # "Forgot your password?", and the page a password reset email links to (the token is the permission).
+    "accounts/password/reset/": Access(Who.ANYONE, ("GET /accounts/password/reset/", "POST /accounts/password/reset/")),
     "accounts/password/reset/<str:token>/": Access(
         Who.ANYONE, ("GET /accounts/password/reset/MQ.x-y/", "POST /accounts/password/reset/MQ.x-y/")
     ),

@@ -124,3 +124,73 @@ def test_without_the_cache_a_post_is_a_503(account, page, settings, unreachable_
     assert response.status_code == 503
     assert int(response["Retry-After"]) > 0
     assert BaseUser.objects.get().check_password(TEST_PASSWORD)
+
+
+REQUEST_PAGE = "/accounts/password/reset/"
+
+
+def test_the_login_page_links_to_the_request_page():
+    assert b'href="/accounts/password/reset/"' in Client().get("/accounts/login/").content
+
+
+def test_the_request_page_answers_alike_and_emails_only_an_account(django_capture_on_commit_callbacks):
+    BaseUserFactory.create(email="ada@example.com")
+    client = Client(enforce_csrf_checks=True)
+    assert b'id="password-reset-request-form"' in client.get(REQUEST_PAGE).content
+    csrf = client.cookies["csrftoken"].value
+
+    with django_capture_on_commit_callbacks(execute=True):
+        known = client.post(REQUEST_PAGE, {"email": "ADA@example.com", "csrfmiddlewaretoken": csrf})
+        unknown = client.post(REQUEST_PAGE, {"email": "nobody@example.com", "csrfmiddlewaretoken": csrf})
+
+    assert known.status_code == unknown.status_code == 200
+    assert b'id="password-reset-sent"' in known.content
+    assert known.content.replace(csrf.encode(), b"") == unknown.content.replace(csrf.encode(), b"")
+    [message] = mail.outbox
+    assert message.to == ["ada@example.com"]
+    # The link names the host the page was asked on.
+    assert "http://testserver/accounts/password/reset/" in message.body
+
+
+def test_the_request_page_refuses_a_post_without_the_csrf_token():
+    BaseUserFactory.create(email="ada@example.com")
+
+    response = Client(enforce_csrf_checks=True).post(REQUEST_PAGE, {"email": "ada@example.com"})
+
+    assert response.status_code == 403
+    assert Email.objects.count() == 0
+
+
+def test_the_request_page_shows_why_an_email_is_refused():
+    response = Client().post(REQUEST_PAGE, {"email": "not-an-email"})
+
+    assert response.status_code == 400
+    assert b"Enter a valid email address." in response.content
+
+
+def test_the_request_page_counts_in_the_apis_buckets(api_client, throttle_rates, django_capture_on_commit_callbacks):
+    throttle_rates(password_reset_email="2/hour")
+    BaseUserFactory.create(email="ada@example.com")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        api_client.post("/api/auth/password/reset/", {"email": "ada@example.com"}, format="json")
+        Client().post(REQUEST_PAGE, {"email": "Ada@example.com"}, REMOTE_ADDR="198.51.100.2")
+        refused = Client().post(REQUEST_PAGE, {"email": "ada@example.com"}, REMOTE_ADDR="198.51.100.3")
+
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert b"Too many attempts" in refused.content
+    assert len(mail.outbox) == 2
+
+
+def test_without_the_cache_the_request_page_is_a_503_and_sends_nothing(
+    unreachable_cache, django_capture_on_commit_callbacks
+):
+    BaseUserFactory.create(email="ada@example.com")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = Client().post(REQUEST_PAGE, {"email": "ada@example.com"})
+
+    assert response.status_code == 503
+    assert int(response["Retry-After"]) > 0
+    assert mail.outbox == []
