@@ -1,6 +1,7 @@
 import unicodedata
 from typing import Any
 
+from django.contrib.auth.hashers import check_password
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 
@@ -76,6 +77,17 @@ class BaseUser(BaseModel, AbstractBaseUser, PermissionsMixin):
         super().set_password(raw_password)
         self._password_changed = True
         self._password_change_keeps = keep_token_digest
+
+    def check_password(self, raw_password: str | None) -> bool:
+        def rehash(raw_password: str | None) -> None:
+            # The right password, stored again with the current hasher (a
+            # stronger one, more iterations after a Django upgrade): the same
+            # password, so the user's tokens stay, unlike with set_password().
+            AbstractBaseUser.set_password(self, raw_password)
+            self._password = None
+            self.save(update_fields=["password"])
+
+        return check_password(raw_password, self.password, rehash)
 
     def set_unusable_password(self) -> None:
         super().set_unusable_password()
