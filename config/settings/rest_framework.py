@@ -46,6 +46,14 @@ THROTTLE_RATES = {
     # resets a minute per client address.
     "unsolicited_email_recipient": env_rate("THROTTLE_UNSOLICITED_EMAIL_RECIPIENT_RATE", default="5/hour"),
     "unsolicited_email_client": env_rate("THROTTLE_UNSOLICITED_EMAIL_CLIENT_RATE", default="10/hour"),
+    # A reset request may send an email: per client address and per submitted
+    # address, refused (503) when the cache cannot count.
+    "password_reset_address": env_rate("THROTTLE_PASSWORD_RESET_ADDRESS_RATE", default="10/hour"),
+    "password_reset_email": env_rate("THROTTLE_PASSWORD_RESET_EMAIL_RATE", default="3/hour"),
+    # Setting a password with a reset link, per client address, API and page alike.
+    "password_reset_confirm": env_rate("THROTTLE_PASSWORD_RESET_CONFIRM_RATE", default="20/hour"),
+    # Each change is a guess of the current password, per user.
+    "password_change": env_rate("THROTTLE_PASSWORD_CHANGE_RATE", default="10/hour"),
     # GET /metrics, per address: a Prometheus scraping every 15 s asks 240 times an hour.
     "metrics": env_rate("THROTTLE_METRICS_RATE", default="1000/hour"),
 }

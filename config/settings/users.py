@@ -1,4 +1,4 @@
-"""Users: the onboarding reminder, and email verification."""
+"""Users: the onboarding reminder, email verification, password reset, and the links in emails."""
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -33,3 +33,17 @@ if EMAIL_VERIFICATION_URL and (
         "EMAIL_VERIFICATION_URL must be an http(s) URL containing {token}, "
         "e.g. https://app.example.com/verify-email?token={token}."
     )
+
+# A password reset link works for this many seconds (Django's own setting, read
+# by its PasswordResetTokenGenerator), and once: the new password kills it.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
+if PASSWORD_RESET_TIMEOUT < 60:
+    raise ImproperlyConfigured("PASSWORD_RESET_TIMEOUT must be 60 (seconds) or more.")
+
+# The single-page application that people use, if there is one: the links in
+# emails then open its routes (README, "Links in emails"), e.g.
+# {FRONTEND_URL}/password/reset/{token}. Empty: they open this server's own
+# minimal pages (/accounts/password/reset/{token}/).
+FRONTEND_URL = env.str("FRONTEND_URL", default="").rstrip("/")
+if FRONTEND_URL and not FRONTEND_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("FRONTEND_URL must be an http(s) URL, e.g. https://app.example.com.")

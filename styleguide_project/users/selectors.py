@@ -2,11 +2,32 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
+from styleguide_project.core.exceptions import ApplicationError
 from styleguide_project.users.models import BaseUser
+from styleguide_project.users.tokens import password_reset_token_generator, password_reset_token_split
 
 
 def user_get(*, user_id: int) -> BaseUser | None:
     return BaseUser.objects.filter(id=user_id).first()
+
+
+def user_get_by_password_reset_token(*, token: str, for_update: bool = False) -> BaseUser:
+    """The active user a password reset token (`users.tokens`) is good for; an `ApplicationError` says why not.
+
+    A read: checking a token changes nothing, so a page may check it when a
+    link is opened (mail scanners open links too). `for_update` locks the row.
+    """
+    parts = password_reset_token_split(token)
+    users = BaseUser.objects.select_for_update() if for_update else BaseUser.objects.all()
+    user = users.filter(id=parts[0], is_active=True).first() if parts is not None else None
+    if user is None or parts is None or not password_reset_token_generator.check_token(user, parts[1]):
+        if parts is not None and password_reset_token_generator.is_expired(parts[1]):
+            raise ApplicationError("This password reset link has expired: ask for a new one.")
+        raise ApplicationError(
+            "This password reset link is not valid: it was already used, or a newer password replaced it. "
+            "Ask for a new one."
+        )
+    return user
 
 
 def user_list() -> QuerySet[BaseUser]:

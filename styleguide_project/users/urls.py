@@ -6,6 +6,7 @@ from styleguide_project.users.apis import (
     UserEmailVerifyApi,
     UserMeApi,
     UserOnboardingCompleteApi,
+    UserPasswordChangeApi,
 )
 
 urlpatterns = [
@@ -13,5 +14,6 @@ urlpatterns = [
     path("me/", UserMeApi.as_view(), name="me"),
     path("me/email/verify/", UserEmailVerifyApi.as_view(), name="email-verify"),
     path("me/email/verify/resend/", UserEmailVerificationResendApi.as_view(), name="email-verification-resend"),
+    path("me/password/", UserPasswordChangeApi.as_view(), name="password-change"),
     path("me/onboarding/complete/", UserOnboardingCompleteApi.as_view(), name="onboarding-complete"),
 ]

@@ -19,6 +19,8 @@ from styleguide_project_client.api.authentication import (
     authentication_auth_login,
     authentication_auth_logout,
     authentication_auth_logout_all,
+    authentication_auth_password_reset,
+    authentication_auth_password_reset_confirm,
 )
 from styleguide_project_client.api.campaigns import campaigns_email_campaign_launch
 from styleguide_project_client.api.emails import (
@@ -35,11 +37,16 @@ from styleguide_project_client.api.users import (
     users_user_email_verify,
     users_user_me,
     users_user_onboarding_complete,
+    users_user_password_change,
 )
 from styleguide_project_client.models import (
     ApiIndexOutput,
     AuthLoginInputRequest,
     AuthLoginOutput,
+    AuthPasswordResetConfirmInputRequest,
+    AuthPasswordResetConfirmOutput,
+    AuthPasswordResetInputRequest,
+    AuthPasswordResetOutput,
     DeadLetterListPage,
     DeadLetterReplayOutput,
     EmailCampaignLaunchInputRequest,
@@ -67,6 +74,8 @@ from styleguide_project_client.models import (
     UserEmailVerifyOutput,
     UserMeOutput,
     UserOnboardingCompleteOutput,
+    UserPasswordChangeInputRequest,
+    UserPasswordChangeOutput,
     ValidationError,
 )
 from styleguide_project_client.types import Response
@@ -115,8 +124,16 @@ class Flow:
         return self.authenticated(login.token)
 
 
-def user_flow(*, base_url: str, email: str, password: str, verification_token: Callable[[str], str]) -> set[str]:
-    """Register, log in, verify the address, complete onboarding, log out: the README's user flow."""
+def user_flow(
+    *,
+    base_url: str,
+    email: str,
+    password: str,
+    verification_token: Callable[[str], str],
+    reset_token: Callable[[str], str],
+) -> set[str]:
+    """Register, log in, verify the address, complete onboarding, change the password, log out, reset the
+    forgotten password: the README's user flow."""
     flow = Flow(base_url)
 
     index = flow.expect(api_api_index, api_api_index.sync_detailed(client=flow.public), 200, ApiIndexOutput)
@@ -188,6 +205,29 @@ def user_flow(*, base_url: str, email: str, password: str, verification_token: C
     # A user is not staff: a typed 403.
     flow.expect(emails_email_list, emails_email_list.sync_detailed(client=client), 403, PermissionDeniedError)
 
+    # A password change: a wrong current password names the field; the right one keeps this token working.
+    new_password = password + "-changed"
+    wrong = flow.expect(
+        users_user_password_change,
+        users_user_password_change.sync_detailed(
+            client=client,
+            body=UserPasswordChangeInputRequest(current_password="not-" + password, new_password=new_password),
+        ),
+        400,
+        ValidationError,
+    )
+    check("current_password" in wrong.extra.fields.additional_properties, f"a wrong password names the field: {wrong}")
+    flow.expect(
+        users_user_password_change,
+        users_user_password_change.sync_detailed(
+            client=client, body=UserPasswordChangeInputRequest(current_password=password, new_password=new_password)
+        ),
+        200,
+        UserPasswordChangeOutput,
+    )
+    flow.expect(users_user_me, users_user_me.sync_detailed(client=client), 200, UserMeOutput)
+    password = new_password
+
     flow.expect(authentication_auth_logout, authentication_auth_logout.sync_detailed(client=client), 204, type(None))
     flow.expect(users_user_me, users_user_me.sync_detailed(client=client), 401, NotAuthenticatedError)
 
@@ -197,6 +237,34 @@ def user_flow(*, base_url: str, email: str, password: str, verification_token: C
         authentication_auth_logout_all, authentication_auth_logout_all.sync_detailed(client=first), 204, type(None)
     )
     flow.expect(users_user_me, users_user_me.sync_detailed(client=second), 401, NotAuthenticatedError)
+
+    # A forgotten password: the same answer for any address; the emailed token sets a new password, once.
+    asked = [
+        flow.expect(
+            authentication_auth_password_reset,
+            authentication_auth_password_reset.sync_detailed(
+                client=flow.public, body=AuthPasswordResetInputRequest(email=address)
+            ),
+            202,
+            AuthPasswordResetOutput,
+        )
+        for address in (email, "nobody-" + email)
+    ]
+    check(asked[0] == asked[1], f"a reset answers alike for any address: {asked}")
+    reset = AuthPasswordResetConfirmInputRequest(token=reset_token(email), password=password + "-reset")
+    flow.expect(
+        authentication_auth_password_reset_confirm,
+        authentication_auth_password_reset_confirm.sync_detailed(client=flow.public, body=reset),
+        200,
+        AuthPasswordResetConfirmOutput,
+    )
+    flow.expect(
+        authentication_auth_password_reset_confirm,
+        authentication_auth_password_reset_confirm.sync_detailed(client=flow.public, body=reset),
+        400,
+        RuleError,
+    )
+    flow.log_in(email, password + "-reset")
     return flow.driven
 
 
