@@ -21,6 +21,7 @@ from styleguide_project.users.apis import NewPasswordField
 from styleguide_project.users.models import BaseUser
 from styleguide_project.users.services import user_password_reset_confirm, user_password_reset_request
 from styleguide_project.users.throttling import (
+    UNSOLICITED_EMAIL_THROTTLES,
     PasswordResetAddressRateThrottle,
     PasswordResetConfirmRateThrottle,
     PasswordResetEmailRateThrottle,
@@ -87,7 +88,12 @@ class AuthPasswordResetApi(APIView):
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
     # Checked before the input: every request counts, whatever its email.
-    throttle_classes = [*APIView.throttle_classes, PasswordResetAddressRateThrottle, PasswordResetEmailRateThrottle]
+    throttle_classes = [
+        *APIView.throttle_classes,
+        PasswordResetAddressRateThrottle,
+        PasswordResetEmailRateThrottle,
+        *UNSOLICITED_EMAIL_THROTTLES,
+    ]
 
     class InputSerializer(serializers.Serializer[dict[str, str]]):
         email = serializers.EmailField(max_length=255)

@@ -27,6 +27,7 @@ from styleguide_project.users.models import BaseUser, user_normalize_email
 from styleguide_project.users.selectors import user_get_by_password_reset_token
 from styleguide_project.users.services import user_password_reset_confirm, user_password_reset_request
 from styleguide_project.users.throttling import (
+    UNSOLICITED_EMAIL_THROTTLES,
     PasswordResetAddressRateThrottle,
     PasswordResetConfirmRateThrottle,
     PasswordResetEmailRateThrottle,
@@ -92,7 +93,9 @@ class PasswordResetRequestView(View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = PasswordResetRequestForm(data=request.POST)
-        refused = _throttled(request, [PasswordResetAddressRateThrottle, PasswordResetEmailRateThrottle])
+        refused = _throttled(
+            request, [PasswordResetAddressRateThrottle, PasswordResetEmailRateThrottle, *UNSOLICITED_EMAIL_THROTTLES]
+        )
         if refused is not None:
             message, status, wait = refused
             response = render(request, self.template_name, {"form": form, "error": message}, status=status)

@@ -29,8 +29,7 @@ from styleguide_project.users.services import (
     user_password_change,
     user_register,
 )
-from styleguide_project.users.throttling import UNSOLICITED_EMAIL_THROTTLES
-from styleguide_project.users.throttling import PasswordChangeRateThrottle
+from styleguide_project.users.throttling import UNSOLICITED_EMAIL_THROTTLES, PasswordChangeRateThrottle
 
 
 def _password_min_length() -> int:

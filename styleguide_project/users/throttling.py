@@ -87,7 +87,10 @@ def unsolicited_email_recipients(request: Request, view: Any) -> list[str]:
     if custom is not None:
         return _valid_addresses(custom(request))
     field = getattr(view, "unsolicited_email_field", DEFAULT_RECIPIENT_FIELD)
-    data = request.data
+    # DRF's request has the JSON body in `data`; an HTML form's Django request has `POST`.
+    data = getattr(request, "data", None)
+    if data is None:
+        data = request.POST
     return _valid_addresses([data.get(field)] if isinstance(data, Mapping) else [])
 
 
@@ -191,7 +194,7 @@ class PasswordChangeRateThrottle(FixedWindowRateThrottle):
         return str(request.user.pk)
 
 
-def throttle_wait(request: HttpRequest, throttle_classes: list[type[FixedWindowRateThrottle]]) -> float | None:
+def throttle_wait(request: HttpRequest, throttle_classes: list[type[throttling.BaseThrottle]]) -> float | None:
     """Count a form's request in these API throttles; the seconds to wait when one is full, else None.
 
     For HTML pages, which must count in the same buckets as the API they
