@@ -7,6 +7,10 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.django.local")
     from django.core.management import execute_from_command_line
 
+    from config.checks import settings_load_or_exit
+
+    # A refused configuration is one message listing every variable to fix, not a traceback.
+    settings_load_or_exit()
     execute_from_command_line(sys.argv)
 
 

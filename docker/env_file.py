@@ -1,0 +1,23 @@
+"""Prints, as shell, what `.env` adds to the environment: `eval "$(python docker/env_file.py)"`.
+
+The settings read `.env` through config/env.py (django-environ: the process's
+own variables win, and DJANGO_READ_DOT_ENV_FILE=False or the test settings
+turn it off). The start scripts check variables such as CELERY_BROKER_URL
+before Python starts, and Flower reads its own options from the environment:
+so they take `.env` the same way, by importing config/env.py and exporting
+each variable it added.
+"""
+
+import os
+import shlex
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+before = dict(os.environ)
+
+import config.env  # noqa: E402, F401 - reads .env into os.environ, as the settings do
+
+for name, value in sorted(os.environ.items()):
+    if name not in before:
+        print(f"export {name}={shlex.quote(value)}")
