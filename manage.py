@@ -4,6 +4,9 @@ import sys
 
 
 def main() -> None:
+    # `.env` first, as the settings read it: its DJANGO_SETTINGS_MODULE wins over the local default.
+    import config.env  # noqa: F401
+
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.django.local")
     from django.core.management import execute_from_command_line
 
