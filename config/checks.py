@@ -30,7 +30,7 @@ from django.core.validators import validate_email
 EXIT_CONFIGURATION = 3
 
 GENERATE_KEY = 'python -c "from django.core.management.utils import get_random_secret_key as k; print(k())"'
-GENERATE_TOKEN = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+GENERATE_TOKEN = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'  # noqa: S105 - a command
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,9 @@ def production_problems(env: Any, namespace: dict[str, Any]) -> list[Problem]:
     if key and (why := secret_problem(key, SECRET_KEY_RULE)):
         problems.append(Problem("DJANGO_SECRET_KEY", f"is not safe: {why}", f"Generate one with `{GENERATE_KEY}`."))
 
-    hosts = required("DJANGO_ALLOWED_HOSTS", "Set the host names the site answers to, comma-separated (api.mysite.org).")
+    hosts = required(
+        "DJANGO_ALLOWED_HOSTS", "Set the host names the site answers to, comma-separated (api.mysite.org)."
+    )
     placeholders = [host for host in hosts.split(",") if host.strip() and _placeholder_host(host.strip())]
     if placeholders:
         problems.append(
@@ -139,7 +141,9 @@ def production_problems(env: Any, namespace: dict[str, Any]) -> list[Problem]:
     if required("CELERY_BROKER_URL", broker) and (
         namespace["CELERY_TASK_ALWAYS_EAGER"] or namespace["CELERY_BROKER_URL"].startswith("memory://")
     ):
-        problems.append(Problem("CELERY_BROKER_URL", "names no real broker: tasks would run inside web requests", broker))
+        problems.append(
+            Problem("CELERY_BROKER_URL", "names no real broker: tasks would run inside web requests", broker)
+        )
 
     # Throttles, health and task locks count in Django's cache: a per-process
     # cache would give each gunicorn worker its own counts.
@@ -151,7 +155,9 @@ def production_problems(env: Any, namespace: dict[str, Any]) -> list[Problem]:
         problems.append(Problem("EMAIL_URL", f"is the {backend} backend, which sends nothing", smtp))
 
     senders = {
-        "DEFAULT_FROM_EMAIL": required("DEFAULT_FROM_EMAIL", "Set the address emails come from (Site <noreply@mysite.org>)."),
+        "DEFAULT_FROM_EMAIL": required(
+            "DEFAULT_FROM_EMAIL", "Set the address emails come from (Site <noreply@mysite.org>)."
+        ),
         "SUPPORT_EMAIL": required("SUPPORT_EMAIL", "Set the address that receives task failure reports."),
     }
     for var, address in senders.items():

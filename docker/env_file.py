@@ -20,4 +20,4 @@ import config.env  # noqa: E402, F401 - reads .env into os.environ, as the setti
 
 for name, value in sorted(os.environ.items()):
     if name not in before:
-        print(f"export {name}={shlex.quote(value)}")
+        sys.stdout.write(f"export {name}={shlex.quote(value)}\n")

@@ -106,7 +106,7 @@ def test_a_wsgi_server_gets_the_same_message_and_exit_code():
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "PYTEST_"))}
     env.update({**SAMPLE_ENVIRONMENT, "DJANGO_READ_DOT_ENV_FILE": "False", "SUPPORT_EMAIL": ""})
 
-    result = subprocess.run(  # noqa: S603 - our own command line
+    result = subprocess.run(
         [sys.executable, "-c", "import config.wsgi"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
 

@@ -28,6 +28,7 @@ from django.db import connection
 from django.utils.crypto import get_random_string
 
 from testing.processes import ManagedProcess, free_port, leftovers_stop, wait_until
+from testing.reports import report
 from testing.services import service_missing
 from testing.smtp import SmtpSink
 
@@ -102,7 +103,10 @@ class Browser:
         for href in stylesheets:
             asset, css = self.request("GET", urlsplit(href).path)
             assert asset.status == 200, (path, href, asset.status)
-            assert (asset.getheader("Content-Type") or "").startswith("text/css"), (href, asset.getheader("Content-Type"))
+            assert (asset.getheader("Content-Type") or "").startswith("text/css"), (
+                href,
+                asset.getheader("Content-Type"),
+            )
             assert css.strip(), href
         for src in SCRIPT_SRC.findall(html):
             if src.startswith("/static/"):
@@ -127,7 +131,8 @@ def postgres_admin() -> Iterator[tuple[str, str]]:
         service_missing("needs PostgreSQL: set DATABASE_URL=postgres://...")
     settings = connection.settings_dict
     password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
-    server = f"postgres://{settings['USER'] or 'postgres'}{password}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}"
+    host = f"{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}"
+    server = f"postgres://{settings['USER'] or 'postgres'}{password}@{host}"
     # Unique per run, named after this run's own database: nobody else's.
     name = f"{settings['NAME']}_deploy_{secrets.token_hex(4)}"
     yield server, name
@@ -153,7 +158,9 @@ def test_the_documented_server_steps_serve_every_page_with_its_css(
         result = subprocess.run(  # noqa: S603 - the documented command
             words, cwd=checkout, env=env, capture_output=True, text=True, timeout=timeout
         )
-        assert result.returncode == 0, f"{shlex.join(words)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+        assert result.returncode == 0, (
+            f"{shlex.join(words)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+        )
         figures[f"{shlex.join(words)} (s)"] = round(time.monotonic() - step_started, 1)
         return result
 
@@ -244,9 +251,13 @@ def test_the_documented_server_steps_serve_every_page_with_its_css(
             return '"complete": true' in body or '"complete":true' in body
 
         wait_until(complete, timeout=120, interval=1, what="the campaign run to complete")
-        figures["pages"] = pages
         figures["total (s)"] = round(time.monotonic() - t0, 1)
-        print(f"\ndeploy from a fresh clone: {figures}")
+        report(
+            "deploy from a fresh clone (docs/deploy.md's deploy-steps)",
+            ", ".join(f"{k} {v}" for k, v in figures.items()),
+        )
+        for path, linked in pages.items():
+            report("deploy from a fresh clone (docs/deploy.md's deploy-steps)", f"{path}: 200, {linked}")
     finally:
         for process in started:
             process.stop(timeout=60)

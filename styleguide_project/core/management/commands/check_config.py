@@ -14,7 +14,6 @@ It connects with short timeouts (`--timeout`, 5 s), so a silent host fails the
 check instead of holding the release.
 """
 
-import socket
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -90,7 +89,7 @@ def redis_problem(timeout: float) -> tuple[str, str | None]:
     where = f"Redis at {_where(url)}"
     try:
         redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout).ping()
-    except (redis.RedisError, OSError, socket.timeout) as exc:
+    except (redis.RedisError, OSError) as exc:
         return where, (
             f"REDIS_URL: cannot connect to {where} ({_first_line(exc)}). Check that Redis runs and is reachable "
             "from this machine, and the URL's password and database number."
