@@ -11,12 +11,18 @@ each variable it added.
 import os
 import shlex
 import sys
+import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 before = dict(os.environ)
 
-import config.env  # noqa: E402, F401 - reads .env into os.environ, as the settings do
+try:
+    import config.env  # noqa: F401 - reads .env into os.environ, as the settings do
+except Exception:  # noqa: BLE001 - whatever it is, the script must stop, not go on without .env
+    traceback.print_exc()
+    sys.stdout.write("exit 1\n")
+    sys.exit(0)
 
 for name, value in sorted(os.environ.items()):
     if name not in before:
