@@ -18,9 +18,7 @@ def checkout(tmp_path: Path) -> Path:
         (tmp_path / part).parent.mkdir(exist_ok=True)
         shutil.copy2(ROOT / part, tmp_path / part)
     (tmp_path / ".env").write_text(
-        "CELERY_BROKER_URL=redis://127.0.0.1:1/3\n"
-        "FLOWER_BASIC_AUTH=ops:it's $HOME; `true`\n"
-        "LOG_LEVEL=WARNING\n"
+        "CELERY_BROKER_URL=redis://127.0.0.1:1/3\nFLOWER_BASIC_AUTH=ops:it's $HOME; `true`\nLOG_LEVEL=WARNING\n"
     )
     return tmp_path
 
@@ -31,7 +29,12 @@ def shell(checkout: Path, script: str, **environment: str) -> subprocess.Complet
     env["PATH"] = f"{Path(sys.executable).parent}:{env['PATH']}"
     env.update(environment)
     return subprocess.run(  # noqa: S603 - our own command line
-        ["sh", "-c", script], cwd=checkout, env=env, capture_output=True, text=True, timeout=60
+        ["sh", "-c", script],  # noqa: S607 - the shell the scripts name
+        cwd=checkout,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
