@@ -68,10 +68,10 @@ def broker_problem(timeout: float) -> tuple[str, str | None]:
     where = f"{urlsplit(url).scheme} broker at {_where(url)}"
     try:
         with Connection(url, connect_timeout=timeout, transport_options={"socket_timeout": timeout}) as connection:
-            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=timeout)
-            if urlsplit(url).scheme.startswith("redis"):
-                # The Redis transport connects lazily: a channel's first command is what reaches the server.
-                connection.default_channel.client.ping()
+            # Kombu's Redis transport pings the server as it opens its first channel.
+            connection.ensure_connection(
+                max_retries=1, interval_start=0, interval_step=0, timeout=max(1, round(timeout))
+            )
     except Exception as exc:  # noqa: BLE001 - every transport has its own errors; each one is the answer
         return where, (
             f"CELERY_BROKER_URL: cannot connect to the {where} ({_first_line(exc)}). Check that the broker runs and "
