@@ -3,7 +3,7 @@
 `production_problems` reads the environment and the settings built from it
 and returns every problem, each with the variable, what is wrong and the fix;
 config/django/production.py raises them together as one
-`ConfigurationRefused`. manage.py and config/wsgi.py load the settings through
+`ConfigurationRefused`. manage.py, config/wsgi.py and the Celery app load the settings through
 `settings_load_or_exit`, which prints any such refusal as that one message,
 without a traceback, and exits with `EXIT_CONFIGURATION` (3; gunicorn also
 stops, instead of restarting its workers, when a worker exits with 3).
