@@ -16,6 +16,8 @@ urlpatterns = [
     path("accounts/", include(("styleguide_project.authentication.view_urls", "accounts"))),
     path("tasks/", include(("styleguide_project.task_progress.view_urls", "task"))),
     path("emails/campaigns/", include(("styleguide_project.campaigns.view_urls", "campaigns"))),
+    # The pages links in account emails open, when no client application takes them (FRONTEND_URL).
+    path("users/", include(("styleguide_project.users.view_urls", "users"))),
 ]
 
 handler404 = "styleguide_project.core.error_views.page_not_found"

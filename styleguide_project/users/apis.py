@@ -7,6 +7,7 @@ from django.contrib.auth.password_validation import (
     validate_password,
 )
 from django.core.validators import MinLengthValidator
+from django.urls import reverse
 from django.utils.functional import lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -20,9 +21,18 @@ from styleguide_project.api.throttling import AnonRateThrottle, FixedWindowRateT
 from styleguide_project.users.models import BaseUser, user_normalize_email
 from styleguide_project.users.services import (
     user_complete_onboarding,
+    user_delete_by_owner,
+    user_email_change_confirm,
+    user_email_change_request,
     user_email_verification_resend,
     user_email_verify,
     user_register,
+    user_update,
+)
+from styleguide_project.users.throttling import (
+    EmailChangeConfirmRateThrottle,
+    EmailChangeRateThrottle,
+    PasswordCheckRateThrottle,
 )
 
 
@@ -91,17 +101,143 @@ class UserCreateApi(APIView):
 
 
 class UserMeApi(APIView):
+    """The caller's own account: read it, change the fields they own, or delete it."""
+
     class OutputSerializer(serializers.Serializer[BaseUser]):
         id = serializers.IntegerField()
         email = serializers.EmailField()
+        name = serializers.CharField()
+        pending_email = serializers.CharField(
+            help_text="The address an email change waits to confirm from that mailbox; empty when none."
+        )
         email_verified_at = serializers.DateTimeField(allow_null=True)
         onboarded_at = serializers.DateTimeField(allow_null=True)
+
+    class UpdateInputSerializer(serializers.Serializer[dict[str, Any]]):
+        # The fields a user owns (services/profile.py); any other key is ignored, as DRF does.
+        name = serializers.CharField(max_length=150, allow_blank=True, required=False)
+
+    class DeleteInputSerializer(serializers.Serializer[dict[str, str]]):
+        password = serializers.CharField(max_length=128, write_only=True, style={"input_type": "password"})
+
+    def get_throttles(self) -> list[Any]:
+        throttles: list[Any] = super().get_throttles()
+        if getattr(self, "request", None) is not None and self.request.method == "DELETE":
+            # Deleting checks the password: counted like every password check outside login.
+            throttles.append(PasswordCheckRateThrottle())
+        return throttles
 
     # 401 and 429 come from AutoSchema, which reads the view's access classes.
     @extend_schema(responses={200: OutputSerializer})
     def get(self, request: Request) -> Response:
         assert isinstance(request.user, BaseUser)  # noqa: S101 - IsAuthenticated ran first
         return Response(self.OutputSerializer(request.user).data)
+
+    @extend_schema(operation_id="users_user_update", request=UpdateInputSerializer, responses={200: OutputSerializer})
+    def patch(self, request: Request) -> Response:
+        assert isinstance(request.user, BaseUser)  # noqa: S101 - IsAuthenticated ran first
+        serializer = self.UpdateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = user_update(user=request.user, data=dict(serializer.validated_data))
+        return Response(self.OutputSerializer(user).data)
+
+    # OpenAPI 3.0 has no request body for DELETE, so the schema states the
+    # body in words; clients send {"password": "..."} as JSON all the same.
+    @extend_schema(
+        operation_id="users_user_delete",
+        description=(
+            'Delete the caller\'s account. The body is JSON, {"password": "<the account\'s password>"}. '
+            "Every token and session of the account stops working, emails not yet sent to it are cancelled, "
+            "and a confirmation is emailed to the address (docs/accounts.md has the policy)."
+        ),
+        request=None,
+        responses={
+            204: None,
+            **rule_broken("The password is missing or not correct (extra.fields.password)."),
+        },
+    )
+    def delete(self, request: Request) -> Response:
+        assert isinstance(request.user, BaseUser)  # noqa: S101 - IsAuthenticated ran first
+        serializer = self.DeleteInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user_delete_by_owner(user=request.user, password=serializer.validated_data["password"])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class UserEmailChangeApi(APIView):
+    """Ask to move the account to another address: a link goes there, a notice to the current one.
+
+    The same 202 whether or not the new address has an account: only its
+    mailbox learns that (a free one gets the link, a taken one nothing).
+    """
+
+    throttle_classes = [AnonRateThrottle, UserRateThrottle, PasswordCheckRateThrottle, EmailChangeRateThrottle]
+
+    class InputSerializer(serializers.Serializer[dict[str, str]]):
+        email = serializers.EmailField(max_length=255)
+        password = serializers.CharField(max_length=128, write_only=True, style={"input_type": "password"})
+
+    class OutputSerializer(serializers.Serializer[dict[str, str]]):
+        pending_email = serializers.EmailField(help_text="The new address as it is stored (normalised).")
+        message = serializers.CharField()
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            202: OutputSerializer,
+            **rule_broken("The password is not correct, or the address is already the account's (extra.fields)."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        assert isinstance(request.user, BaseUser)  # noqa: S101 - IsAuthenticated ran first
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = user_email_change_request(
+            user=request.user,
+            email=serializer.validated_data["email"],
+            password=serializer.validated_data["password"],
+            page_url=request.build_absolute_uri(reverse("users:email-change-confirm-page")),
+        )
+        data = {
+            "pending_email": user.pending_email,
+            "message": "Check the new address's inbox: the change is made when its link is followed.",
+        }
+        return Response(self.OutputSerializer(data).data, status=status.HTTP_202_ACCEPTED)
+
+
+class UserEmailChangeConfirmApi(APIView):
+    """Confirm an email change with the token from the link sent to the new address.
+
+    Open to anyone holding the token, logged in or not: the link is opened
+    from the new mailbox, often on another device than the one that asked.
+    """
+
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonRateThrottle, EmailChangeConfirmRateThrottle]
+
+    class InputSerializer(serializers.Serializer[dict[str, str]]):
+        token = serializers.CharField(max_length=1000)
+
+    class OutputSerializer(serializers.Serializer[BaseUser]):
+        email = serializers.EmailField()
+        email_verified_at = serializers.DateTimeField()
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: OutputSerializer,
+            **rule_broken(
+                "The link has expired or is not valid, a newer change replaced it, it was used already, "
+                "or the new address has been taken by another account since."
+            ),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = user_email_change_confirm(token=serializer.validated_data["token"])
+        return Response(self.OutputSerializer(user).data)
 
 
 class UserOnboardingCompleteApi(APIView):

@@ -2,13 +2,28 @@
 
 - `accounts`: creating users, and registration, which answers alike whether or not the address is taken;
 - `verification`: the signed link that verifies an address, sending it again, and the reminder to verify;
-- `onboarding`: completing onboarding, and the reminder to those who have not.
+- `onboarding`: completing onboarding, and the reminder to those who have not;
+- `profile`: the fields a user owns;
+- `email_change`: moving to another address, confirmed from the new mailbox;
+- `deletion`: deleting an account, by its owner or for never verifying it.
 
 The names below are the services the APIs, the admin, the tasks and other apps call.
 """
 
 from styleguide_project.users.services.accounts import user_create, user_register
+from styleguide_project.users.services.deletion import (
+    user_delete,
+    user_delete_by_owner,
+    user_unverified_delete_expired,
+)
+from styleguide_project.users.services.email_change import (
+    user_email_change_confirm,
+    user_email_change_request,
+    user_email_change_token_create,
+    user_password_check,
+)
 from styleguide_project.users.services.onboarding import user_complete_onboarding, user_onboarding_reminders_send
+from styleguide_project.users.services.profile import user_update
 from styleguide_project.users.services.verification import (
     user_email_verification_reminders_send,
     user_email_verification_resend,
@@ -20,11 +35,19 @@ from styleguide_project.users.services.verification import (
 __all__ = (
     "user_complete_onboarding",
     "user_create",
+    "user_delete",
+    "user_delete_by_owner",
+    "user_email_change_confirm",
+    "user_email_change_request",
+    "user_email_change_token_create",
     "user_email_verification_reminders_send",
     "user_email_verification_resend",
     "user_email_verification_send",
     "user_email_verification_token_create",
     "user_email_verify",
     "user_onboarding_reminders_send",
+    "user_password_check",
     "user_register",
+    "user_unverified_delete_expired",
+    "user_update",
 )
