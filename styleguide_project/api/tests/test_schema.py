@@ -170,6 +170,7 @@ PUBLIC = {
     ("/api/health/live/", "get"),
     ("/api/auth/login/", "post"),
     ("/api/users/", "post"),
+    ("/api/users/email/confirm/", "post"),
 }
 
 
