@@ -38,7 +38,11 @@ def test_the_answer_is_the_same_whether_or_not_the_address_is_taken(ada_client, 
     assert free.json()["message"] == taken.json()["message"]
     assert free.json()["pending_email"] == "free@example.com"
     # The link goes to the free address only; the old one hears of both.
-    assert sorted(message.to[0] for message in mail.outbox) == ["ada@example.com", "ada@example.com", "free@example.com"]
+    assert sorted(message.to[0] for message in mail.outbox) == [
+        "ada@example.com",
+        "ada@example.com",
+        "free@example.com",
+    ]
 
 
 def test_the_link_opens_this_projects_page_and_the_api_confirms_it_without_login(

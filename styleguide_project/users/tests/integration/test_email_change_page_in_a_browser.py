@@ -17,7 +17,8 @@ INLINE = """() => document.querySelectorAll("script:not([src]), style, [style], 
 
 def test_opening_the_link_changes_nothing_and_the_button_confirms(live_server, tmp_path):
     user = BaseUserFactory.create(email="ada@example.com", pending_email="ada@new.example")
-    link = f"{live_server.url}/users/email/confirm/?token={quote(user_email_change_token_create(user=user, new_email='ada@new.example'), safe='')}"
+    token = user_email_change_token_create(user=user, new_email="ada@new.example")
+    link = f"{live_server.url}/users/email/confirm/?token={quote(token, safe='')}"
 
     def email() -> str:
         return outside_the_browser_loop(lambda: BaseUser.objects.get(id=user.id).email)

@@ -33,7 +33,8 @@ def test_the_owner_deletes_the_account_and_gets_a_confirmation(ada, django_captu
         user_delete_by_owner(user=ada, password=TEST_PASSWORD)
 
     assert not BaseUser.objects.filter(id=ada.id).exists()
-    assert not AuthToken.objects.exists() and not TaskOwnership.objects.exists()
+    assert not AuthToken.objects.exists()
+    assert not TaskOwnership.objects.exists()
     campaign.refresh_from_db()
     assert campaign.created_by is None
     queued.refresh_from_db(), sent.refresh_from_db()

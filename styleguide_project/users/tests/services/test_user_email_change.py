@@ -64,7 +64,8 @@ def test_confirming_moves_the_account_and_verifies_the_address_once(ada, django_
 
     stored = BaseUser.objects.get(id=ada.id)
     assert (stored.email, stored.pending_email) == ("new@example.com", "")
-    assert stored.email_verified_at is not None and stored.email_verified_at == user.email_verified_at
+    assert stored.email_verified_at is not None
+    assert stored.email_verified_at == user.email_verified_at
     with pytest.raises(ApplicationError, match="no longer valid"):
         user_email_change_confirm(token=token)
 
