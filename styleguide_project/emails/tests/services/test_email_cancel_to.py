@@ -23,7 +23,8 @@ def test_unsent_emails_to_the_address_are_cancelled_and_others_left_alone():
 
     assert cancelled == [email.id for email in unsent]
     assert set(Email.objects.filter(to=ADDRESS).values_list("status", flat=True)) == {"CANCELLED", "SENT"}
-    sent.refresh_from_db(), other.refresh_from_db()
+    sent.refresh_from_db()
+    other.refresh_from_db()
     assert (sent.status, other.status) == (Email.Status.SENT, Email.Status.SENDING)
 
 
@@ -52,7 +53,8 @@ def test_anonymising_keeps_the_record_without_the_address_or_bodies():
 
     assert email_anonymise_to(to=ADDRESS, replacement="deleted-user-1@deleted.invalid") == 2
 
-    sent.refresh_from_db(), cancelled.refresh_from_db(), queued.refresh_from_db()
+    for email in (sent, cancelled, queued):
+        email.refresh_from_db()
     assert (sent.to, sent.subject, sent.html, sent.plain_text) == ("deleted-user-1@deleted.invalid", "Welcome", "", "")
     assert cancelled.to == "deleted-user-1@deleted.invalid"
     # Still on its way: not the anonymiser's to touch (cancel first).

@@ -22,7 +22,7 @@ def ada_client(api_client):
 
 
 def _link_to(address: str) -> str:
-    body = next(message.body for message in mail.outbox if message.to == [address])
+    body = next(str(message.body) for message in mail.outbox if message.to == [address])
     return re.findall(r"(http\S+token=\S+)", body)[-1]
 
 

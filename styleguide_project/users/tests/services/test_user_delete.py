@@ -37,7 +37,8 @@ def test_the_owner_deletes_the_account_and_gets_a_confirmation(ada, django_captu
     assert not TaskOwnership.objects.exists()
     campaign.refresh_from_db()
     assert campaign.created_by is None
-    queued.refresh_from_db(), sent.refresh_from_db()
+    queued.refresh_from_db()
+    sent.refresh_from_db()
     assert queued.status == Email.Status.CANCELLED
     assert (sent.to, sent.plain_text) == (f"deleted-user-{ada.id}@deleted.invalid", "")
     # The confirmation is the one email left with the address, and it is delivered.

@@ -31,7 +31,7 @@ def _request(user: BaseUser, email: str, capture, **kwargs) -> BaseUser:
 
 
 def _token_sent_to(address: str) -> str:
-    bodies = [message.body for message in mail.outbox if message.to == [address]]
+    bodies = [str(message.body) for message in mail.outbox if message.to == [address]]
     assert bodies, f"nothing was sent to {address}"
     return unquote(re.findall(r"token=(\S+)", bodies[-1])[-1])
 
@@ -75,7 +75,7 @@ def test_a_frontend_url_gets_the_link(ada, settings, django_capture_on_commit_ca
 
     _request(ada, "new@example.com", django_capture_on_commit_callbacks, page_url="http://testserver/p/")
 
-    body = next(message.body for message in mail.outbox if message.to == ["new@example.com"])
+    body = next(str(message.body) for message in mail.outbox if message.to == ["new@example.com"])
     assert "https://app.example.com/email/confirm?token=" in body
     assert "http://testserver/p/" not in body
 
