@@ -16,6 +16,7 @@ from styleguide_project.emails.services import (
 from styleguide_project.users.models import BaseUser
 from styleguide_project.users.selectors import user_unverified_expired_list
 from styleguide_project.users.services.email_change import user_password_check
+from styleguide_project.users.signals import user_deleted
 
 # Unverified accounts are deleted this many at a time, each batch its own
 # transaction, so that a large backlog never holds thousands of row locks.
@@ -35,7 +36,8 @@ def user_delete(*, user: BaseUser, notify: bool) -> int:
     sent is CANCELLED (never sent afterwards by a worker, a retry, the relay or
     a replay); the emails that stay as records lose the address and their
     bodies; the row goes, and with it the task ownership rows (campaigns the
-    user created keep no link to them). Sessions need nothing: a session names
+    user created keep no link to them); `user_deleted` lets other apps
+    anonymise what they keep (a campaign's recipient rows). Sessions need nothing: a session names
     the user's id, which is never given to anyone again, so it reads as
     logged out. With `notify`, a last email confirms the deletion to the
     address, queued after the cancellation so that it is not cancelled.
@@ -46,6 +48,7 @@ def user_delete(*, user: BaseUser, notify: bool) -> int:
     cancelled = email_cancel_to(to=address)
     email_anonymise_to(to=address, replacement=user_deleted_address(user_id=user_id))
     user.delete()
+    user_deleted.send(sender=BaseUser, user_id=user_id, email=address)
     if notify:
         email_send_all(
             emails=[email_create_from_template(to=address, template="account_deleted", context={"email": address})]
