@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from styleguide_project.api.fields import StrictCharField
 from styleguide_project.api.schemas import rule_broken
 from styleguide_project.users.models import BaseUser
 from styleguide_project.users.services import (
@@ -35,10 +36,10 @@ class UserMeApi(APIView):
 
     class UpdateInputSerializer(serializers.Serializer[dict[str, Any]]):
         # The fields a user owns (services/profile.py); any other key is ignored, as DRF does.
-        name = serializers.CharField(max_length=150, allow_blank=True, required=False)
+        name = StrictCharField(max_length=150, allow_blank=True, required=False)
 
     class DeleteInputSerializer(serializers.Serializer[dict[str, str]]):
-        password = serializers.CharField(max_length=128, write_only=True, style={"input_type": "password"})
+        password = StrictCharField(max_length=128, write_only=True, style={"input_type": "password"})
 
     def get_throttles(self) -> list[Any]:
         throttles: list[Any] = super().get_throttles()

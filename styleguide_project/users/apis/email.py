@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from styleguide_project.api.fields import StrictCharField
 from styleguide_project.api.schemas import rule_broken
 from styleguide_project.api.throttling import AnonRateThrottle, FixedWindowRateThrottle, UserRateThrottle
 from styleguide_project.users.models import BaseUser
@@ -98,7 +99,7 @@ class UserEmailChangeApi(APIView):
 
     class InputSerializer(serializers.Serializer[dict[str, str]]):
         email = serializers.EmailField(max_length=255)
-        password = serializers.CharField(max_length=128, write_only=True, style={"input_type": "password"})
+        password = StrictCharField(max_length=128, write_only=True, style={"input_type": "password"})
 
     class OutputSerializer(serializers.Serializer[dict[str, str]]):
         pending_email = serializers.EmailField(help_text="The new address as it is stored (normalised).")
@@ -140,7 +141,7 @@ class UserEmailChangeConfirmApi(APIView):
     throttle_classes = [AnonRateThrottle, EmailChangeConfirmRateThrottle]
 
     class InputSerializer(serializers.Serializer[dict[str, str]]):
-        token = serializers.CharField(max_length=1000)
+        token = StrictCharField(max_length=1000)
 
     class OutputSerializer(serializers.Serializer[BaseUser]):
         email = serializers.EmailField()

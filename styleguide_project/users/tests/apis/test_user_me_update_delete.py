@@ -88,3 +88,11 @@ def test_delete_is_throttled_as_a_password_check(ada_client, throttle_rates):
 def test_delete_refuses_with_503_when_the_cache_is_down(ada, ada_client, unreachable_cache):
     assert ada_client.delete(URL, {"password": TEST_PASSWORD}, format="json").status_code == 503
     assert BaseUser.objects.filter(id=ada.id).exists()
+
+
+def test_patch_refuses_a_name_that_is_not_a_string(ada, ada_client):
+    response = ada_client.patch(URL, {"name": 0}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["extra"]["fields"] == {"name": ["Not a valid string."]}
+    assert BaseUser.objects.get(id=ada.id).name == ""
