@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.views import View
 from rest_framework.request import Request
 
-from styleguide_project.api.throttling import ThrottleUnavailable
+from styleguide_project.api.throttling import AnonRateThrottle, FixedWindowRateThrottle, ThrottleUnavailable
 from styleguide_project.core.exceptions import ApplicationError
 from styleguide_project.users.services import user_email_change_confirm
 from styleguide_project.users.throttling import EmailChangeConfirmRateThrottle
@@ -30,6 +30,8 @@ class EmailChangeConfirmView(View):
     """
 
     http_method_names = ["get", "post", "head"]
+    # The API's (`UserEmailChangeConfirmApi`), for the POST.
+    throttle_classes: list[type[FixedWindowRateThrottle]] = [AnonRateThrottle, EmailChangeConfirmRateThrottle]
     template_name = "users/email_change_confirm.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -37,14 +39,17 @@ class EmailChangeConfirmView(View):
         return render(request, self.template_name, {"form": form, "has_token": bool(request.GET.get("token"))})
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        throttle = EmailChangeConfirmRateThrottle()
+        # Every throttle counts the attempt, as DRF's check_throttles does. They read
+        # only META (the client address), which Django's request has as DRF's does.
+        throttles = [throttle() for throttle in self.throttle_classes]
         try:
-            # It reads only META (the client address), which Django's request has as DRF's does.
-            allowed = throttle.allow_request(cast(Request, request), None)
+            waits = [
+                throttle.wait() for throttle in throttles if not throttle.allow_request(cast(Request, request), None)
+            ]
         except ThrottleUnavailable as exc:
             return self._refused(request, "This is unavailable for a moment. Try again shortly.", 503, exc.wait)
-        if not allowed:
-            wait = throttle.wait()
+        if waits:
+            wait = max(waits)
             message = f"Too many attempts. Try again in {math.ceil(wait / 60)} minute(s)."
             return self._refused(request, message, 429, wait)
 

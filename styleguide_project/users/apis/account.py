@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from styleguide_project.api.fields import StrictCharField
 from styleguide_project.api.schemas import rule_broken
+from styleguide_project.api.throttling import AnonRateThrottle, UserRateThrottle
 from styleguide_project.users.models import BaseUser
 from styleguide_project.users.services import (
     user_complete_onboarding,
@@ -41,11 +42,17 @@ class UserMeApi(APIView):
     class DeleteInputSerializer(serializers.Serializer[dict[str, str]]):
         password = StrictCharField(max_length=128, write_only=True, style={"input_type": "password"})
 
+    throttle_classes = [AnonRateThrottle, UserRateThrottle]
+    # Added for DELETE only: deleting checks the password (counted like every
+    # password check outside login) and sends an email. A list, like
+    # `throttle_classes`, so that a throttle can join it; reading and editing
+    # the profile are not held up by them, and their schema says so.
+    delete_throttle_classes = [PasswordCheckRateThrottle]
+
     def get_throttles(self) -> list[Any]:
         throttles: list[Any] = super().get_throttles()
         if getattr(self, "request", None) is not None and self.request.method == "DELETE":
-            # Deleting checks the password: counted like every password check outside login.
-            throttles.append(PasswordCheckRateThrottle())
+            throttles += [throttle() for throttle in self.delete_throttle_classes]
         return throttles
 
     # 401 and 429 come from AutoSchema, which reads the view's access classes.
