@@ -239,6 +239,8 @@ CELERY_TASK_ROUTES = {
     "users.user_onboarding_reminders_send": {"queue": TASK_QUEUE_BULK},
     # The same sweep over users whose address is not verified yet.
     "users.user_email_verification_reminders_send": {"queue": TASK_QUEUE_BULK},
+    # Deletes accounts left unverified, in batches: nobody waits on it.
+    "users.user_unverified_delete_expired": {"queue": TASK_QUEUE_MAINTENANCE},
     # Clean-ups of old rows.
     "tasks.task_result_delete_expired": {"queue": TASK_QUEUE_MAINTENANCE},
     "task_progress.task_ownership_delete_expired": {"queue": TASK_QUEUE_MAINTENANCE},

@@ -56,6 +56,16 @@ class BaseUser(BaseModel, AbstractBaseUser, PermissionsMixin):
     email_verified_at = models.DateTimeField(null=True, blank=True)
     # When the reminder to verify was queued; a user is reminded once at most.
     email_verification_reminded_at = models.DateTimeField(null=True, blank=True)
+    # The address the user asked to move to, until they confirm it from that
+    # mailbox (the link in the email-change email); empty when none is pending.
+    # Only the latest request can be confirmed: a newer one replaces it.
+    pending_email = models.EmailField(
+        verbose_name="pending email address", max_length=255, blank=True, default="", db_default=""
+    )
+    # What the user wants to be called in emails and pages; theirs to change.
+    # Defaults in the database too: code of the release before, still running
+    # while a release migrates, inserts users without these columns.
+    name = models.CharField(max_length=150, blank=True, default="", db_default="")
 
     objects = UserManager()
 

@@ -73,3 +73,20 @@ def user_campaign_recipient_list() -> QuerySet[BaseUser]:
     return BaseUser.objects.filter(
         is_active=True, onboarded_at__isnull=False, email_verified_at__isnull=False
     ).order_by("id")
+
+
+def user_unverified_expired_list(*, registered_before: datetime, reminded_before: datetime) -> QuerySet[BaseUser]:
+    """Accounts to delete for never verifying: registered before `registered_before`, reminded before `reminded_before`.
+
+    Only after the reminder to verify was sent, and once its link has expired
+    unused (the caller passes the reminder's link lifetime as
+    `reminded_before`): an account made before verification existed, reminded
+    only yesterday, keeps its full chance. Never staff (operators make those).
+    """
+    return BaseUser.objects.filter(
+        created_at__lt=registered_before,
+        email_verified_at__isnull=True,
+        email_verification_reminded_at__lt=reminded_before,
+        is_staff=False,
+        is_superuser=False,
+    ).order_by("id")

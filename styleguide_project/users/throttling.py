@@ -1,4 +1,4 @@
-"""The users' throttles: the budget of unsolicited emails, and the password throttles.
+"""The users' throttles: the budget of unsolicited emails, the password throttles, and the email change's.
 
 The budget of unsolicited emails is one limit for every flow that emails an address on a stranger's say-so.
 
@@ -206,3 +206,38 @@ def throttle_wait(request: HttpRequest, throttle_classes: list[type[throttling.B
     drf_request = cast(Request, request)
     waits = [throttle.wait() for throttle in throttles if not throttle.allow_request(drf_request, None)]
     return max(waits) if waits else None
+
+
+# The account flows' own throttles: per user, and the email change's confirmation per
+# client address. Each refuses the request (503) when the cache cannot count it.
+
+
+class _PerUserRateThrottle(FixedWindowRateThrottle):
+    fail_open = False
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        if not (request.user and request.user.is_authenticated):
+            return None
+        return str(request.user.pk)
+
+
+class EmailChangeRateThrottle(_PerUserRateThrottle):
+    """Email changes per user (`THROTTLE_EMAIL_CHANGE_RATE`): each sends two emails."""
+
+    scope = "email_change"
+
+
+class PasswordCheckRateThrottle(_PerUserRateThrottle):
+    """Password checks outside login per user (`THROTTLE_PASSWORD_CHECK_RATE`): email change, deletion."""
+
+    scope = "password_check"
+
+
+class EmailChangeConfirmRateThrottle(FixedWindowRateThrottle):
+    """Email-change confirmations per client address (`THROTTLE_EMAIL_CHANGE_CONFIRM_RATE`), API and page alike."""
+
+    scope = "email_change_confirm"
+    fail_open = False
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        return client_address_key(request, self)

@@ -2,6 +2,8 @@ from django.urls import path
 
 from styleguide_project.users.apis import (
     UserCreateApi,
+    UserEmailChangeApi,
+    UserEmailChangeConfirmApi,
     UserEmailVerificationResendApi,
     UserEmailVerifyApi,
     UserMeApi,
@@ -12,6 +14,8 @@ from styleguide_project.users.apis import (
 urlpatterns = [
     path("", UserCreateApi.as_view(), name="create"),
     path("me/", UserMeApi.as_view(), name="me"),
+    path("email/confirm/", UserEmailChangeConfirmApi.as_view(), name="email-change-confirm"),
+    path("me/email/", UserEmailChangeApi.as_view(), name="email-change"),
     path("me/email/verify/", UserEmailVerifyApi.as_view(), name="email-verify"),
     path("me/email/verify/resend/", UserEmailVerificationResendApi.as_view(), name="email-verification-resend"),
     path("me/password/", UserPasswordChangeApi.as_view(), name="password-change"),

@@ -173,6 +173,7 @@ PUBLIC = {
     ("/api/auth/password/reset/", "post"),
     ("/api/auth/password/reset/confirm/", "post"),
     ("/api/users/", "post"),
+    ("/api/users/email/confirm/", "post"),
 }
 
 

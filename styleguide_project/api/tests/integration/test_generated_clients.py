@@ -173,6 +173,20 @@ def reset_token(sink: SmtpSink, email: str) -> str:
     return emailed_token(sink, email, link=re.escape(FRONTEND_URL) + "/password/reset/")
 
 
+def email_change_token(sink: SmtpSink, email: str) -> str:
+    """The token of the newest email-change link emailed to `email`."""
+    bodies = [
+        cast(bytes, part.get_payload(decode=True)).decode()
+        for message in sink.messages
+        if message.to == [email]
+        for part in message.message.walk()
+        if part.get_content_type() == "text/plain"
+    ]
+    tokens = [unquote(match) for body in bodies for match in re.findall(r"confirm/?\?token=(\S+)", body)]
+    assert tokens, f"no email-change link to {email} in {len(sink.messages)} emails"
+    return tokens[-1]
+
+
 def test_a_generated_python_client_drives_the_readme_flows(live_api, smtp_sink, tmp_path):
     live_api.createsuperuser(email="staff@example.com", password=STAFF_PASSWORD)
     # What the staff flow retries, sends again and replays.
@@ -208,6 +222,12 @@ def test_a_generated_python_client_drives_the_readme_flows(live_api, smtp_sink, 
             password="correct-horse-battery",
             verification_token=lambda email: verification_token(smtp_sink, email),
             reset_token=lambda email: reset_token(smtp_sink, email),
+        )
+        driven |= flows.account_flow(
+            base_url=live_api.base_url,
+            email="grace@example.com",
+            password="correct-horse-battery",
+            email_change_token=lambda email: email_change_token(smtp_sink, email),
         )
         driven |= flows.staff_flow(base_url=live_api.base_url, email="staff@example.com", password=STAFF_PASSWORD)
     finally:
