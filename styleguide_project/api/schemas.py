@@ -5,6 +5,7 @@ from typing import Any, Literal
 
 from django.apps import apps
 from drf_spectacular import openapi
+from drf_spectacular.plumbing import get_doc
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
@@ -88,11 +89,24 @@ class AutoSchema(openapi.AutoSchema):
         return [self._app_label()]
 
     def get_operation_id(self) -> str:
-        name = type(self.view).__name__.removesuffix("Api")
+        name = self._api().__name__.removesuffix("Api")
         return "_".join([self._app_label(), *(word.lower() for word in _WORD.findall(name))])
 
+    def get_description(self) -> str:
+        apis = getattr(type(self.view), "apis_by_method", None)
+        if apis is None:
+            description: str = super().get_description()
+            return description
+        return get_doc(apis[self.method])
+
+    def _api(self) -> type:
+        """The API that answers this operation: the view's class, or the API of this method where one URL
+        serves an API per method (`api_by_method`)."""
+        apis = getattr(type(self.view), "apis_by_method", None)
+        return apis[self.method] if apis is not None else type(self.view)
+
     def _app_label(self) -> str:
-        config = apps.get_containing_app_config(type(self.view).__module__)
+        config = apps.get_containing_app_config(self._api().__module__)
         return config.label if config is not None else "api"
 
     def get_auth(self) -> list[dict[str, list[str]]]:
