@@ -4,6 +4,7 @@ The kit imports no app, `api` included: the project's pagination comes from
 DRF's settings, and the error bodies from `core`.
 """
 
+import datetime
 from typing import Any, cast
 
 from django.http import Http404
@@ -14,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from styleguide_project.core.dates import local_period_bounds
 from styleguide_project.core.error_schemas import NOT_FOUND, RuleErrorSerializer
 from styleguide_project.core.permissions import StaffPermission
 from styleguide_project.tasks.outbox.models import DeadLetter
@@ -40,6 +42,13 @@ class DeadLetterListApi(APIView):
     class FilterSerializer(serializers.Serializer[dict[str, Any]]):
         task_name = serializers.CharField(required=False, max_length=255)
         day = serializers.DateField(required=False, help_text="The day of the final failure, in TIME_ZONE.")
+
+        def validate_day(self, day: datetime.date) -> datetime.date:
+            try:
+                local_period_bounds(year=day.year, month=day.month, day=day.day)
+            except ValueError as exc:
+                raise serializers.ValidationError(str(exc)) from exc
+            return day
 
     class OutputSerializer(serializers.Serializer[DeadLetter]):
         id = serializers.IntegerField()
