@@ -20,7 +20,7 @@ def local_period_bounds(
     0001-01-01 is before year 1. A filter on such a period is refused as bad
     input rather than failing in the query.
     """
-    period = "-".join(f"{part:02d}" for part in (year, month, day) if part is not None)
+    period = "-".join([f"{year:04d}", *(f"{part:02d}" for part in (month, day) if part is not None)])
     if not datetime.MINYEAR <= year <= datetime.MAXYEAR:
         raise PeriodOutOfRangeError(f"{period} is outside the dates that can be searched.")
     try:
