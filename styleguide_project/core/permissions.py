@@ -11,6 +11,7 @@ permissions); superusers hold them all.
 from typing import Any
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.http import HttpRequest
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
@@ -47,6 +48,8 @@ class StaffPermission(BasePermission):
 class StaffPermissionRequiredMixin(PermissionRequiredMixin):
     """Django's `PermissionRequiredMixin`, for active staff only: anonymous visitors go to the login page and
     back; logged-in users who are not staff, or lack a permission, get 403."""
+
+    request: HttpRequest
 
     def has_permission(self) -> bool:
         user = self.request.user

@@ -37,12 +37,12 @@ def test_a_period_no_datetime_can_bound_is_out_of_range(period):
 def test_ahead_of_utc_the_first_day_starts_before_year_one(settings):
     settings.TIME_ZONE = "Asia/Tokyo"
 
-    with pytest.raises(PeriodOutOfRangeError, match="0001-01-01 is outside the dates that can be searched."):
+    with pytest.raises(PeriodOutOfRangeError, match=r"0001-01-01 is outside the dates that can be searched\."):
         local_period_bounds(year=1, month=1, day=1)
 
 
 def test_a_period_that_is_not_a_date_is_a_value_error_but_not_out_of_range():
-    with pytest.raises(ValueError, match="2023-02-29 is not a date.") as raised:
+    with pytest.raises(ValueError, match=r"2023-02-29 is not a date\.") as raised:
         local_period_bounds(year=2023, month=2, day=29)
 
     assert not isinstance(raised.value, PeriodOutOfRangeError)

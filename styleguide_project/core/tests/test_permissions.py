@@ -5,7 +5,7 @@ from styleguide_project.core.permissions import StaffPermission
 
 @pytest.mark.parametrize("perms", [(), ("view_email",), ("emails.view.email",)])
 def test_a_permission_must_be_named_app_label_dot_codename(perms):
-    with pytest.raises(ValueError, match="<app_label>.<codename>"):
+    with pytest.raises(ValueError, match=r"<app_label>\.<codename>"):
         StaffPermission.requiring(*perms)
 
 

@@ -1,3 +1,5 @@
+from typing import cast
+
 import factory
 from django.utils import timezone
 
@@ -38,6 +40,7 @@ class BaseUserFactory(factory.django.DjangoModelFactory[BaseUser]):
             return
         from django.contrib.auth.models import Permission
 
+        user = cast(BaseUser, self)  # factory_boy calls the hook with the object it made
         for name in extracted:
             app_label, codename = name.split(".")
-            self.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+            user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
