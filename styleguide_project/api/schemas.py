@@ -58,7 +58,8 @@ class AutoSchema(openapi.AutoSchema):
       per app) and named `<app>_<entity>_<action>` after its view:
       `EmailListApi` in the emails app is `emails_email_list`.
     - Operations anyone may call carry no security requirement, so that
-      generated clients call them without credentials.
+      generated clients call them without credentials; a staff operation's
+      description names the model permission it needs.
     - A GET of a view with a `pagination_class` documents its paginator's
       parameters (the project's APIs paginate by hand in `APIView`s).
     - Lists every error the operation can answer, each kind with its own
@@ -95,10 +96,13 @@ class AutoSchema(openapi.AutoSchema):
     # drf-spectacular's signature; DRF's stubs type its older inspector's, which takes the path and method.
     def get_description(self) -> str:  # type: ignore[override]
         apis = getattr(type(self.view), "apis_by_method", None)
-        if apis is None:
-            description: str = super().get_description()
-            return description
-        return get_doc(apis[self.method])
+        description: str = super().get_description() if apis is None else get_doc(apis[self.method])
+        # The model permissions a staff caller needs (StaffPermission), as the admin names them.
+        perms = [perm for permission in self.view.get_permissions() for perm in getattr(permission, "perms", ())]
+        if perms:
+            needed = ", ".join(f"`{perm}`" for perm in perms)
+            description = f"{description}\n\nFor active staff with the permission {needed}.".lstrip()
+        return description
 
     def _api(self) -> type:
         """The API that answers this operation: the view's class, or the API of this method where one URL

@@ -162,12 +162,28 @@ def test_the_campaigns_are_under_a_tag_of_their_own(schema):
 def test_one_url_with_an_api_per_method_describes_each_api(schema):
     collection = schema["paths"]["/api/emails/campaigns/"]
 
-    assert collection["get"]["description"] == "Campaigns, newest first."
+    assert collection["get"]["description"] == (
+        "Campaigns, newest first.\n\nFor active staff with the permission `campaigns.view_emailcampaign`."
+    )
     assert collection["post"]["description"].startswith("Create a campaign")
+    assert collection["post"]["description"].endswith("`campaigns.add_emailcampaign`.")
     assert [p["name"] for p in collection["get"]["parameters"]] == ["limit", "offset", "status"]
     assert "parameters" not in collection["post"]
     status = next(p for p in collection["get"]["parameters"] if p["name"] == "status")
     assert status["schema"] == {"$ref": "#/components/schemas/EmailCampaignStatusEnum"}
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "perm"),
+    [
+        ("/api/emails/", "get", "emails.view_email"),
+        ("/api/emails/send/", "post", "emails.change_email"),
+        ("/api/tasks/dead-letters/", "get", "tasks.view_deadletter"),
+        ("/api/tasks/dead-letters/{dead_letter_id}/replay/", "post", "tasks.change_deadletter"),
+    ],
+)
+def test_a_staff_operation_names_the_permission_it_needs(schema, path, method, perm):
+    assert schema["paths"][path][method]["description"].endswith(f"For active staff with the permission `{perm}`.")
 
 
 def test_every_429_says_how_long_to_wait(schema):

@@ -7,8 +7,9 @@ from styleguide_project.users.models import BaseUser
 
 TEST_PASSWORD = "a-long-test-password"
 
-# Every permission a staff API or page checks: what the `staff_user` fixture holds, so that tests of the
-# staff tools run as a staff user who may use all of them (a superuser would pass any check).
+# Every permission a staff API or page checks, and the admin's editing of draft campaigns: what the
+# `staff_user` fixture holds, so that tests of the staff tools run as a staff user who may use all of them
+# (a superuser would pass any check).
 STAFF_TOOL_PERMISSIONS = (
     "emails.view_email",
     "emails.change_email",
