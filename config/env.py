@@ -9,6 +9,7 @@ tests and the benchmarks start (they set DJANGO_READ_DOT_ENV_FILE=False): a
 test run must never touch the data of a running stack.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any
@@ -102,3 +103,20 @@ def secret_problem(value: str, *, min_length: int, min_unique: int) -> str | Non
     if len(set(value)) < min_unique:
         return f"it has fewer than {min_unique} distinct characters"
     return None
+
+
+def env_networks(var: str) -> list[str]:
+    """Comma-separated networks (CIDRs, or single addresses) in `var`, normalised; one that is not stops start-up."""
+    networks = []
+    for value in env.list(var, default=[]):
+        text = value.strip()
+        if not text:
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(text, strict=False)))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{var} has {text!r}, which is not a network: give CIDRs such as 10.0.0.0/8 or addresses "
+                "such as 127.0.0.1, separated by commas."
+            ) from None
+    return networks

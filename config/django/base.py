@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: everything after it reads the client's address in REMOTE_ADDR (TRUSTED_PROXIES).
+    "styleguide_project.core.client_address.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything that can answer on its own (CommonMiddleware's redirects,
     # CSRF), so that those answers carry CORS headers and preflights are

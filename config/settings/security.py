@@ -1,11 +1,20 @@
-"""Who may reach the site from where: CORS and the admin's address.
+"""Who may reach the site from where: the proxies we trust, CORS and the admin's address.
 
 Throttling and token expiry are API settings, in `rest_framework.py`.
 """
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env
+from config.env import env, env_networks
+
+# The networks of our own reverse proxies (comma-separated CIDRs such as
+# 10.0.0.0/8 or 127.0.0.1/32). X-Forwarded-For is read only on a request whose
+# peer is in one of them, and only up to the first address that is not: the
+# client's address for the throttles, logs and Sentry
+# (styleguide_project/core/client_address.py). Empty, the default: no proxy is
+# trusted and the socket's peer is the client. Behind a proxy, leaving it empty
+# puts every client in the proxy's one throttle bucket.
+TRUSTED_PROXIES: list[str] = env_networks("TRUSTED_PROXIES")
 
 # Browser origins (scheme://host[:port]) allowed to call the API from
 # JavaScript. None by default: a browser on another origin gets no CORS
