@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.django.base import *  # noqa: F403
 from config.env import env, env_choice, env_required, secret_problem
+from config.settings.security import HSTS_MIN_SECONDS, hsts_check
 
 DEBUG = False
 SECRET_KEY = env_required("DJANGO_SECRET_KEY")
@@ -86,11 +87,17 @@ SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_REDIRECT_EXEMPT = [r"^api/health/$", r"^api/health/live/$", r"^metrics$"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
-# Browsers remember HSTS for this many seconds: start low on a first deploy,
-# raise to a year (31536000) once every subdomain is known to serve HTTPS.
-SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60)
+# Browsers remember HSTS for this many seconds: a year, the least that
+# protects a returning visitor for long and that the browsers' preload lists
+# accept; 0 turns it off (while HTTPS is not yet certain on every subdomain).
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=HSTS_MIN_SECONDS)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
-SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
+# Asking browsers to hard-code the domain is hard to undo: only when said so.
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+hsts_check(seconds=SECURE_HSTS_SECONDS, include_subdomains=SECURE_HSTS_INCLUDE_SUBDOMAINS, preload=SECURE_HSTS_PRELOAD)
+if not SECURE_HSTS_PRELOAD:
+    # Django's check asks for preload; leaving it off is the decision above, not an oversight.
+    SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "security.W021"]
 # Comma-separated origins (https://app.example.com) allowed to POST forms with
 # a CSRF token from another host; the API itself uses token authentication.
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])

@@ -1,8 +1,10 @@
-"""Who may reach the site from where: the proxies we trust, CORS and the admin's address.
+"""Who may reach the site from where, and what a browser may do with its pages: the proxies we trust,
+CORS, the admin's address, Content-Security-Policy, Permissions-Policy and HSTS's bounds.
 
 Throttling and token expiry are API settings, in `rest_framework.py`.
 """
 
+from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env, env_networks
@@ -41,3 +43,63 @@ def _admin_url(value: str) -> str:
 # `admin/` keeps it out of the way of scripts that probe the usual path; it is
 # staff-only wherever it is.
 ADMIN_URL = _admin_url(env.str("DJANGO_ADMIN_URL", default="admin/"))
+
+
+# Content-Security-Policy on every page (django-csp): scripts, styles, fonts
+# and requests from this site only, never inline. Every page keeps to it: the
+# project's templates put no script or style inline (settings come in data
+# attributes), the admin has none, and Swagger UI loads its set-up script and
+# stylesheet as files (styleguide_project/api/urls.py). A browser refuses and
+# reports whatever else a page would run, such as an injected <script>.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF],
+        # Swagger UI's and the admin's stylesheets draw some icons as data: URLs.
+        "img-src": [csp.SELF, "data:"],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.NONE],
+        "form-action": [csp.SELF],
+        # No page is shown in a frame of another site (X-Frame-Options says the same to older browsers).
+        "frame-ancestors": [csp.NONE],
+    },
+}
+
+# Permissions-Policy (django-permissions-policy): no page uses the devices or
+# sensors below, so none of them, nor anything framed in them, may ask for one.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+}
+
+# HSTS, when on (production: DJANGO_SECURE_HSTS_SECONDS), lasts at least a year.
+HSTS_MIN_SECONDS = 31536000
+
+
+def hsts_check(*, seconds: int, include_subdomains: bool, preload: bool) -> None:
+    """HSTS is off (0) or lasts a year or more; preload only with the subdomains, as the preload lists require."""
+    if seconds != 0 and seconds < HSTS_MIN_SECONDS:
+        raise ImproperlyConfigured(
+            f"DJANGO_SECURE_HSTS_SECONDS must be 0 (off) or at least {HSTS_MIN_SECONDS} (a year), not {seconds}: "
+            "a shorter HSTS lapses between a visitor's visits."
+        )
+    if preload and not (seconds and include_subdomains):
+        raise ImproperlyConfigured(
+            "DJANGO_SECURE_HSTS_PRELOAD needs DJANGO_SECURE_HSTS_SECONDS of a year or more and "
+            "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS=True: the preload lists accept nothing less."
+        )
