@@ -75,6 +75,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["styleguide_project.api.parsers.JSONParser"],
+    # DRF's own two, the browsable API's page kept to the Content-Security-Policy.
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "styleguide_project.api.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_THROTTLE_CLASSES": [
         "styleguide_project.api.throttling.AnonRateThrottle",
         "styleguide_project.api.throttling.UserRateThrottle",

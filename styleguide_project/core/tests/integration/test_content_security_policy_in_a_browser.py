@@ -41,6 +41,8 @@ def test_every_page_works_under_the_policy(transactional_db, live_server, tmp_pa
     staff_pages = [
         ("/", "body"),
         (reverse("api:docs"), ".opblock"),
+        # DRF's browsable API, what a browser gets from any API URL.
+        (reverse("api:users:me"), ".response-info"),
         (admin, "#content-main"),
         (f"{admin}users/baseuser/", "#result_list"),
         (f"{admin}users/baseuser/{staff.pk}/change/", ".datetimeshortcuts"),
