@@ -103,8 +103,15 @@ if not SECURE_HSTS_PRELOAD:
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # whitenoise serves the collected static files right after SecurityMiddleware.
-_after = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1  # noqa: F405
-MIDDLEWARE = [*MIDDLEWARE[:_after], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[_after:]]  # noqa: F405
+MIDDLEWARE = [
+    name
+    for entry in MIDDLEWARE  # noqa: F405
+    for name in (
+        [entry, "whitenoise.middleware.WhiteNoiseMiddleware"]
+        if entry == "django.middleware.security.SecurityMiddleware"
+        else [entry]
+    )
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -140,7 +140,7 @@ def client_address_key(request: Request | HttpRequest) -> str:
     from `client_address()`, which reads X-Forwarded-For only from the proxies
     of `TRUSTED_PROXIES`.
     """
-    ident = client_address(cast(HttpRequest, request)) or ""
+    ident = client_address(request) or ""
     try:
         address = ipaddress.ip_address(ident)
     except ValueError:

@@ -49,7 +49,7 @@ def test_with_no_trusted_proxy_the_header_is_never_read(settings):
 
 def test_the_middleware_puts_the_client_in_remote_addr_and_keeps_the_peer(settings):
     settings.TRUSTED_PROXIES = PROXIES
-    seen = {}
+    seen: dict[str, str] = {}
 
     def view(request):
         meta = request.META
