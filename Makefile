@@ -11,7 +11,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install lock run migrate test test-all contract conformance-beat lint format stack mail worker beat flower bench bench-quick bench-profile rules-test
+.PHONY: install lock run migrate test test-all contract conformance-beat lint format docs stack mail worker beat flower bench bench-quick bench-profile rules-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,7 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 run: migrate
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DEV_SITE_URL=http://$(HOST):$(PORT) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The whole stack without Docker (Procfile.dev, docs/deploy.md): PostgreSQL,
 # Redis and Flower's password come from .env. Some of them with
@@ -100,6 +100,10 @@ rules-test:
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The lists in README.md and docs/*.md written from the code (testing/docs.py).
+docs: install
+	$(BIN)/python -m testing.docs
 
 # Benchmarks (docs/benchmarks.md): the project side by side with the plain
 # styleguide path, on PostgreSQL and Redis, and the pipeline on Redis and

@@ -18,5 +18,14 @@ urlpatterns = [
     path("emails/campaigns/", include(("styleguide_project.campaigns.view_urls", "campaigns"))),
 ]
 
+# Pages for a developer's own machine: the emails the project sent, readable in the browser, and the page
+# their verification link leads to.
+dev_urlpatterns = [
+    path("dev/inbox/", include(("styleguide_project.emails.view_urls", "inbox"))),
+    path("dev/verify-email/", include(("styleguide_project.users.view_urls", "dev_users"))),
+]
+if settings.DEBUG:
+    urlpatterns += dev_urlpatterns
+
 handler404 = "styleguide_project.core.error_views.page_not_found"
 handler500 = "styleguide_project.core.error_views.server_error"

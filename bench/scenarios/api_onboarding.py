@@ -261,6 +261,8 @@ def _servers(
         # would answer 429 within the first second.
         "THROTTLE_ANON_RATE": "1000000/second",
         "THROTTLE_USER_RATE": "1000000/second",
+        "THROTTLE_UNSOLICITED_EMAIL_RECIPIENT_RATE": "1000000/second",
+        "THROTTLE_UNSOLICITED_EMAIL_CLIENT_RATE": "1000000/second",
     }
     # Set for every variant: the runner's own environment must not decide.
     overrides = variants or {

@@ -15,3 +15,12 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 
 # Without a broker, tasks run eagerly: the normal way to develop here.
 HEALTH_EAGER_IS_OK = True
+
+# Without a client application of its own, the verification link leads to the development page that verifies
+# with one click (DEBUG only, config/urls.py), so a newcomer clicks it in the inbox at /dev/inbox/. DEV_SITE_URL
+# is where `make run` serves (it sets it from HOST and PORT).
+from config.settings.users import EMAIL_VERIFICATION_URL  # noqa: E402 - the value base.py took, named
+
+if DEBUG and not EMAIL_VERIFICATION_URL:
+    _site = env.str("DEV_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+    EMAIL_VERIFICATION_URL = f"{_site}/dev/verify-email/?token={{token}}"

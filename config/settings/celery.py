@@ -243,3 +243,7 @@ CELERY_TASK_ROUTES = {
     "tasks.dead_letter_delete_expired": {"queue": TASK_QUEUE_MAINTENANCE},
     "tasks.outbox_run_delete_finished": {"queue": TASK_QUEUE_MAINTENANCE},
 }
+
+# Where staff reach Flower in a browser (behind its proxy, docs/deploy.md): the front page links it for
+# staff. Empty: no link.
+FLOWER_URL = env.str("FLOWER_URL", default="")

@@ -27,8 +27,10 @@ if env.int("NUM_PROXIES", default=0):
         "NUM_PROXIES is no longer read: set TRUSTED_PROXIES to your proxies' networks (such as 127.0.0.1/32) instead."
     )
 
-# Counted per client address (anonymous), per user (logged in), and for
-# login both per submitted email and per address, in Django's cache.
+# Counted per client address (anonymous), per user (logged in), for login
+# both per submitted email and per address, and for unsolicited emails both
+# per recipient and per address, in Django's cache. README's "Every limit"
+# lists them all.
 THROTTLE_RATES = {
     "anon": env_rate("THROTTLE_ANON_RATE", default="100/hour"),
     "user": env_rate("THROTTLE_USER_RATE", default="1000/hour"),
@@ -36,6 +38,12 @@ THROTTLE_RATES = {
     "login_address": env_rate("THROTTLE_LOGIN_ADDRESS_RATE", default="30/hour"),
     # Each one sends an email, so it is counted on its own, per user.
     "email_verification_resend": env_rate("THROTTLE_EMAIL_VERIFICATION_RESEND_RATE", default="3/hour"),
+    # The budget of unsolicited emails (registration, verification links, resets, email changes; users/throttling.py),
+    # per recipient address however it is spelled, and per client address whatever the recipients. Tighter than
+    # django-allauth's defaults: 1 confirmation per 3 minutes and 5 resets a minute per address, 20 signups and 20
+    # resets a minute per client address.
+    "unsolicited_email_recipient": env_rate("THROTTLE_UNSOLICITED_EMAIL_RECIPIENT_RATE", default="5/hour"),
+    "unsolicited_email_client": env_rate("THROTTLE_UNSOLICITED_EMAIL_CLIENT_RATE", default="10/hour"),
     # GET /metrics, per address: a Prometheus scraping every 15 s asks 240 times an hour.
     "metrics": env_rate("THROTTLE_METRICS_RATE", default="1000/hour"),
 }
@@ -103,6 +111,17 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI from drf-spectacular-sidecar's static files, not a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # One tag per app (AutoSchema gives each operation its app's), in the order a client meets them: Swagger UI
+    # shows a group per tag, in this order, with its description; a test keeps the list equal to the apps'.
+    "TAGS": [
+        {"name": "api", "description": "The API's root and its health reports."},
+        {"name": "authentication", "description": "Token login and logout."},
+        {"name": "users", "description": "Registration, the caller's account, email verification, onboarding."},
+        {"name": "emails", "description": "Staff: the emails, sending and retrying them."},
+        {"name": "campaigns", "description": "Staff: an email to every verified user, sent in the background."},
+        {"name": "task_progress", "description": "The state and progress of a background task run."},
+        {"name": "tasks", "description": "Staff: dead letters, the runs that failed for good, and replaying them."},
+    ],
     # One name per choice set that appears under a `status` field; a query parameter with the same choices
     # refers to the same enum (parameter_enums_as_refs).
     "POSTPROCESSING_HOOKS": [

@@ -17,8 +17,10 @@ the view does not handle (405) is let through uncounted.
 
 When the cache cannot be reached, a throttle cannot count. Most throttles
 then let the request through (it must not fail because a counter is down);
-the login throttles refuse it with 503 instead (`fail_open = False`): an
-attempt nobody can count is a password guess nobody can limit.
+the login throttles and the budget of unsolicited emails
+(users/throttling.py) refuse it with 503 instead (`fail_open = False`): an
+attempt nobody can count is a password guess, or an email to a stranger,
+nobody can limit.
 """
 
 import hashlib
@@ -86,7 +88,7 @@ class FixedWindowRateThrottle(throttling.SimpleRateThrottle):
         limit, duration = self.num_requests, self.duration
         if limit is None or duration is None:
             return True
-        if view is not None and not _view_handles(view, request.method):
+        if view is not None and not view_handles(view, request.method):
             # DRF checks throttles before it looks for the method's handler:
             # a request the view answers with 405 would spend the budget of
             # the requests it does handle (a client probing methods would use
@@ -95,7 +97,16 @@ class FixedWindowRateThrottle(throttling.SimpleRateThrottle):
         ident = self.get_cache_key(request, view)
         if ident is None:
             return True
+        return self.allow_ident(ident)
 
+    def allow_ident(self, ident: str) -> bool:
+        """Counts one request against `ident` in this scope; False once its window is full.
+
+        While the cache cannot count, True when `fail_open`, else `ThrottleUnavailable`.
+        """
+        limit, duration = self.num_requests, self.duration
+        if limit is None or duration is None:
+            return True
         now = self.timer()
         window = int(now // duration)
         self.wait_seconds = (window + 1) * duration - now
@@ -126,7 +137,7 @@ class FixedWindowRateThrottle(throttling.SimpleRateThrottle):
         return max(1.0, math.ceil(self.wait_seconds))
 
 
-def _view_handles(view: Any, method: str | None) -> bool:
+def view_handles(view: Any, method: str | None) -> bool:
     """The view has a handler for `method`, as DRF's `dispatch` looks it up (anything else is a 405)."""
     name = (method or "").lower()
     return name in getattr(view, "http_method_names", ()) and hasattr(view, name)

@@ -38,6 +38,10 @@ class ThrottledAdminSite(admin.AdminSite):
     """Django's admin site, whose login counts in the login buckets (installed by `ThrottledAdminConfig`)."""
 
     login_form = ThrottledAdminAuthenticationForm
+    # The project's name, where Django's admin would say "Django administration".
+    site_header = "styleguide_project administration"
+    site_title = "styleguide_project admin"
+    index_title = "What staff can manage"
 
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
         return login_throttled_response(request, super().login(request, extra_context))

@@ -38,6 +38,7 @@ from styleguide_project.metrics.selectors import (
     outbox_state,
 )
 from styleguide_project.tasks.app.celery import app as celery_app
+from styleguide_project.tasks.app.registry import task_registered_names
 from styleguide_project.tasks.observation.queues import QueueDepth, task_queue_depth_list
 from styleguide_project.tasks.periodic.watchdog import periodic_task_timeliness_list
 
@@ -98,9 +99,13 @@ class BackgroundWorkCollector(Collector):
 
         total = gauge("dead_letters", "Dead letters kept (final task failures), by task.", ("task",))
         recent = gauge("dead_letters_last_24h", "Dead letters of the last 24 hours, by task.", ("task",))
-        for letter in letters:
-            total.add_metric([letter.task_name], letter.total)
-            recent.add_metric([letter.task_name], letter.last_24h)
+        # Every project task has its series, at 0 without letters: a rate or an alert over them starts from 0,
+        # and a first letter is a change. A letter of a task no longer registered is reported under its name too.
+        counts = dict.fromkeys(task_registered_names(), (0, 0))
+        counts |= {letter.task_name: (letter.total, letter.last_24h) for letter in letters}
+        for task_name, (letter_total, letter_last_24h) in sorted(counts.items()):
+            total.add_metric([task_name], letter_total)
+            recent.add_metric([task_name], letter_last_24h)
         yield from (total, recent)
 
         by_status = gauge("emails", "Emails by status.", ("status",))

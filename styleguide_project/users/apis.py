@@ -20,10 +20,12 @@ from styleguide_project.api.throttling import AnonRateThrottle, FixedWindowRateT
 from styleguide_project.users.models import BaseUser, user_normalize_email
 from styleguide_project.users.services import (
     user_complete_onboarding,
+    user_email_verification_means,
     user_email_verification_resend,
     user_email_verify,
     user_register,
 )
+from styleguide_project.users.throttling import UNSOLICITED_EMAIL_THROTTLES
 
 
 def _password_min_length() -> int:
@@ -71,6 +73,8 @@ class UserCreateApi(APIView):
 
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
+    # Every registration emails its address (a link or a notice): the budget counts `email`.
+    throttle_classes = [AnonRateThrottle, UserRateThrottle, *UNSOLICITED_EMAIL_THROTTLES]
 
     class InputSerializer(serializers.Serializer[dict[str, str]]):
         email = serializers.EmailField(max_length=255)
@@ -163,7 +167,19 @@ class EmailVerificationResendRateThrottle(FixedWindowRateThrottle):
 class UserEmailVerificationResendApi(APIView):
     """Email the caller a new verification link; 400 once the address is verified."""
 
-    throttle_classes = [AnonRateThrottle, UserRateThrottle, EmailVerificationResendRateThrottle]
+    throttle_classes = [
+        AnonRateThrottle,
+        UserRateThrottle,
+        EmailVerificationResendRateThrottle,
+        *UNSOLICITED_EMAIL_THROTTLES,
+    ]
+
+    def unsolicited_email_recipients(self, request: Request) -> list[str]:
+        """The caller's unverified address, the budget's recipient; none once verified (the answer is a 400)."""
+        user = request.user
+        if isinstance(user, BaseUser) and user.email_verified_at is None:
+            return [user.email]
+        return []
 
     class OutputSerializer(serializers.Serializer[dict[str, str]]):
         email = serializers.EmailField()
@@ -179,5 +195,6 @@ class UserEmailVerificationResendApi(APIView):
     def post(self, request: Request) -> Response:
         assert isinstance(request.user, BaseUser)  # noqa: S101 - IsAuthenticated ran first
         user_email_verification_resend(user=request.user)
-        data = {"email": request.user.email, "message": "We have sent a new verification link to this address."}
+        means = user_email_verification_means()
+        data = {"email": request.user.email, "message": f"We have sent a new verification {means} to this address."}
         return Response(self.OutputSerializer(data).data, status=status.HTTP_202_ACCEPTED)

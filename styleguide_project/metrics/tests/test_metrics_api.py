@@ -29,6 +29,7 @@ from styleguide_project.emails.tests.factories import EmailFactory
 from styleguide_project.metrics import exposition
 from styleguide_project.metrics.throttling import MetricsRateThrottle
 from styleguide_project.tasks.app.celery import app as celery_app
+from styleguide_project.tasks.app.registry import task_registered_names
 from styleguide_project.tasks.observation.publish_stamp import PUBLISHED_AT_HEADER
 from styleguide_project.tasks.outbox.models import OutboxRun
 from styleguide_project.tasks.periodic.sync import periodic_tasks_sync
@@ -46,6 +47,7 @@ DECLARED = [
 ]
 WATCHED = (("periodic_task", "Watched every minute"), ("task", "emails.email_failed_summary_send"))
 GRACED = (("periodic_task", "Watched with a grace"), ("task", "emails.email_failed_summary_send"))
+OUTBOX_STATES = ("unpublished", "published", "started")
 TEXT_FORMAT_KEY = exposition.CACHE_KEY.format(format="text_plain_version_0.0.4_charset_utf_8")
 
 
@@ -140,6 +142,27 @@ def test_eager_mode_reports_the_database_parts(api_client, known_state):
     assert values[("styleguide_periodic_task_grace_seconds", GRACED)] == 600
     # No broker, workers or beat to read in eager mode.
     assert not [key for key in values if key[0].startswith(("styleguide_queue_", "styleguide_workers_"))]
+
+
+def test_an_empty_state_shows_every_series_at_0(api_client, settings):
+    settings.PERIODIC_TASKS = "styleguide_project.tasks.tests.unimportable_periodic_tasks.PERIODIC_TASKS"
+    settings.METRICS_TOKEN = TOKEN
+    cache.delete(TEXT_FORMAT_KEY)
+
+    values = samples(api_client.get("/metrics", **BEARER))
+
+    tasks = task_registered_names()
+    zero: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {
+        **{("styleguide_emails", (("status", status),)): 0.0 for status in Email.Status.values},
+        **{("styleguide_outbox_runs_pending", (("state", state),)): 0.0 for state in OUTBOX_STATES},
+        **{("styleguide_dead_letters", (("task", task),)): 0.0 for task in tasks},
+        **{("styleguide_dead_letters_last_24h", (("task", task),)): 0.0 for task in tasks},
+        ("styleguide_outbox_oldest_pending_age_seconds", ()): 0.0,
+        ("styleguide_outbox_oldest_unpublished_age_seconds", ()): 0.0,
+    }
+    assert {key: values.get(key) for key in zero} == zero
+    # The project's own tasks among them, the ones a deployment has.
+    assert {"emails.email_send_batch", "users.user_onboarding_reminders_send"} <= tasks
 
 
 def test_every_metric_against_a_known_state_on_redis(api_client, known_state, broker_url, redis_url):

@@ -32,6 +32,15 @@ def user_email_verification_token_create(*, user: BaseUser) -> str:
     return signing.TimestampSigner(salt=_SALT).sign_object({"user": user.id, "email": user.email})
 
 
+def user_email_verification_means() -> str:
+    """What the verification email gives, "link" or "code", so that every message about it says the same.
+
+    With EMAIL_VERIFICATION_URL the email carries a link to the client's page;
+    without it, the token itself, as a code to enter in the application.
+    """
+    return "link" if settings.EMAIL_VERIFICATION_URL else "code"
+
+
 def _verification_email(*, user: BaseUser, template: str) -> Email:
     token = user_email_verification_token_create(user=user)
     url = settings.EMAIL_VERIFICATION_URL
@@ -70,6 +79,24 @@ def user_email_verification_resend(*, user: BaseUser) -> Email:
     return user_email_verification_send(user=user)
 
 
+def user_email_verify_by_token(*, token: str) -> BaseUser:
+    """Verify the address of the user the token names, for a page that has the token and no login.
+
+    The development inbox's link (DEBUG only) lands on such a page. The token
+    is signed, so only its recipient has it; every check of `user_email_verify`
+    applies, with the same messages.
+    """
+    try:
+        claims = signing.TimestampSigner(salt=_SALT).unsign_object(token)
+    except signing.BadSignature:
+        claims = None
+    user_id = claims.get("user") if isinstance(claims, dict) else None
+    user = BaseUser.objects.filter(id=user_id).first() if isinstance(user_id, int) else None
+    if user is None:
+        raise ApplicationError(f"This verification {user_email_verification_means()} is not valid.")
+    return user_email_verify(user=user, token=token)
+
+
 @transaction.atomic
 def user_email_verify(*, user: BaseUser, token: str) -> BaseUser:
     """Mark `user`'s address verified with a token from `user_email_verification_token_create`.
@@ -80,17 +107,18 @@ def user_email_verify(*, user: BaseUser, token: str) -> BaseUser:
     the address is verified (a link works once).
     """
     max_age = timedelta(hours=settings.EMAIL_VERIFICATION_MAX_AGE_HOURS)
+    means = user_email_verification_means()
     try:
         claims = signing.TimestampSigner(salt=_SALT).unsign_object(token, max_age=max_age)
     except signing.SignatureExpired as exc:
-        raise ApplicationError("This verification link has expired: ask for a new one.") from exc
+        raise ApplicationError(f"This verification {means} has expired: ask for a new one.") from exc
     except signing.BadSignature as exc:
-        raise ApplicationError("This verification link is not valid.") from exc
+        raise ApplicationError(f"This verification {means} is not valid.") from exc
 
     # The row lock makes two uses of one link at once verify once: the second waits, then sees it used.
     user = BaseUser.objects.select_for_update().get(id=user.id)
     if not isinstance(claims, dict) or claims.get("user") != user.id or claims.get("email") != user.email:
-        raise ApplicationError("This verification link is not for this account's email address.")
+        raise ApplicationError(f"This verification {means} is not for this account's email address.")
     if user.email_verified_at is not None:
         raise _already_verified(user)
     user, _ = model_update(instance=user, fields=["email_verified_at"], data={"email_verified_at": timezone.now()})

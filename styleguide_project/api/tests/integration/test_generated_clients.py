@@ -103,6 +103,8 @@ def live_api(live_db_url: str, redis_url: str, smtp_sink: SmtpSink) -> Iterator[
         THROTTLE_LOGIN_EMAIL_RATE="1000000/hour",
         THROTTLE_LOGIN_ADDRESS_RATE="1000000/hour",
         THROTTLE_EMAIL_VERIFICATION_RESEND_RATE="1000000/hour",
+        THROTTLE_UNSOLICITED_EMAIL_RECIPIENT_RATE="1000000/hour",
+        THROTTLE_UNSOLICITED_EMAIL_CLIENT_RATE="1000000/hour",
     )
     server = ManagedProcess(
         [

@@ -81,6 +81,8 @@ def gunicorn(live_env: dict[str, str], **env: str) -> Iterator[int]:
             "LOG_FORMAT": "plain",
             # One client address for every request: the production rate would answer 429 here.
             "THROTTLE_ANON_RATE": "1000000/second",
+            "THROTTLE_UNSOLICITED_EMAIL_RECIPIENT_RATE": "1000000/second",
+            "THROTTLE_UNSOLICITED_EMAIL_CLIENT_RATE": "1000000/second",
             **env,
         },
         name="gunicorn",

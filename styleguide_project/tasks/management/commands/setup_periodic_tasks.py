@@ -38,9 +38,17 @@ With --check it also names the managed tasks that are overdue against their
 own schedule by more than their grace (the same watchdog as the health
 report's `schedules` part).
 
-Exit status: 0 done (with --check: in sync, none overdue); 1 with --check:
-the database differs from the code; 2 invalid definitions, nothing written;
-3 with --check: in sync, but some task is overdue."""
+"""
+
+# The command's exit statuses, as --help and the README (generated from this, testing/docs.py) say them.
+EXIT_DONE, EXIT_DIFFERS, EXIT_INVALID, EXIT_OVERDUE = 0, 1, 2, 3
+EXIT_STATUS = {
+    EXIT_DONE: "done (with `--check`: in sync, none overdue)",
+    EXIT_DIFFERS: "with `--check`: the database differs from the code",
+    EXIT_INVALID: "invalid definitions, nothing written",
+    EXIT_OVERDUE: "with `--check`: in sync, but some task is overdue",
+}
+POLICY += "Exit status: " + "; ".join(f"{code} {meaning}" for code, meaning in EXIT_STATUS.items()) + "."
 
 
 def _help(definitions: Sequence[PeriodicTaskDefinition]) -> str:
@@ -76,8 +84,8 @@ class Command(BaseCommand):
         mode.add_argument(
             "--check",
             action="store_true",
-            help="Write nothing; exit 1 when the database differs from the code, 3 when some task is overdue, "
-            "0 when neither.",
+            help=f"Write nothing; exit {EXIT_DIFFERS} when the database differs from the code, {EXIT_OVERDUE} when "
+            f"some task is overdue, {EXIT_DONE} when neither.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -88,7 +96,7 @@ class Command(BaseCommand):
         try:
             plan = periodic_tasks_sync(definitions=definitions, dry_run=dry_run)
         except PeriodicTaskDefinitionError as exc:
-            raise CommandError(exc.message, returncode=2) from exc
+            raise CommandError(exc.message, returncode=EXIT_INVALID) from exc
 
         if options["verbosity"] >= 1:
             self._print_plan(plan)
@@ -96,7 +104,7 @@ class Command(BaseCommand):
             if not plan.in_sync:
                 raise CommandError(
                     "The periodic tasks in the database differ from the code: run `manage.py setup_periodic_tasks`.",
-                    returncode=1,
+                    returncode=EXIT_DIFFERS,
                 )
             self.stdout.write("In sync with the code.")
             self._check_overdue()
@@ -121,7 +129,7 @@ class Command(BaseCommand):
                 )
             )
         if late:
-            raise CommandError(f"{len(late)} periodic task(s) overdue: is beat sending them?", returncode=3)
+            raise CommandError(f"{len(late)} periodic task(s) overdue: is beat sending them?", returncode=EXIT_OVERDUE)
 
     def _print_plan(self, plan: PeriodicTaskSyncPlan) -> None:
         styles: dict[str, Callable[[str], str]] = {

@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -49,14 +50,28 @@ class Command(BaseCommand):
         if not total:
             self.stdout.write("No dead letters.")
             return
-        self.stdout.write(f"ID  FAILED AT ({settings.TIME_ZONE})  TASK  ATTEMPTS  ERROR  REPLAYED AS")
+        rows = [("ID", f"FAILED AT ({settings.TIME_ZONE})", "TASK", "ATTEMPTS", "ERROR", "REPLAYED AS")]
         for letter in letters[: max(0, limit)]:
             task = letter.task_name
             if not getattr(letter, "task_registered", True):
                 task += " (not registered)"
             error = f"{letter.exception_type}: {letter.exception_message}".splitlines()[0][:100]
-            replayed = letter.replayed_as or "-"
             failed_at = timezone.localtime(letter.last_failed_at).strftime("%Y-%m-%d %H:%M:%S")
-            self.stdout.write(f"{letter.id}  {failed_at}  {task}  {letter.attempts}  {error}  {replayed}")
+            rows.append((str(letter.id), failed_at, task, str(letter.attempts), error, letter.replayed_as or "-"))
+        for line in _columns(rows):
+            self.stdout.write(line)
         if total > limit:
             self.stdout.write(f"... {total - limit} more (--limit, --task).")
+
+
+def _columns(rows: Sequence[Sequence[str]]) -> list[str]:
+    """The rows as aligned columns, two spaces apart; numbers (ID, ATTEMPTS) to the right."""
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    numeric = {0, 3}
+    return [
+        "  ".join(
+            cell.rjust(width) if column in numeric else cell.ljust(width)
+            for column, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in rows
+    ]

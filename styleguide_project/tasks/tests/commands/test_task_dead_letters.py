@@ -2,6 +2,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from styleguide_project.tasks.tests.factories import DeadLetterFactory
 from styleguide_project.tasks.tests.probe_tasks import probe_always_fails
@@ -15,16 +16,28 @@ def run(*args: str) -> str:
     return out.getvalue()
 
 
-def test_lists_the_letters_newest_first_and_marks_tasks_no_longer_registered():
+def test_lists_the_letters_newest_first_in_aligned_columns_and_marks_tasks_no_longer_registered():
     old = DeadLetterFactory.create(task_name="tests.renamed_long_ago", exception_message="first line\nsecond line")
-    new = DeadLetterFactory.create(task_name=probe_always_fails.name, replayed_as="abc")
+    new = DeadLetterFactory.create(task_name=probe_always_fails.name, replayed_as="abc", attempts=12)
 
     lines = run().splitlines()
 
-    assert lines[0] == "ID  FAILED AT (UTC)  TASK  ATTEMPTS  ERROR  REPLAYED AS"
-    assert lines[1].startswith(f"{new.id}  ")
-    assert lines[1].endswith(f"  {probe_always_fails.name}  1  {new.exception_type}: still broken  abc")
-    assert lines[2].endswith(f"  tests.renamed_long_ago (not registered)  1  {old.exception_type}: first line  -")
+    header = lines[0]
+    assert header.split("  ")[0].strip() == "ID"
+    # Every column starts where its heading starts (the numbers end where theirs end), on every line.
+    starts = {name: header.index(name) for name in ("FAILED AT (UTC)", "TASK", "ERROR", "REPLAYED AS")}
+    for line, letter, task, error, replayed in (
+        (lines[1], new, probe_always_fails.name, f"{new.exception_type}: still broken", "abc"),
+        (lines[2], old, "tests.renamed_long_ago (not registered)", f"{old.exception_type}: first line", "-"),
+    ):
+        assert line[: starts["FAILED AT (UTC)"]].rstrip().endswith(str(letter.id))
+        assert line[starts["TASK"] :].startswith(task + " ")
+        assert line[starts["ERROR"] :].startswith(error + " ")
+        assert line[starts["REPLAYED AS"] :] == replayed
+        assert line[starts["FAILED AT (UTC)"] :].startswith(timezone.localtime(letter.last_failed_at).strftime("%Y-"))
+        attempts_end = header.index("ATTEMPTS") + len("ATTEMPTS")
+        assert line[:attempts_end].endswith(f" {letter.attempts}")
+    assert [line.split()[0] for line in lines[1:]] == [str(new.id), str(old.id)]
 
 
 def test_lists_one_task_up_to_a_limit():

@@ -22,7 +22,7 @@ def test_sends_a_new_link(unverified_client, django_capture_on_commit_callbacks)
     assert response.status_code == 202
     assert response.json() == {
         "email": "ada@example.com",
-        "message": "We have sent a new verification link to this address.",
+        "message": "We have sent a new verification code to this address.",
     }
     assert [message.to for message in mail.outbox] == [["ada@example.com"]]
 

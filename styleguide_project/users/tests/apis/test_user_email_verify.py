@@ -50,7 +50,7 @@ def test_a_bad_token_is_a_400_in_the_error_shape(api_client):
     response = api_client.post(URL, {"token": "x" * 40}, format="json")
 
     assert response.status_code == 400
-    assert response.json() == {"message": "This verification link is not valid.", "extra": {}}
+    assert response.json() == {"message": "This verification code is not valid.", "extra": {}}
 
 
 def test_another_users_token_is_refused(api_client):
@@ -60,7 +60,7 @@ def test_another_users_token_is_refused(api_client):
     response = api_client.post(URL, {"token": user_email_verification_token_create(user=other)}, format="json")
 
     assert response.status_code == 400
-    assert response.json()["message"] == "This verification link is not for this account's email address."
+    assert response.json()["message"] == "This verification code is not for this account's email address."
     assert BaseUser.objects.filter(email_verified_at__isnull=False).count() == 0
 
 

@@ -7,7 +7,11 @@ from django.core import signing
 
 from styleguide_project.core.exceptions import ApplicationError
 from styleguide_project.users.models import BaseUser
-from styleguide_project.users.services import user_email_verification_token_create, user_email_verify
+from styleguide_project.users.services import (
+    user_email_verification_send,
+    user_email_verification_token_create,
+    user_email_verify,
+)
 from styleguide_project.users.tests.factories import BaseUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +44,7 @@ def test_an_expired_token_is_refused(settings, unverified, monkeypatch):
     with pytest.raises(ApplicationError) as excinfo:
         user_email_verify(user=unverified, token=token)
 
-    assert excinfo.value.message == "This verification link has expired: ask for a new one."
+    assert excinfo.value.message == "This verification code has expired: ask for a new one."
     assert BaseUser.objects.get(id=unverified.id).email_verified_at is None
 
 
@@ -59,7 +63,7 @@ def test_a_token_that_is_not_one_is_refused(unverified, token):
     with pytest.raises(ApplicationError) as excinfo:
         user_email_verify(user=unverified, token=token)
 
-    assert excinfo.value.message == "This verification link is not valid."
+    assert excinfo.value.message == "This verification code is not valid."
 
 
 def test_a_tampered_token_is_refused(unverified):
@@ -70,7 +74,7 @@ def test_a_tampered_token_is_refused(unverified):
     with pytest.raises(ApplicationError) as excinfo:
         user_email_verify(user=unverified, token=f"{value}:{signature[::-1]}")
 
-    assert excinfo.value.message == "This verification link is not valid."
+    assert excinfo.value.message == "This verification code is not valid."
 
 
 def test_another_accounts_token_or_an_old_address_is_refused(unverified):
@@ -83,5 +87,36 @@ def test_another_accounts_token_or_an_old_address_is_refused(unverified):
     for token in (for_other, for_old_address):
         with pytest.raises(ApplicationError) as excinfo:
             user_email_verify(user=unverified, token=token)
-        assert excinfo.value.message == "This verification link is not for this account's email address."
+        assert excinfo.value.message == "This verification code is not for this account's email address."
     assert BaseUser.objects.filter(email_verified_at__isnull=False).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "means", "other"),
+    [("", "code", "link"), ("https://app.example.com/verify-email?token={token}", "link", "code")],
+)
+def test_the_email_and_the_errors_speak_of_the_same_thing(
+    unverified, settings, django_capture_on_commit_callbacks, mailoutbox, url, means, other
+):
+    settings.EMAIL_VERIFICATION_URL = url
+    with django_capture_on_commit_callbacks(execute=True):
+        user_email_verification_send(user=unverified)
+    [message] = mailoutbox
+    another = user_email_verification_token_create(user=BaseUserFactory.create())
+    expired = user_email_verification_token_create(user=unverified)
+    time.sleep(1.1)  # TimestampSigner counts whole seconds.
+
+    errors = []
+    for token, max_age_hours in (("x" * 40, 72), (expired, 0), (another, 72)):
+        settings.EMAIL_VERIFICATION_MAX_AGE_HOURS = max_age_hours
+        with pytest.raises(ApplicationError) as excinfo:
+            user_email_verify(user=unverified, token=token)
+        errors.append(excinfo.value.message)
+
+    assert f"this {means}" in message.body
+    assert f" {other}" not in message.body
+    assert errors == [
+        f"This verification {means} is not valid.",
+        f"This verification {means} has expired: ask for a new one.",
+        f"This verification {means} is not for this account's email address.",
+    ]
