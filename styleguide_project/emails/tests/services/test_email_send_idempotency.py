@@ -12,6 +12,7 @@ from styleguide_project.emails.services.delivery import email_message_id, email_
 from styleguide_project.emails.tasks import email_send_batch as email_send_batch_task
 from styleguide_project.emails.tests.factories import EmailFactory
 from testing.concurrency import run_at_once
+from testing.processes import process_env
 from testing.services import service_missing
 
 
@@ -40,6 +41,11 @@ def test_the_message_id_depends_on_the_secret_key(settings):
 
     # Whoever does not know the key cannot compute the id's Message-ID, nor the reverse.
     assert email_message_id(email=email) != before
+
+
+def test_worker_processes_of_the_tests_compute_the_same_message_ids(settings):
+    # The fault tests match what a real worker delivered to the emails by their Message-ID.
+    assert process_env()["DJANGO_SECRET_KEY"] == settings.SECRET_KEY
 
 
 @pytest.mark.django_db
