@@ -110,7 +110,7 @@ class UnsolicitedEmailThrottle(throttling.BaseThrottle):
         recipients = unsolicited_email_recipients(request, view)
         if not recipients:
             return True
-        if not self.client.allow_ident(client_address_key(request, self)):
+        if not self.client.allow_ident(client_address_key(request)):
             self.refused_by = self.client
             return False
         for address in recipients:
