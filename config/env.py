@@ -60,49 +60,12 @@ def env_database(var: str, *, default: str) -> dict[str, Any]:
     return config
 
 
-def env_required(var: str) -> str:
-    """The value of `var`, which must be set and not empty.
-
-    django-environ accepts `VAR=` (empty) as a value; for a secret or a host
-    list that is as bad as no value, and Django's own error would not name the
-    variable to set.
-    """
-    value = env.str(var, default="").strip()
-    if not value:
-        raise ImproperlyConfigured(f"{var} is required in production: set it in the environment.")
-    return value
-
-
 def env_choice(var: str, *, choices: tuple[str, ...], default: str) -> str:
     """The value of `var`, one of `choices`; a typo stops start-up with the variable named."""
     value = env.str(var, default=default)
     if value not in choices:
         raise ImproperlyConfigured(f"{var} must be one of {', '.join(choices)}, not {value!r}.")
     return value
-
-
-# Values that have appeared in examples and tutorials; a key or password equal
-# to one of them (in any case) is public knowledge.
-KNOWN_PLACEHOLDERS = frozenset(
-    {"change-me", "changeme", "change_me", "secret", "password", "admin", "django-insecure", "test", "example"}
-)
-
-
-def secret_problem(value: str, *, min_length: int, min_unique: int) -> str | None:
-    """Why `value` is too weak to be a secret, or None when it is acceptable.
-
-    The thresholds of Django's own deploy check for SECRET_KEY (50 characters,
-    5 distinct ones, no `django-insecure-` prefix) are used for the key; a
-    password is held to the same idea with smaller numbers.
-    """
-    lowered = value.lower()
-    if lowered in KNOWN_PLACEHOLDERS or lowered.startswith("django-insecure") or "change-me" in lowered:
-        return "it is a known placeholder"
-    if len(value) < min_length:
-        return f"it is shorter than {min_length} characters"
-    if len(set(value)) < min_unique:
-        return f"it has fewer than {min_unique} distinct characters"
-    return None
 
 
 def env_networks(var: str) -> list[str]:

@@ -5,8 +5,11 @@ Read by gunicorn before Django starts.
 
 from config.env import env
 
-# Inside the container; the proxy in front terminates TLS.
-bind = "0.0.0.0:8000"
+# Where gunicorn listens: host:port, or unix:/path for a proxy on the same
+# machine; several comma-separated. Every interface by default, as inside the
+# container (compose decides what the host publishes); a server without Docker
+# behind a local proxy binds 127.0.0.1 or a socket. The proxy terminates TLS.
+bind = env.list("WEB_BIND", default=["0.0.0.0:8000"])
 # Processes; gunicorn's own convention for the variable. Each handles one
 # request at a time, so a slow health check or upload holds one of them.
 workers = env.int("WEB_CONCURRENCY", default=2)

@@ -25,6 +25,7 @@ from styleguide_project.users.tasks import (
     user_email_verification_reminders_send as user_email_verification_reminders_send_task,
 )
 from styleguide_project.users.tasks import user_onboarding_reminders_send as user_onboarding_reminders_send_task
+from styleguide_project.users.tasks import user_unverified_delete_expired as user_unverified_delete_expired_task
 
 PERIODIC_TASKS: tuple[PeriodicTaskDefinition, ...] = (
     PeriodicTaskDefinition(
@@ -71,6 +72,15 @@ PERIODIC_TASKS: tuple[PeriodicTaskDefinition, ...] = (
         expire_seconds=6 * 3600,
         description="Emails a fresh verification link, once each, to the users who registered more than "
         "EMAIL_VERIFICATION_REMINDER_AFTER_HOURS ago and have not verified their address.",
+    ),
+    PeriodicTaskDefinition(
+        name="Users: delete accounts left unverified",
+        task=user_unverified_delete_expired_task,
+        # https://crontab.guru/#0_10_*_*_*
+        schedule=Crontab(minute="0", hour="10"),
+        expire_seconds=6 * 3600,
+        description="Deletes the accounts registered more than USER_UNVERIFIED_DELETE_AFTER_DAYS ago whose "
+        "address is unverified and whose reminder's link has expired unused; sends nothing.",
     ),
     PeriodicTaskDefinition(
         name="Tasks: delete expired dead letters",

@@ -16,13 +16,15 @@ urlpatterns = [
     path("accounts/", include(("styleguide_project.authentication.view_urls", "accounts"))),
     path("tasks/", include(("styleguide_project.task_progress.view_urls", "task"))),
     path("emails/campaigns/", include(("styleguide_project.campaigns.view_urls", "campaigns"))),
+    # The pages links in account emails open, when no client application takes them (FRONTEND_URL).
+    path("users/", include(("styleguide_project.users.view_urls", "users"))),
 ]
 
 # Pages for a developer's own machine: the emails the project sent, readable in the browser, and the page
 # their verification link leads to.
 dev_urlpatterns = [
     path("dev/inbox/", include(("styleguide_project.emails.view_urls", "inbox"))),
-    path("dev/verify-email/", include(("styleguide_project.users.view_urls", "dev_users"))),
+    path("dev/verify-email/", include(("styleguide_project.users.dev_urls", "dev_users"))),
 ]
 if settings.DEBUG:
     urlpatterns += dev_urlpatterns

@@ -40,10 +40,11 @@ def wait_until(predicate: Callable[[], Any], *, timeout: float, interval: float 
 class ManagedProcess:
     """A child process in its own process group, its output in a file."""
 
-    def __init__(self, args: list[str], *, env: dict[str, str], name: str) -> None:
+    def __init__(self, args: list[str], *, env: dict[str, str], name: str, cwd: Path = ROOT) -> None:
         self.args = args
         self.env = env
         self.name = name
+        self.cwd = cwd
         self.log_path = Path(tempfile.mkstemp(prefix=f"{name}-", suffix=".log")[1])
         self.proc: subprocess.Popen[bytes] | None = None
         # A Celery worker's node name, for control commands addressed to it.
@@ -52,7 +53,7 @@ class ManagedProcess:
     def start(self) -> "ManagedProcess":
         with self.log_path.open("wb") as log:
             self.proc = subprocess.Popen(  # noqa: S603 - our own command line
-                self.args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                self.args, cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
         return self
 

@@ -253,6 +253,8 @@ def _servers(
         "DJANGO_SETTINGS_MODULE": "config.django.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DEFAULT_FROM_EMAIL": "noreply@styleguide.test",
+        "SUPPORT_EMAIL": "support@styleguide.test",
         "LOG_LEVEL": "INFO",
         "LOG_FORMAT": "json",
         "WEB_CONCURRENCY": str(WORKERS),

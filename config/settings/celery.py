@@ -228,6 +228,8 @@ CELERY_WORKER_DETECT_QUORUM_QUEUES = True
 CELERY_TASK_ROUTES = {
     # An onboarding or password email is the one a person waits for.
     "emails.email_send_batch": {"queue": TASK_QUEUE_TRANSACTIONAL},
+    # Looks up the account and queues its reset email: a person is waiting.
+    "users.user_password_reset_send": {"queue": TASK_QUEUE_TRANSACTIONAL},
     # Creates and queues an email per recipient, thousands at a time (the
     # campaigns app's task, under the name it had in the emails app).
     "emails.email_campaign_send": {"queue": TASK_QUEUE_BULK},
@@ -237,6 +239,8 @@ CELERY_TASK_ROUTES = {
     "users.user_onboarding_reminders_send": {"queue": TASK_QUEUE_BULK},
     # The same sweep over users whose address is not verified yet.
     "users.user_email_verification_reminders_send": {"queue": TASK_QUEUE_BULK},
+    # Deletes accounts left unverified, in batches: nobody waits on it.
+    "users.user_unverified_delete_expired": {"queue": TASK_QUEUE_MAINTENANCE},
     # Clean-ups of old rows.
     "tasks.task_result_delete_expired": {"queue": TASK_QUEUE_MAINTENANCE},
     "task_progress.task_ownership_delete_expired": {"queue": TASK_QUEUE_MAINTENANCE},

@@ -44,6 +44,22 @@ THROTTLE_RATES = {
     # resets a minute per client address.
     "unsolicited_email_recipient": env_rate("THROTTLE_UNSOLICITED_EMAIL_RECIPIENT_RATE", default="5/hour"),
     "unsolicited_email_client": env_rate("THROTTLE_UNSOLICITED_EMAIL_CLIENT_RATE", default="10/hour"),
+    # A reset request may send an email: per client address and per submitted
+    # address, refused (503) when the cache cannot count.
+    "password_reset_address": env_rate("THROTTLE_PASSWORD_RESET_ADDRESS_RATE", default="10/hour"),
+    "password_reset_email": env_rate("THROTTLE_PASSWORD_RESET_EMAIL_RATE", default="3/hour"),
+    # Setting a password with a reset link, per client address, API and page alike.
+    "password_reset_confirm": env_rate("THROTTLE_PASSWORD_RESET_CONFIRM_RATE", default="20/hour"),
+    # Each change is a guess of the current password, per user.
+    "password_change": env_rate("THROTTLE_PASSWORD_CHANGE_RATE", default="10/hour"),
+    # Email changes per user: each one sends an email to the new address and one to the old.
+    "email_change": env_rate("THROTTLE_EMAIL_CHANGE_RATE", default="3/hour"),
+    # Confirmations of an email change per client address (API and page): a
+    # token cannot be guessed, but a client trying many is stopped.
+    "email_change_confirm": env_rate("THROTTLE_EMAIL_CHANGE_CONFIRM_RATE", default="30/hour"),
+    # Password checks outside login (email change, deletion) per user: the
+    # password of a stolen token must not be guessable through them.
+    "password_check": env_rate("THROTTLE_PASSWORD_CHECK_RATE", default="10/hour"),
     # GET /metrics, per address: a Prometheus scraping every 15 s asks 240 times an hour.
     "metrics": env_rate("THROTTLE_METRICS_RATE", default="1000/hour"),
 }

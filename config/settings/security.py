@@ -86,20 +86,3 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
         "usb",
     )
 }
-
-# HSTS, when on (production: DJANGO_SECURE_HSTS_SECONDS), lasts at least a year.
-HSTS_MIN_SECONDS = 31536000
-
-
-def hsts_check(*, seconds: int, include_subdomains: bool, preload: bool) -> None:
-    """HSTS is off (0) or lasts a year or more; preload only with the subdomains, as the preload lists require."""
-    if seconds != 0 and seconds < HSTS_MIN_SECONDS:
-        raise ImproperlyConfigured(
-            f"DJANGO_SECURE_HSTS_SECONDS must be 0 (off) or at least {HSTS_MIN_SECONDS} (a year), not {seconds}: "
-            "a shorter HSTS lapses between a visitor's visits."
-        )
-    if preload and not (seconds and include_subdomains):
-        raise ImproperlyConfigured(
-            "DJANGO_SECURE_HSTS_PRELOAD needs DJANGO_SECURE_HSTS_SECONDS of a year or more and "
-            "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS=True: the preload lists accept nothing less."
-        )

@@ -1,4 +1,4 @@
-"""Users: the onboarding reminder, and email verification."""
+"""Users: the onboarding reminder, email verification, password reset, links in emails, and unverified expiry."""
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -33,3 +33,26 @@ if EMAIL_VERIFICATION_URL and (
         "EMAIL_VERIFICATION_URL must be an http(s) URL containing {token}, "
         "e.g. https://app.example.com/verify-email?token={token}."
     )
+
+# A password reset link works for this many seconds (Django's own setting, read
+# by its PasswordResetTokenGenerator), and once: the new password kills it.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)
+if PASSWORD_RESET_TIMEOUT < 60:
+    raise ImproperlyConfigured("PASSWORD_RESET_TIMEOUT must be 60 (seconds) or more.")
+
+# The client application (a single-page app) that people open links from
+# emails in, if there is one (README, "Links in emails"). Set: a password reset
+# link opens `<FRONTEND_URL>/password/reset/<token>`, an email-change link
+# `<FRONTEND_URL>/email/confirm?token=<token>` (a route that shows a confirm
+# button and sends the token to POST /api/users/email/confirm/). Empty: links
+# open this project's own minimal pages.
+FRONTEND_URL = env.str("FRONTEND_URL", default="").rstrip("/")
+if FRONTEND_URL and not FRONTEND_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("FRONTEND_URL must be an http(s) URL, e.g. https://app.mysite.org.")
+
+# An account whose address is still unverified this many days after
+# registration, and whose reminder to verify has expired unused, is deleted
+# (the daily `users.user_unverified_delete_expired`).
+USER_UNVERIFIED_DELETE_AFTER_DAYS = env.int("USER_UNVERIFIED_DELETE_AFTER_DAYS", default=7)
+if USER_UNVERIFIED_DELETE_AFTER_DAYS < 1:
+    raise ImproperlyConfigured("USER_UNVERIFIED_DELETE_AFTER_DAYS must be 1 or more.")

@@ -39,6 +39,7 @@ def test_user_facing_bulk_and_periodic_work_are_on_separate_queues():
     routes = settings.CELERY_TASK_ROUTES
 
     assert routes["emails.email_send_batch"]["queue"] == settings.TASK_QUEUE_TRANSACTIONAL
+    assert routes["users.user_password_reset_send"]["queue"] == settings.TASK_QUEUE_TRANSACTIONAL
     assert routes["emails.email_campaign_send"]["queue"] == settings.TASK_QUEUE_BULK
     assert routes["tasks.outbox_run_delete_finished"]["queue"] == settings.TASK_QUEUE_MAINTENANCE
     assert len(set(settings.TASK_QUEUES)) == 3

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_choice, env_database, env_required
+from config.env import env_choice, env_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,23 +75,6 @@ def test_a_malformed_throttle_rate_names_the_variable(monkeypatch, rate):
 
     with pytest.raises(ImproperlyConfigured, match="SOME_RATE must be a rate such as 10/minute"):
         env_rate("SOME_RATE", default="1/hour")
-
-
-@pytest.mark.parametrize("value", [None, "", "   "])
-def test_a_required_variable_must_be_set_and_not_empty(monkeypatch, value):
-    if value is None:
-        monkeypatch.delenv("SOME_SECRET", raising=False)
-    else:
-        monkeypatch.setenv("SOME_SECRET", value)
-
-    with pytest.raises(ImproperlyConfigured, match="SOME_SECRET is required in production"):
-        env_required("SOME_SECRET")
-
-
-def test_a_required_variable_is_returned(monkeypatch):
-    monkeypatch.setenv("SOME_SECRET", "s3cret")
-
-    assert env_required("SOME_SECRET") == "s3cret"
 
 
 def test_a_choice_outside_the_list_names_the_variable(monkeypatch):

@@ -7,7 +7,7 @@ ROOT = Path(__file__).resolve().parents[2]
 READ = re.compile(r"""env(?:\.\w+|_\w+)?\(\s*["']([A-Z][A-Z0-9_]*)["']""")
 DOCUMENTED = re.compile(r"^#?\s*([A-Z][A-Z0-9_]*)=", re.MULTILINE)
 DOCUMENTED_VALUE = re.compile(r"^([A-Z][A-Z0-9_]*)=(.*)$", re.MULTILINE)
-REQUIRED = re.compile(r"""env_required\(\s*["']([A-Z][A-Z0-9_]*)["']""")
+REQUIRED = re.compile(r"""required\(\s*["']([A-Z][A-Z0-9_]*)["']""")
 
 
 def variables_read_by_settings() -> set[str]:
@@ -37,10 +37,10 @@ def test_the_production_example_selects_production_without_debug():
 
 
 def test_the_production_example_lists_every_variable_production_requires():
-    required = set(REQUIRED.findall((ROOT / "config" / "django" / "production.py").read_text()))
+    required = set(REQUIRED.findall((ROOT / "config" / "checks.py").read_text()))
     documented = set(DOCUMENTED.findall((ROOT / ".env.production.example").read_text()))
 
-    assert {"DJANGO_SECRET_KEY", "DATABASE_URL", "EMAIL_URL"} <= required
+    assert {"DJANGO_SECRET_KEY", "DATABASE_URL", "EMAIL_URL", "DEFAULT_FROM_EMAIL", "SUPPORT_EMAIL"} <= required
     assert required - documented == set()
 
 

@@ -25,7 +25,7 @@ SCRIPTS = sorted(path for path in (ROOT / "docker").iterdir() if path.is_file() 
 
 # Programs the image gets from a pinned requirement, and the package that installs each.
 PROGRAM_PACKAGES = {"celery": "celery", "gunicorn": "gunicorn", "watchfiles": "watchfiles", "honcho": "honcho"}
-SHELL_PROGRAMS = {"sh", "python", "exec", "shift"}
+SHELL_PROGRAMS = {"sh", "python", "exec", "shift", "eval", "if", "then", "fi"}
 # A `case` statement's own lines: its head, each pattern and its end.
 CASE_SYNTAX = re.compile(r"^\s*(case\s.*\sin|[\w*|-]+\)|esac)\s*$")
 
@@ -107,6 +107,9 @@ def problems_in(command: list[str], *, requirements: str) -> Iterator[str]:
 
     if program == "sh" and args[:1] == ["-c"]:
         for inner in shell_commands(args[1]):
+            yield from problems_in(inner, requirements=requirements)
+    if program == "eval" and args[0].startswith("$(") and args[0].endswith(")"):
+        for inner in shell_commands(args[0][2:-1]):
             yield from problems_in(inner, requirements=requirements)
     if program == "watchfiles":
         target, *watched = watchfiles_positional(args)

@@ -1,9 +1,14 @@
-"""The HTML login and logout pages, under `/accounts/` with the namespace `accounts`."""
+"""The HTML login, logout and password reset pages, under `/accounts/` with the namespace `accounts`."""
 
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from styleguide_project.authentication.views import LoginForm, ThrottledLoginView
+from styleguide_project.authentication.views import (
+    LoginForm,
+    PasswordResetConfirmView,
+    PasswordResetRequestView,
+    ThrottledLoginView,
+)
 
 urlpatterns = [
     path(
@@ -15,4 +20,8 @@ urlpatterns = [
     ),
     # POST only (Django's LogoutView): a link or an image cannot log anyone out.
     path("logout/", LogoutView.as_view(), name="logout"),
+    # "Forgot your password?": asks for the reset email.
+    path("password/reset/", PasswordResetRequestView.as_view(), name="password-reset"),
+    # Where a reset email links to when FRONTEND_URL is empty; GET shows a form, POST sets the password.
+    path("password/reset/<str:token>/", PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
 ]

@@ -1,7 +1,11 @@
 from django import forms
 from django.contrib import admin
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from styleguide_project.users.models import BaseUser, user_normalize_email
+from styleguide_project.users.services import user_delete
 
 
 class BaseUserAdminForm(forms.ModelForm[BaseUser]):
@@ -39,4 +43,17 @@ class BaseUserAdmin(admin.ModelAdmin[BaseUser]):
         "password",
         "onboarding_reminded_at",
         "email_verification_reminded_at",
+        # The address the user asked to move to is theirs to confirm, not the admin's to set.
+        "pending_email",
     )
+
+    # Deleting here follows the same policy as the owner's deletion (docs/accounts.md):
+    # tokens revoked, unsent emails cancelled, records anonymised. No email is
+    # sent: an operator's deletion is not the owner's request.
+    def delete_model(self, request: HttpRequest, obj: BaseUser) -> None:
+        user_delete(user=obj, notify=False)
+
+    @transaction.atomic
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[BaseUser]) -> None:
+        for user in queryset:
+            user_delete(user=user, notify=False)

@@ -1,6 +1,7 @@
 import unicodedata
 from typing import Any
 
+from django.contrib.auth.hashers import check_password
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 
@@ -55,6 +56,16 @@ class BaseUser(BaseModel, AbstractBaseUser, PermissionsMixin):
     email_verified_at = models.DateTimeField(null=True, blank=True)
     # When the reminder to verify was queued; a user is reminded once at most.
     email_verification_reminded_at = models.DateTimeField(null=True, blank=True)
+    # The address the user asked to move to, until they confirm it from that
+    # mailbox (the link in the email-change email); empty when none is pending.
+    # Only the latest request can be confirmed: a newer one replaces it.
+    pending_email = models.EmailField(
+        verbose_name="pending email address", max_length=255, blank=True, default="", db_default=""
+    )
+    # What the user wants to be called in emails and pages; theirs to change.
+    # Defaults in the database too: code of the release before, still running
+    # while a release migrates, inserts users without these columns.
+    name = models.CharField(max_length=150, blank=True, default="", db_default="")
 
     objects = UserManager()
 
@@ -70,14 +81,28 @@ class BaseUser(BaseModel, AbstractBaseUser, PermissionsMixin):
     # Every place a password changes (the admin's form, `changepassword`, a
     # service) ends in set_password() and save(): the user's API tokens die
     # with the old password. Sessions need nothing here: Django refuses a
-    # session whose password hash no longer matches.
-    def set_password(self, raw_password: str | None) -> None:
+    # session whose password hash no longer matches. `keep_token_digest` spares
+    # one token: the one the user changed the password with.
+    def set_password(self, raw_password: str | None, *, keep_token_digest: str | None = None) -> None:
         super().set_password(raw_password)
         self._password_changed = True
+        self._password_change_keeps = keep_token_digest
+
+    def check_password(self, raw_password: str | None) -> bool:
+        def rehash(raw_password: str | None) -> None:
+            # The right password, stored again with the current hasher (a
+            # stronger one, more iterations after a Django upgrade): the same
+            # password, so the user's tokens stay, unlike with set_password().
+            AbstractBaseUser.set_password(self, raw_password)
+            self._password = None
+            self.save(update_fields=["password"])
+
+        return check_password(raw_password, self.password, rehash)
 
     def set_unusable_password(self) -> None:
         super().set_unusable_password()
         self._password_changed = True
+        self._password_change_keeps = None
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         password_changed = getattr(self, "_password_changed", False) and not self._state.adding
@@ -85,5 +110,10 @@ class BaseUser(BaseModel, AbstractBaseUser, PermissionsMixin):
         if password_changed:
             from knox.models import AuthToken
 
-            AuthToken.objects.filter(user=self).delete()
+            tokens = AuthToken.objects.filter(user=self)
+            keep = getattr(self, "_password_change_keeps", None)
+            if keep is not None:
+                tokens = tokens.exclude(digest=keep)
+            tokens.delete()
         self._password_changed = False
+        self._password_change_keeps = None

@@ -1,9 +1,9 @@
-"""The development page of the verification link, under `/dev/verify-email/` (namespace `dev_users`); DEBUG only."""
+"""Pages the links in account emails open, under `/users/` with the namespace `users`."""
 
 from django.urls import path
 
-from styleguide_project.users.views import DevEmailVerifyView
+from styleguide_project.users.views import EmailChangeConfirmView
 
 urlpatterns = [
-    path("", DevEmailVerifyView.as_view(), name="email-verify"),
+    path("email/confirm/", EmailChangeConfirmView.as_view(), name="email-change-confirm-page"),
 ]

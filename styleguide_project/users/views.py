@@ -1,22 +1,83 @@
-"""The development page the verification link leads to under DEBUG (`make run`): one click verifies the address.
+"""Pages for people who follow a link from an email, when no client application (FRONTEND_URL) takes it.
 
-In production the link leads to the client application's page
+Also the development page the verification link leads to under DEBUG (`make
+run`): in production that link leads to the client application's page
 (EMAIL_VERIFICATION_URL), which sends the token to the API. Under DEBUG,
 without that setting, `config/django/local.py` points the link here, so a
 newcomer clicks it in the development inbox (`/dev/inbox/`). It exists only
 with DEBUG on: `config/urls.py` mounts it then, and it answers 404 otherwise too.
 """
 
-from typing import Any
+import math
+from typing import Any, cast
 
+from django import forms
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views import View
+from rest_framework.request import Request
 
+from styleguide_project.api.throttling import AnonRateThrottle, FixedWindowRateThrottle, ThrottleUnavailable
 from styleguide_project.core.exceptions import ApplicationError
-from styleguide_project.users.services import user_email_verify_by_token
+from styleguide_project.users.services import user_email_change_confirm, user_email_verify_by_token
+from styleguide_project.users.throttling import EmailChangeConfirmRateThrottle
+
+
+class EmailChangeConfirmForm(forms.Form):
+    token = forms.CharField(max_length=1000, widget=forms.HiddenInput)
+
+
+class EmailChangeConfirmView(View):
+    """The email-change link: GET shows a button and changes nothing, the button's POST confirms.
+
+    Mail scanners and link previews open links by themselves; a GET that
+    confirmed would change the address before its owner saw the email. The
+    POST has the API's protection: Django's CSRF check and the same throttle
+    (per client address, refused with 503 when the cache cannot count).
+    No login: the link is opened from the new mailbox, often on another device.
+    """
+
+    http_method_names = ["get", "post", "head"]
+    # The API's (`UserEmailChangeConfirmApi`), for the POST.
+    throttle_classes: list[type[FixedWindowRateThrottle]] = [AnonRateThrottle, EmailChangeConfirmRateThrottle]
+    template_name = "users/email_change_confirm.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = EmailChangeConfirmForm(initial={"token": request.GET.get("token", "")})
+        return render(request, self.template_name, {"form": form, "has_token": bool(request.GET.get("token"))})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        # Every throttle counts the attempt, as DRF's check_throttles does. They read
+        # only META (the client address), which Django's request has as DRF's does.
+        throttles = [throttle() for throttle in self.throttle_classes]
+        try:
+            waits = [
+                throttle.wait() for throttle in throttles if not throttle.allow_request(cast(Request, request), None)
+            ]
+        except ThrottleUnavailable as exc:
+            return self._refused(request, "This is unavailable for a moment. Try again shortly.", 503, exc.wait)
+        if waits:
+            wait = max(waits)
+            message = f"Too many attempts. Try again in {math.ceil(wait / 60)} minute(s)."
+            return self._refused(request, message, 429, wait)
+
+        form = EmailChangeConfirmForm(request.POST)
+        if not form.is_valid():
+            return self._refused(request, "This link is not valid.", 400)
+        try:
+            user = user_email_change_confirm(token=form.cleaned_data["token"])
+        except ApplicationError as exc:
+            return self._refused(request, exc.message, 400)
+        return render(request, "users/email_change_done.html", {"email": user.email})
+
+    def _refused(self, request: HttpRequest, message: str, status: int, wait: float | None = None) -> HttpResponse:
+        response = render(request, "users/email_change_done.html", {"error": message}, status=status)
+        if wait is not None:
+            response["Retry-After"] = str(math.ceil(wait))
+        return response
+
 
 TEMPLATE = "users/dev_email_verify.html"
 

@@ -19,6 +19,8 @@ from styleguide_project_client.api.authentication import (
     authentication_auth_login,
     authentication_auth_logout,
     authentication_auth_logout_all,
+    authentication_auth_password_reset,
+    authentication_auth_password_reset_confirm,
 )
 from styleguide_project_client.api.campaigns import campaigns_email_campaign_launch
 from styleguide_project_client.api.emails import (
@@ -31,15 +33,24 @@ from styleguide_project_client.api.task_progress import task_progress_task_statu
 from styleguide_project_client.api.tasks import tasks_dead_letter_list, tasks_dead_letter_replay
 from styleguide_project_client.api.users import (
     users_user_create,
+    users_user_delete,
+    users_user_email_change,
+    users_user_email_change_confirm,
     users_user_email_verification_resend,
     users_user_email_verify,
     users_user_me,
     users_user_onboarding_complete,
+    users_user_password_change,
+    users_user_update,
 )
 from styleguide_project_client.models import (
     ApiIndexOutput,
     AuthLoginInputRequest,
     AuthLoginOutput,
+    AuthPasswordResetConfirmInputRequest,
+    AuthPasswordResetConfirmOutput,
+    AuthPasswordResetInputRequest,
+    AuthPasswordResetOutput,
     DeadLetterListPage,
     DeadLetterReplayOutput,
     EmailCampaignLaunchInputRequest,
@@ -56,17 +67,24 @@ from styleguide_project_client.models import (
     HealthReportOutput,
     NotAuthenticatedError,
     NotFoundError,
+    PatchedUserMeUpdateInputRequest,
     PermissionDeniedError,
     RuleError,
     TaskStatusOutput,
     TaskStatusOutputResultType0,
     UserCreateInputRequest,
     UserCreateOutput,
+    UserEmailChangeConfirmInputRequest,
+    UserEmailChangeConfirmOutput,
+    UserEmailChangeInputRequest,
+    UserEmailChangeOutput,
     UserEmailVerificationResendOutput,
     UserEmailVerifyInputRequest,
     UserEmailVerifyOutput,
     UserMeOutput,
     UserOnboardingCompleteOutput,
+    UserPasswordChangeInputRequest,
+    UserPasswordChangeOutput,
     ValidationError,
 )
 from styleguide_project_client.types import Response
@@ -115,8 +133,16 @@ class Flow:
         return self.authenticated(login.token)
 
 
-def user_flow(*, base_url: str, email: str, password: str, verification_token: Callable[[str], str]) -> set[str]:
-    """Register, log in, verify the address, complete onboarding, log out: the README's user flow."""
+def user_flow(
+    *,
+    base_url: str,
+    email: str,
+    password: str,
+    verification_token: Callable[[str], str],
+    reset_token: Callable[[str], str],
+) -> set[str]:
+    """Register, log in, verify the address, complete onboarding, change the password, log out, reset the
+    forgotten password: the README's user flow."""
     flow = Flow(base_url)
 
     index = flow.expect(api_api_index, api_api_index.sync_detailed(client=flow.public), 200, ApiIndexOutput)
@@ -188,6 +214,29 @@ def user_flow(*, base_url: str, email: str, password: str, verification_token: C
     # A user is not staff: a typed 403.
     flow.expect(emails_email_list, emails_email_list.sync_detailed(client=client), 403, PermissionDeniedError)
 
+    # A password change: a wrong current password names the field; the right one keeps this token working.
+    new_password = password + "-changed"
+    wrong = flow.expect(
+        users_user_password_change,
+        users_user_password_change.sync_detailed(
+            client=client,
+            body=UserPasswordChangeInputRequest(current_password="not-" + password, new_password=new_password),
+        ),
+        400,
+        ValidationError,
+    )
+    check("current_password" in wrong.extra.fields.additional_properties, f"a wrong password names the field: {wrong}")
+    flow.expect(
+        users_user_password_change,
+        users_user_password_change.sync_detailed(
+            client=client, body=UserPasswordChangeInputRequest(current_password=password, new_password=new_password)
+        ),
+        200,
+        UserPasswordChangeOutput,
+    )
+    flow.expect(users_user_me, users_user_me.sync_detailed(client=client), 200, UserMeOutput)
+    password = new_password
+
     flow.expect(authentication_auth_logout, authentication_auth_logout.sync_detailed(client=client), 204, type(None))
     flow.expect(users_user_me, users_user_me.sync_detailed(client=client), 401, NotAuthenticatedError)
 
@@ -197,6 +246,96 @@ def user_flow(*, base_url: str, email: str, password: str, verification_token: C
         authentication_auth_logout_all, authentication_auth_logout_all.sync_detailed(client=first), 204, type(None)
     )
     flow.expect(users_user_me, users_user_me.sync_detailed(client=second), 401, NotAuthenticatedError)
+
+    # A forgotten password: the same answer for any address; the emailed token sets a new password, once.
+    asked = [
+        flow.expect(
+            authentication_auth_password_reset,
+            authentication_auth_password_reset.sync_detailed(
+                client=flow.public, body=AuthPasswordResetInputRequest(email=address)
+            ),
+            202,
+            AuthPasswordResetOutput,
+        )
+        for address in (email, "nobody-" + email)
+    ]
+    check(asked[0] == asked[1], f"a reset answers alike for any address: {asked}")
+    reset = AuthPasswordResetConfirmInputRequest(token=reset_token(email), password=password + "-reset")
+    flow.expect(
+        authentication_auth_password_reset_confirm,
+        authentication_auth_password_reset_confirm.sync_detailed(client=flow.public, body=reset),
+        200,
+        AuthPasswordResetConfirmOutput,
+    )
+    flow.expect(
+        authentication_auth_password_reset_confirm,
+        authentication_auth_password_reset_confirm.sync_detailed(client=flow.public, body=reset),
+        400,
+        RuleError,
+    )
+    flow.log_in(email, password + "-reset")
+    return flow.driven
+
+
+def account_flow(*, base_url: str, email: str, password: str, email_change_token: Callable[[str], str]) -> set[str]:
+    """Name the account, move it to another address confirmed from that mailbox, and ask to delete it."""
+    flow = Flow(base_url)
+    flow.expect(
+        users_user_create,
+        users_user_create.sync_detailed(
+            client=flow.public, body=UserCreateInputRequest(email=email, password=password)
+        ),
+        202,
+        UserCreateOutput,
+    )
+    client = flow.log_in(email, password)
+
+    named = flow.expect(
+        users_user_update,
+        users_user_update.sync_detailed(client=client, body=PatchedUserMeUpdateInputRequest(name="Grace")),
+        200,
+        UserMeOutput,
+    )
+    check(named.name == "Grace", f"named: {named}")
+
+    new_email = "moved-" + email
+    wrong = UserEmailChangeInputRequest(email=new_email, password="not-the-password")  # noqa: S106 - refused
+    # A wrong password names the field, as any refused input does.
+    refused_password = flow.expect(
+        users_user_email_change, users_user_email_change.sync_detailed(client=client, body=wrong), 400, ValidationError
+    )
+    check("password" in refused_password.extra.fields.additional_properties, f"{refused_password}")
+    asked = flow.expect(
+        users_user_email_change,
+        users_user_email_change.sync_detailed(
+            client=client, body=UserEmailChangeInputRequest(email=new_email, password=password)
+        ),
+        202,
+        UserEmailChangeOutput,
+    )
+    check(asked.pending_email == new_email, f"asked: {asked}")
+    # The confirmation needs no login: the link is opened from the new mailbox.
+    flow.expect(
+        users_user_email_change_confirm,
+        users_user_email_change_confirm.sync_detailed(
+            client=flow.public,
+            body=UserEmailChangeConfirmInputRequest(token="not-a-token"),  # noqa: S106 - refused
+        ),
+        400,
+        RuleError,
+    )
+    body = UserEmailChangeConfirmInputRequest(token=email_change_token(new_email))
+    moved = flow.expect(
+        users_user_email_change_confirm,
+        users_user_email_change_confirm.sync_detailed(client=flow.public, body=body),
+        200,
+        UserEmailChangeConfirmOutput,
+    )
+    check(moved.email == new_email, f"moved: {moved}")
+
+    # OpenAPI 3.0 gives DELETE no body, so a generated client cannot send the password: a typed 400.
+    refused = flow.expect(users_user_delete, users_user_delete.sync_detailed(client=client), 400, RuleError)
+    check("password" in str(refused.extra.additional_properties), f"refused: {refused}")
     return flow.driven
 
 

@@ -107,12 +107,19 @@ ACCESS: dict[str, Access] = {
     "api/auth/login/": Access(Who.ANYONE, ("POST /api/auth/login/",)),
     "api/auth/logout/": Access(Who.USER, ("POST /api/auth/logout/",)),
     "api/auth/logout-all/": Access(Who.USER, ("POST /api/auth/logout-all/",)),
+    # A forgotten password: for someone who cannot log in.
+    "api/auth/password/reset/": Access(Who.ANYONE, ("POST /api/auth/password/reset/",)),
+    "api/auth/password/reset/confirm/": Access(Who.ANYONE, ("POST /api/auth/password/reset/confirm/",)),
     # users: "me" is always the caller's own record.
     "api/users/": Access(Who.ANYONE, ("POST /api/users/",)),
-    "api/users/me/": Access(Who.USER, ("GET /api/users/me/",)),
+    "api/users/me/": Access(Who.USER, ("GET /api/users/me/", "PATCH /api/users/me/", "DELETE /api/users/me/")),
+    "api/users/me/email/": Access(Who.USER, ("POST /api/users/me/email/",)),
+    # The token from the emailed link is the credential: it is opened from the new mailbox, maybe on another device.
+    "api/users/email/confirm/": Access(Who.ANYONE, ("POST /api/users/email/confirm/",)),
     "api/users/me/email/verify/": Access(Who.USER, ("POST /api/users/me/email/verify/",)),
     "api/users/me/email/verify/resend/": Access(Who.USER, ("POST /api/users/me/email/verify/resend/",)),
     "api/users/me/onboarding/complete/": Access(Who.USER, ("POST /api/users/me/onboarding/complete/",)),
+    "api/users/me/password/": Access(Who.USER, ("POST /api/users/me/password/",)),
     # emails: staff tooling.
     "api/emails/": Access(Who.STAFF, ("GET /api/emails/",)),
     "api/emails/send/": Access(Who.STAFF, ("POST /api/emails/send/",)),
@@ -137,9 +144,16 @@ ACCESS: dict[str, Access] = {
     "tasks/<str:task_id>/progress/data/": Access(
         Who.OWNER_OR_STAFF, ("GET /tasks/{task_id}/progress/data/",), owned=task_owned_by
     ),
+    # The page an email-change link opens (GET shows a button, POST confirms): the token is the credential.
+    "users/email/confirm/": Access(Who.ANYONE, ("GET /users/email/confirm/", "POST /users/email/confirm/")),
     # The session login of the HTML pages.
     "accounts/login/": Access(Who.ANYONE, ("GET /accounts/login/", "POST /accounts/login/", "PUT /accounts/login/")),
     "accounts/logout/": Access(Who.ANYONE, ("POST /accounts/logout/",)),
+    # "Forgot your password?", and the page a password reset email links to (the token is the permission).
+    "accounts/password/reset/": Access(Who.ANYONE, ("GET /accounts/password/reset/", "POST /accounts/password/reset/")),
+    "accounts/password/reset/<str:token>/": Access(
+        Who.ANYONE, ("GET /accounts/password/reset/MQ.x-y/", "POST /accounts/password/reset/MQ.x-y/")
+    ),
     # The Django admin, at DJANGO_ADMIN_URL.
     ADMIN: Access(Who.STAFF, ()),
 }

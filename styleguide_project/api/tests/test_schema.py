@@ -170,7 +170,10 @@ PUBLIC = {
     ("/api/health/", "get"),
     ("/api/health/live/", "get"),
     ("/api/auth/login/", "post"),
+    ("/api/auth/password/reset/", "post"),
+    ("/api/auth/password/reset/confirm/", "post"),
     ("/api/users/", "post"),
+    ("/api/users/email/confirm/", "post"),
 }
 
 

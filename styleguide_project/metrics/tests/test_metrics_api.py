@@ -207,6 +207,7 @@ def test_every_metric_against_a_known_state_on_redis(api_client, known_state, br
         "SENDING": 3,
         "SENT": 2,
         "FAILED": 1,
+        "CANCELLED": 0,
     }
 
     assert 199 <= values[("styleguide_periodic_task_seconds_since_last_run", WATCHED)] < 230

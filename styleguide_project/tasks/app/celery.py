@@ -7,10 +7,16 @@ from typing import Any
 from celery import Celery
 from celery.signals import setup_logging
 
+# Imported first, config.env reads `.env` as the settings do: its
+# DJANGO_SETTINGS_MODULE wins over the local default below.
+import config.env  # noqa: F401
+from config.checks import settings_load_or_exit
 from styleguide_project.tasks.app.base import ProjectTask
 from styleguide_project.tasks.app.transport import transport_register
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.django.local")
+# A refused configuration is one message listing every variable to fix, not a traceback.
+settings_load_or_exit()
 
 # `redis://` broker URLs use kombu's Redis transport with the project's fixes
 # (see the module), in every process that uses this app, before any connection.

@@ -50,6 +50,10 @@ def _resend(client: APIClient, address: str, client_ip: str) -> Any:
         client.force_authenticate(None)
 
 
+def _password_reset(client: APIClient, address: str, client_ip: str) -> Any:
+    return client.post("/api/auth/password/reset/", {"email": address}, format="json", REMOTE_ADDR=client_ip)
+
+
 EMAIL_FLOWS = [
     # A new address: the account and its verification link.
     EmailFlow("registration", _register),
@@ -57,6 +61,8 @@ EMAIL_FLOWS = [
     EmailFlow("registration attempt notice", _register, needs_account=True),
     # An unverified account asks for a new link.
     EmailFlow("verification resend", _resend, needs_account=True),
+    # A forgotten password: the reset link to the account's address.
+    EmailFlow("password reset", _password_reset, needs_account=True),
 ]
 
 # Spellings of one mailbox, target@victim.example: case, NFKC (a fullwidth

@@ -49,6 +49,7 @@ CONTRACT = ROOT / "testing" / "contract"
 BIN = Path(sys.executable).parent
 SECTION = "API contract: generated clients and schemathesis"
 VERIFY_URL = "https://app.example/verify?token={token}"
+FRONTEND_URL = "https://app.example"
 STAFF_PASSWORD = "staff-correct-horse-battery"
 # The checks of the schemathesis run: every one of schemathesis's that can hold for this API (below).
 CHECKS = "all"
@@ -91,6 +92,7 @@ def live_api(live_db_url: str, redis_url: str, smtp_sink: SmtpSink) -> Iterator[
         CELERY_BROKER_URL="",
         EMAIL_URL=smtp_sink.url,
         EMAIL_VERIFICATION_URL=VERIFY_URL,
+        FRONTEND_URL=FRONTEND_URL,
         EMAIL_CAMPAIGN_CHUNK_PAUSE_SECONDS="0",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
@@ -105,6 +107,10 @@ def live_api(live_db_url: str, redis_url: str, smtp_sink: SmtpSink) -> Iterator[
         THROTTLE_EMAIL_VERIFICATION_RESEND_RATE="1000000/hour",
         THROTTLE_UNSOLICITED_EMAIL_RECIPIENT_RATE="1000000/hour",
         THROTTLE_UNSOLICITED_EMAIL_CLIENT_RATE="1000000/hour",
+        THROTTLE_PASSWORD_RESET_ADDRESS_RATE="1000000/hour",
+        THROTTLE_PASSWORD_RESET_EMAIL_RATE="1000000/hour",
+        THROTTLE_PASSWORD_RESET_CONFIRM_RATE="1000000/hour",
+        THROTTLE_PASSWORD_CHANGE_RATE="1000000/hour",
     )
     server = ManagedProcess(
         [
@@ -143,8 +149,8 @@ def operation_ids(schema: dict) -> set[str]:
     return {operation["operationId"] for path in schema["paths"].values() for operation in path.values()}
 
 
-def verification_token(sink: SmtpSink, email: str) -> str:
-    """The token of the newest verification link emailed to `email`."""
+def emailed_token(sink: SmtpSink, email: str, *, link: str) -> str:
+    """The token of the newest link emailed to `email` whose text before the token matches `link`."""
     bodies = [
         cast(bytes, part.get_payload(decode=True)).decode()
         for message in sink.messages
@@ -152,8 +158,32 @@ def verification_token(sink: SmtpSink, email: str) -> str:
         for part in message.message.walk()
         if part.get_content_type() == "text/plain"
     ]
-    tokens = [unquote(match) for body in bodies for match in re.findall(r"verify\?token=(\S+)", body)]
-    assert tokens, f"no verification link to {email} in {len(sink.messages)} emails"
+    tokens = [unquote(match) for body in bodies for match in re.findall(link + r"(\S+)", body)]
+    assert tokens, f"no link {link} to {email} in {len(sink.messages)} emails"
+    return tokens[-1]
+
+
+def verification_token(sink: SmtpSink, email: str) -> str:
+    """The token of the newest verification link emailed to `email`."""
+    return emailed_token(sink, email, link=r"verify\?token=")
+
+
+def reset_token(sink: SmtpSink, email: str) -> str:
+    """The token of the newest password reset link emailed to `email` (tasks run eagerly: it is there)."""
+    return emailed_token(sink, email, link=re.escape(FRONTEND_URL) + "/password/reset/")
+
+
+def email_change_token(sink: SmtpSink, email: str) -> str:
+    """The token of the newest email-change link emailed to `email`."""
+    bodies = [
+        cast(bytes, part.get_payload(decode=True)).decode()
+        for message in sink.messages
+        if message.to == [email]
+        for part in message.message.walk()
+        if part.get_content_type() == "text/plain"
+    ]
+    tokens = [unquote(match) for body in bodies for match in re.findall(r"confirm/?\?token=(\S+)", body)]
+    assert tokens, f"no email-change link to {email} in {len(sink.messages)} emails"
     return tokens[-1]
 
 
@@ -191,6 +221,13 @@ def test_a_generated_python_client_drives_the_readme_flows(live_api, smtp_sink, 
             email="ada@example.com",
             password="correct-horse-battery",
             verification_token=lambda email: verification_token(smtp_sink, email),
+            reset_token=lambda email: reset_token(smtp_sink, email),
+        )
+        driven |= flows.account_flow(
+            base_url=live_api.base_url,
+            email="grace@example.com",
+            password="correct-horse-battery",
+            email_change_token=lambda email: email_change_token(smtp_sink, email),
         )
         driven |= flows.staff_flow(base_url=live_api.base_url, email="staff@example.com", password=STAFF_PASSWORD)
     finally:

@@ -77,6 +77,8 @@ def gunicorn(live_env: dict[str, str], **env: str) -> Iterator[int]:
             "DJANGO_SETTINGS_MODULE": "config.django.production",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "DEFAULT_FROM_EMAIL": "noreply@styleguide.test",
+            "SUPPORT_EMAIL": "support@styleguide.test",
             "WEB_CONCURRENCY": str(WORKERS),
             "LOG_FORMAT": "plain",
             # One client address for every request: the production rate would answer 429 here.

@@ -18,7 +18,7 @@ def test_every_status_is_counted_zero_when_none():
 
     counts = email_campaign_status_counts(campaign=campaign)
 
-    assert counts == {"READY": 0, "SENDING": 0, "SENT": 2, "FAILED": 1}
+    assert counts == {"READY": 0, "SENDING": 0, "SENT": 2, "FAILED": 1, "CANCELLED": 0}
 
 
 @pytest.mark.parametrize("emails", [2, 12])

@@ -58,6 +58,8 @@ def gunicorn(live_env: dict[str, str], port: int) -> ManagedProcess:
             "DJANGO_SETTINGS_MODULE": "config.django.production",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "DEFAULT_FROM_EMAIL": "noreply@styleguide.test",
+            "SUPPORT_EMAIL": "support@styleguide.test",
             "WEB_CONCURRENCY": "2",
             "LOG_FORMAT": "plain",
             "METRICS_TOKEN": TOKEN,

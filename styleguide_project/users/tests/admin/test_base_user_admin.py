@@ -48,3 +48,23 @@ def test_another_spelling_of_a_taken_email_is_refused_in_the_admin(superuser_cli
     assert response.context["adminform"].form.errors["email"] == ["A user with this email address already exists."]
     user.refresh_from_db()
     assert user.email == "ada@example.com"
+
+
+def test_deleting_in_the_admin_follows_the_deletion_policy(superuser_client):
+    from styleguide_project.emails.models import Email
+    from styleguide_project.emails.tests.factories import EmailFactory
+    from styleguide_project.users.models import BaseUser
+
+    users = BaseUserFactory.create_batch(2)
+    queued = [EmailFactory.create(to=user.email, status=Email.Status.SENDING) for user in users]
+
+    one = superuser_client.post(f"{URL}{users[0].pk}/delete/", {"post": "yes"})
+    bulk = superuser_client.post(URL, {"action": "delete_selected", "_selected_action": [users[1].pk], "post": "yes"})
+
+    assert (one.status_code, bulk.status_code) == (302, 302)
+    assert not BaseUser.objects.filter(id__in=[user.id for user in users]).exists()
+    assert set(Email.objects.filter(id__in=[email.id for email in queued]).values_list("status", flat=True)) == {
+        Email.Status.CANCELLED
+    }
+    # An operator's deletion sends the person nothing.
+    assert not Email.objects.exclude(id__in=[email.id for email in queued]).exists()

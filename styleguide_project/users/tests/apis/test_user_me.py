@@ -11,6 +11,8 @@ def test_returns_the_current_user(user_client, user):
     assert response.json() == {
         "id": user.id,
         "email": user.email,
+        "name": "",
+        "pending_email": "",
         "email_verified_at": user.email_verified_at.isoformat().replace("+00:00", "Z"),
         "onboarded_at": None,
     }
