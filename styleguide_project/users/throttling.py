@@ -147,7 +147,7 @@ class PasswordResetAddressRateThrottle(FixedWindowRateThrottle):
     fail_open = False
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
-        return client_address_key(request, self)
+        return client_address_key(request)
 
 
 class PasswordResetEmailRateThrottle(FixedWindowRateThrottle):
@@ -179,7 +179,7 @@ class PasswordResetConfirmRateThrottle(FixedWindowRateThrottle):
     fail_open = False
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
-        return client_address_key(request, self)
+        return client_address_key(request)
 
 
 class PasswordChangeRateThrottle(FixedWindowRateThrottle):
@@ -240,4 +240,4 @@ class EmailChangeConfirmRateThrottle(FixedWindowRateThrottle):
     fail_open = False
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
-        return client_address_key(request, self)
+        return client_address_key(request)
