@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from styleguide_project.api.throttling import FixedWindowRateThrottle
 from styleguide_project.tasks.app.celery import app as celery_app
 from styleguide_project.users.models import BaseUser
-from styleguide_project.users.tests.factories import BaseUserFactory
+from styleguide_project.users.tests.factories import STAFF_TOOL_PERMISSIONS, BaseUserFactory
 from testing.brokers import BROKERS, RabbitVhost, celery_app_on_broker
 from testing.processes import ManagedProcess, leftovers_stop, process_env, start_worker
 from testing.redis_dbs import RedisDatabaseNotOursError, redis_db_empty
@@ -201,7 +201,8 @@ def user(db: None) -> BaseUser:
 
 @pytest.fixture
 def staff_user(db: None) -> BaseUser:
-    return BaseUserFactory.create(is_staff=True)
+    """Staff with the permissions of every staff tool (not a superuser: the tools' checks run for real)."""
+    return BaseUserFactory.create(is_staff=True, permissions=STAFF_TOOL_PERMISSIONS)
 
 
 @pytest.fixture

@@ -148,5 +148,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "EmailStatusEnum": "styleguide_project.emails.models.Email.Status",
         "EmailSendableStatusEnum": [("READY", "READY"), ("FAILED", "FAILED")],
+        "EmailCampaignStatusEnum": "styleguide_project.campaigns.models.EmailCampaign.Status",
+        "EmailCampaignProgressStateEnum": "styleguide_project.campaigns.selectors.EmailCampaignProgressState",
     },
 }

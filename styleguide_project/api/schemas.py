@@ -5,6 +5,7 @@ from typing import Any, Literal
 
 from django.apps import apps
 from drf_spectacular import openapi
+from drf_spectacular.plumbing import get_doc
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
@@ -57,7 +58,8 @@ class AutoSchema(openapi.AutoSchema):
       per app) and named `<app>_<entity>_<action>` after its view:
       `EmailListApi` in the emails app is `emails_email_list`.
     - Operations anyone may call carry no security requirement, so that
-      generated clients call them without credentials.
+      generated clients call them without credentials; a staff operation's
+      description names the model permission it needs.
     - A GET of a view with a `pagination_class` documents its paginator's
       parameters (the project's APIs paginate by hand in `APIView`s).
     - Lists every error the operation can answer, each kind with its own
@@ -88,11 +90,28 @@ class AutoSchema(openapi.AutoSchema):
         return [self._app_label()]
 
     def get_operation_id(self) -> str:
-        name = type(self.view).__name__.removesuffix("Api")
+        name = self._api().__name__.removesuffix("Api")
         return "_".join([self._app_label(), *(word.lower() for word in _WORD.findall(name))])
 
+    # drf-spectacular's signature; DRF's stubs type its older inspector's, which takes the path and method.
+    def get_description(self) -> str:  # type: ignore[override]
+        apis = getattr(type(self.view), "apis_by_method", None)
+        description: str = super().get_description() if apis is None else get_doc(apis[self.method])
+        # The model permissions a staff caller needs (StaffPermission), as the admin names them.
+        perms = [perm for permission in self.view.get_permissions() for perm in getattr(permission, "perms", ())]
+        if perms:
+            needed = ", ".join(f"`{perm}`" for perm in perms)
+            description = f"{description}\n\nFor active staff with the permission {needed}.".lstrip()
+        return description
+
+    def _api(self) -> type:
+        """The API that answers this operation: the view's class, or the API of this method where one URL
+        serves an API per method (`api_by_method`)."""
+        apis = getattr(type(self.view), "apis_by_method", None)
+        return apis[self.method] if apis is not None else type(self.view)
+
     def _app_label(self) -> str:
-        config = apps.get_containing_app_config(type(self.view).__module__)
+        config = apps.get_containing_app_config(self._api().__module__)
         return config.label if config is not None else "api"
 
     def get_auth(self) -> list[dict[str, list[str]]]:

@@ -64,7 +64,10 @@ class EmailCampaignAdmin(admin.ModelAdmin[EmailCampaign]):
             return "-"
         return format_html('<a href="{}">last run</a>', reverse("task:progress", kwargs={"task_id": obj.task_id}))
 
-    @admin.action(description="Send the selected campaign to every onboarded user with a verified address")
+    # Sending needs the add permission, as the API's launch does (sending a campaign is making one go out).
+    @admin.action(
+        description="Send the selected campaign to every onboarded user with a verified address", permissions=["add"]
+    )
     def send_selected(self, request: HttpRequest, queryset: QuerySet[EmailCampaign]) -> HttpResponseRedirect | None:
         if queryset.count() != 1 or not isinstance(request.user, BaseUser):
             self.message_user(request, "Select exactly one campaign to send.", messages.WARNING)

@@ -1,7 +1,10 @@
 from django.urls import path
 
-from styleguide_project.campaigns.apis import EmailCampaignLaunchApi
+from styleguide_project.api.routing import api_by_method
+from styleguide_project.campaigns.apis import EmailCampaignDetailApi, EmailCampaignLaunchApi, EmailCampaignListApi
 
 urlpatterns = [
-    path("", EmailCampaignLaunchApi.as_view(), name="launch"),
+    # One URL for the collection: GET lists the campaigns, POST launches one.
+    path("", api_by_method(get=EmailCampaignListApi, post=EmailCampaignLaunchApi), name="list"),
+    path("<int:campaign_id>/", EmailCampaignDetailApi.as_view(), name="detail"),
 ]

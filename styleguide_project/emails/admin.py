@@ -18,7 +18,8 @@ class EmailAdmin(admin.ModelAdmin[Email]):
         # The list never shows the bodies; they can be large.
         return super().get_queryset(request).defer("html", "plain_text")
 
-    @admin.action(description="Send selected emails")
+    # Queueing changes the emails' status: the change permission, as for the API's send and retry.
+    @admin.action(description="Send selected emails", permissions=["change"])
     def send_selected(self, request: HttpRequest, queryset: QuerySet[Email]) -> None:
         ids = email_send_all(emails=queryset)
         skipped = queryset.count() - len(ids)

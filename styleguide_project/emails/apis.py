@@ -3,7 +3,6 @@ from typing import Any
 from django.http import Http404
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
-from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,6 +10,7 @@ from rest_framework.views import APIView
 from styleguide_project.api.pagination import LimitOffsetPagination, get_paginated_response, paginated_schema
 from styleguide_project.api.schemas import NOT_FOUND, rule_broken
 from styleguide_project.core.exceptions import ApplicationError
+from styleguide_project.core.permissions import StaffPermission
 from styleguide_project.emails.models import Email
 from styleguide_project.emails.selectors import email_get, email_list
 from styleguide_project.emails.services import email_retry, email_send_all
@@ -29,7 +29,7 @@ MAX_ID = 2**63 - 1
 
 
 class EmailListApi(APIView):
-    permission_classes = [IsAdminUser]
+    permission_classes = [StaffPermission.requiring("emails.view_email")]
     pagination_class = LimitOffsetPagination
 
     class FilterSerializer(serializers.Serializer[dict[str, str]]):
@@ -66,7 +66,7 @@ class EmailListApi(APIView):
 
 
 class EmailDetailApi(APIView):
-    permission_classes = [IsAdminUser]
+    permission_classes = [StaffPermission.requiring("emails.view_email")]
 
     class OutputSerializer(serializers.Serializer[Email]):
         id = serializers.IntegerField()
@@ -107,7 +107,7 @@ def _sendable_status_field(*, required: bool) -> serializers.ChoiceField:
 class EmailSendApi(APIView):
     """Queue emails for sending: the given ids, or every email in a status."""
 
-    permission_classes = [IsAdminUser]
+    permission_classes = [StaffPermission.requiring("emails.change_email")]
 
     class InputSerializer(serializers.Serializer[dict[str, Any]]):
         ids = _ids_field(required=False)
@@ -158,7 +158,7 @@ class EmailSendApi(APIView):
 
 
 class EmailRetryApi(APIView):
-    permission_classes = [IsAdminUser]
+    permission_classes = [StaffPermission.requiring("emails.change_email")]
 
     class OutputSerializer(serializers.Serializer[Email]):
         id = serializers.IntegerField()

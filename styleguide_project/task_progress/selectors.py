@@ -56,7 +56,8 @@ _KNOWN_STATES = states.ALL_STATES | {PROGRESS_STATE, "IGNORED"}
 
 
 def task_ownership_get(*, task_id: str, user: "BaseUser | AnonymousUser") -> TaskOwnership | None:
-    """The ownership of run `task_id` if `user` may watch it: they queued it, or they are staff.
+    """The ownership of run `task_id` if `user` may watch it: they queued it, or they are staff allowed to view
+    every run's ownership (`task_progress.view_taskownership`, the permission of its admin list).
 
     None for everyone else, for anonymous users, for malformed ids and for runs
     that nobody queued through `task_enqueue_for_user`. Callers answer all of
@@ -67,7 +68,7 @@ def task_ownership_get(*, task_id: str, user: "BaseUser | AnonymousUser") -> Tas
     if not user.is_authenticated or not _TASK_ID.fullmatch(task_id):
         return None
     ownerships = TaskOwnership.objects.filter(task_id=task_id)
-    if not user.is_staff:
+    if not (user.is_staff and user.has_perm("task_progress.view_taskownership")):
         ownerships = ownerships.filter(user=user)
     return ownerships.first()
 

@@ -1,7 +1,9 @@
 from django.contrib import admin, messages
+from django.contrib.auth import get_permission_codename
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from styleguide_project.core.date_hierarchy import DateHierarchyInRangeMixin
 from styleguide_project.core.exceptions import ApplicationError
 from styleguide_project.tasks.outbox.models import DeadLetter
 from styleguide_project.tasks.outbox.selectors import dead_letter_list
@@ -22,7 +24,7 @@ class ReplayedFilter(admin.SimpleListFilter):
 
 
 @admin.register(DeadLetter)
-class DeadLetterAdmin(admin.ModelAdmin[DeadLetter]):
+class DeadLetterAdmin(DateHierarchyInRangeMixin, admin.ModelAdmin[DeadLetter]):
     """Read-only: letters are written when a task fails for good; staff replay them once the cause is fixed."""
 
     list_display = (
@@ -67,7 +69,13 @@ class DeadLetterAdmin(admin.ModelAdmin[DeadLetter]):
     def registered(self, obj: DeadLetter) -> bool:
         return bool(getattr(obj, "task_registered", True))
 
-    @admin.action(description="Replay selected dead letters", permissions=["view"])
+    def has_replay_permission(self, request: HttpRequest) -> bool:
+        # Replaying changes the letter (its replayed_at and replayed_as): the model's change permission, which
+        # the API's replay checks too. Not `has_change_permission`: that stays False, the letter is read only.
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.{get_permission_codename('change', opts)}")
+
+    @admin.action(description="Replay selected dead letters", permissions=["replay"])
     def replay_selected(self, request: HttpRequest, queryset: QuerySet[DeadLetter]) -> None:
         # One transaction per letter: a letter that cannot be replayed does not hold back the others.
         replayed = 0

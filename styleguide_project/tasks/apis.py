@@ -4,18 +4,20 @@ The kit imports no app, `api` included: the project's pagination comes from
 DRF's settings, and the error bodies from `core`.
 """
 
+import datetime
 from typing import Any, cast
 
 from django.http import Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from styleguide_project.core.dates import local_period_bounds
 from styleguide_project.core.error_schemas import NOT_FOUND, RuleErrorSerializer
+from styleguide_project.core.permissions import StaffPermission
 from styleguide_project.tasks.outbox.models import DeadLetter
 from styleguide_project.tasks.outbox.selectors import dead_letter_get, dead_letter_list
 from styleguide_project.tasks.outbox.services.dead_letters import dead_letter_replay
@@ -33,13 +35,20 @@ class TaskKwargsField(serializers.JSONField):
 
 
 class DeadLetterListApi(APIView):
-    permission_classes = [IsAdminUser]
+    permission_classes = [StaffPermission.requiring("tasks.view_deadletter")]
     # DRF's settings hold the class itself once read (their stubs say str).
     pagination_class = cast(Any, api_settings.DEFAULT_PAGINATION_CLASS)
 
     class FilterSerializer(serializers.Serializer[dict[str, Any]]):
         task_name = serializers.CharField(required=False, max_length=255)
         day = serializers.DateField(required=False, help_text="The day of the final failure, in TIME_ZONE.")
+
+        def validate_day(self, day: datetime.date) -> datetime.date:
+            try:
+                local_period_bounds(year=day.year, month=day.month, day=day.day)
+            except ValueError as exc:
+                raise serializers.ValidationError(str(exc)) from exc
+            return day
 
     class OutputSerializer(serializers.Serializer[DeadLetter]):
         id = serializers.IntegerField()
@@ -86,7 +95,7 @@ class DeadLetterListApi(APIView):
 class DeadLetterReplayApi(APIView):
     """Run a dead letter's task again with its kwargs, under a new task id."""
 
-    permission_classes = [IsAdminUser]
+    permission_classes = [StaffPermission.requiring("tasks.change_deadletter")]
 
     class OutputSerializer(serializers.Serializer[DeadLetter]):
         id = serializers.IntegerField()

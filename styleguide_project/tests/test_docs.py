@@ -39,6 +39,7 @@ BACKTICKED = re.compile(r"`([^`\n]+)`")
 SETTING = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
 MANAGE = re.compile(r"manage\.py\s+([a-z_]+)")
 MAKE = re.compile(r"^make ([a-z][a-z-]*)$")
+MODEL_PERMISSION = re.compile(r"([a-z_]+)\.(?:add|change|delete|view)_[a-z_]+")
 PERIODIC_NAME = re.compile(r'"((?:Emails|Tasks|Users|Campaigns): [^"\n]+)"')
 MODULE = re.compile(r"^((?:styleguide_project|config)(?:\.[a-z_][a-z0-9_]*)+)(?::([A-Za-z_][A-Za-z0-9_]*))?$")
 ENV_READ = re.compile(
@@ -178,6 +179,13 @@ def _problems(texts: dict[str, str]) -> tuple[set[str], Counter[str]]:
     from styleguide_project.tasks.management.commands.setup_periodic_tasks import declared_periodic_tasks
 
     periodic = {item.name for item in declared_periodic_tasks()}
+    # Django's model permissions, as staff are granted them ("<app_label>.<action>_<model>").
+    permissions = {
+        f"{model._meta.app_label}.{codename}"
+        for model in apps.get_models()
+        for codename in [f"{action}_{model._meta.model_name}" for action in model._meta.default_permissions]
+        + [codename for codename, _ in model._meta.permissions]
+    }
     checked: Counter[str] = Counter()
     problems: set[str] = set()
 
@@ -198,7 +206,11 @@ def _problems(texts: dict[str, str]) -> tuple[set[str], Counter[str]]:
             line = re.search(r"\.py:(\d+)\b", span)
             if problem := _path_problem(claim, int(line[1]) if line else None):
                 problems.add(f"{name}: `{span}`: {problem}")
-        if (task := re.fullmatch(r"([a-z_]+)\.([a-z_]+)", span)) and task[1] in labels:
+        if (permission := MODEL_PERMISSION.fullmatch(span)) and permission[1] in labels:
+            checked["model permissions"] += 1
+            if span not in permissions:
+                problems.add(f"{name}: `{span}`: no model permission of that name")
+        elif (task := re.fullmatch(r"([a-z_]+)\.([a-z_]+)", span)) and task[1] in labels:
             checked["task names"] += 1
             if span not in tasks:
                 problems.add(f"{name}: `{span}`: no registered task of that name")
@@ -235,6 +247,7 @@ def test_the_documentation_names_only_what_the_code_has() -> None:
         "make targets",
         "paths",
         "task names",
+        "model permissions",
         "modules",
         "management commands",
         "periodic task names",
@@ -245,11 +258,11 @@ def test_each_kind_of_claim_fails_when_the_code_does_not_have_it() -> None:
     invented = (
         "`EMAIL_SEND_BATCH_SIZES`, `make tests`, `config/settings/mail.py`, `emails.email_send_batches`,\n"
         "`styleguide_project.emails.services.delivery:email_send_batches`, `manage.py setup_periodic_task`,\n"
-        '"Tasks: delete expired everything".\n'
+        '"Tasks: delete expired everything", `emails.view_emails`.\n'
     )
     problems, checked = _problems({"invented.md": invented})
     # One problem per invented claim (`manage.py` itself is a path that exists).
-    assert len(problems) == len(checked) == 7, sorted(problems)
+    assert len(problems) == len(checked) == 8, sorted(problems)
 
 
 def test_the_lists_written_from_the_code_are_current() -> None:

@@ -22,7 +22,11 @@ from styleguide_project_client.api.authentication import (
     authentication_auth_password_reset,
     authentication_auth_password_reset_confirm,
 )
-from styleguide_project_client.api.campaigns import campaigns_email_campaign_launch
+from styleguide_project_client.api.campaigns import (
+    campaigns_email_campaign_detail,
+    campaigns_email_campaign_launch,
+    campaigns_email_campaign_list,
+)
 from styleguide_project_client.api.emails import (
     emails_email_detail,
     emails_email_list,
@@ -53,8 +57,11 @@ from styleguide_project_client.models import (
     AuthPasswordResetOutput,
     DeadLetterListPage,
     DeadLetterReplayOutput,
+    EmailCampaignDetailOutput,
     EmailCampaignLaunchInputRequest,
     EmailCampaignLaunchOutput,
+    EmailCampaignListPage,
+    EmailCampaignStatusEnum,
     EmailDetailOutput,
     EmailListPage,
     EmailRetryOutput,
@@ -409,6 +416,29 @@ def staff_flow(*, base_url: str, email: str, password: str) -> set[str]:
     flow.expect(
         task_progress_task_status,
         task_progress_task_status.sync_detailed(client=client, task_id="no-such-run"),
+        404,
+        NotFoundError,
+    )
+
+    done = flow.expect(
+        campaigns_email_campaign_list,
+        campaigns_email_campaign_list.sync_detailed(client=client, status=EmailCampaignStatusEnum.DONE, limit=20),
+        200,
+        EmailCampaignListPage,
+    )
+    check([c.id for c in done.results] == [campaign.id], f"campaigns: {done}")
+    read = flow.expect(
+        campaigns_email_campaign_detail,
+        campaigns_email_campaign_detail.sync_detailed(client=client, campaign_id=campaign.id),
+        200,
+        EmailCampaignDetailOutput,
+    )
+    counts = read.emails.to_dict()
+    check(set(counts) == {"READY", "SENDING", "SENT", "FAILED"}, f"every status counted: {counts}")
+    check(read.progress.total == sum(counts.values()), f"progress: {read.progress}, counts: {counts}")
+    flow.expect(
+        campaigns_email_campaign_detail,
+        campaigns_email_campaign_detail.sync_detailed(client=client, campaign_id=2**62),
         404,
         NotFoundError,
     )

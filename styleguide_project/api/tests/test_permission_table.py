@@ -8,6 +8,11 @@ and as staff (and, for owned objects, as the owner and as another user):
 allowed means anything but 401/403 (or the admin's redirect to its login),
 refused means exactly that.
 
+Staff do what their model permissions allow, as in the admin: a staff entry
+names the permissions each call needs (`perms`), and is also checked as staff
+without any permission (refused), as staff with every staff tool's permission
+but those (refused), and as staff with exactly those (allowed).
+
 The admin is one entry: every admin view is wrapped by Django in
 `AdminSite.admin_view` (active staff only), except its login page. The
 entry's calls are the admin index and every registered model's list and add
@@ -25,6 +30,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.models import Permission
 from django.shortcuts import resolve_url
 from django.test import RequestFactory, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -33,7 +39,7 @@ from rest_framework.test import APIClient
 
 from styleguide_project.task_progress.models import TaskOwnership
 from styleguide_project.users.models import BaseUser
-from styleguide_project.users.tests.factories import BaseUserFactory
+from styleguide_project.users.tests.factories import STAFF_TOOL_PERMISSIONS, BaseUserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +62,12 @@ class Access:
     # OWNER / OWNER_OR_STAFF: creates an object belonging to `user` and returns
     # the values for the path template, e.g. {"task_id": ...}.
     owned: Callable[[BaseUser], dict[str, Any]] | None = None
+    # STAFF / OWNER_OR_STAFF: the model permissions ("<app_label>.<codename>") a staff user needs, for every
+    # call, or by method where one URL serves several ({"GET": (...), "POST": (...)}).
+    perms: tuple[str, ...] | dict[str, tuple[str, ...]] = ()
+
+    def perms_for(self, call: str) -> tuple[str, ...]:
+        return self.perms.get(call.split()[0], ()) if isinstance(self.perms, dict) else self.perms
 
 
 ADMIN = f"{settings.ADMIN_URL}*"
@@ -120,29 +132,54 @@ ACCESS: dict[str, Access] = {
     "api/users/me/email/verify/resend/": Access(Who.USER, ("POST /api/users/me/email/verify/resend/",)),
     "api/users/me/onboarding/complete/": Access(Who.USER, ("POST /api/users/me/onboarding/complete/",)),
     "api/users/me/password/": Access(Who.USER, ("POST /api/users/me/password/",)),
-    # emails: staff tooling.
-    "api/emails/": Access(Who.STAFF, ("GET /api/emails/",)),
-    "api/emails/send/": Access(Who.STAFF, ("POST /api/emails/send/",)),
-    "api/emails/<int:email_id>/": Access(Who.STAFF, ("GET /api/emails/1/",)),
-    "api/emails/<int:email_id>/retry/": Access(Who.STAFF, ("POST /api/emails/1/retry/",)),
+    # emails: staff tooling. Reading needs view; queueing (send, retry) changes the emails: change.
+    "api/emails/": Access(Who.STAFF, ("GET /api/emails/",), perms=("emails.view_email",)),
+    "api/emails/send/": Access(Who.STAFF, ("POST /api/emails/send/",), perms=("emails.change_email",)),
+    "api/emails/<int:email_id>/": Access(Who.STAFF, ("GET /api/emails/1/",), perms=("emails.view_email",)),
+    "api/emails/<int:email_id>/retry/": Access(
+        Who.STAFF, ("POST /api/emails/1/retry/",), perms=("emails.change_email",)
+    ),
     # campaigns: staff tooling, served beside the emails; the API and the pages that launch a campaign and follow it.
-    "api/emails/campaigns/": Access(Who.STAFF, ("POST /api/emails/campaigns/",)),
+    # Reading needs view; sending one (launching it) needs add.
+    "api/emails/campaigns/": Access(
+        Who.STAFF,
+        ("GET /api/emails/campaigns/", "POST /api/emails/campaigns/"),
+        perms={"GET": ("campaigns.view_emailcampaign",), "POST": ("campaigns.add_emailcampaign",)},
+    ),
+    "api/emails/campaigns/<int:campaign_id>/": Access(
+        Who.STAFF, ("GET /api/emails/campaigns/1/",), perms=("campaigns.view_emailcampaign",)
+    ),
     "emails/campaigns/new/": Access(
-        Who.STAFF, ("GET /emails/campaigns/new/", "POST /emails/campaigns/new/", "PUT /emails/campaigns/new/")
+        Who.STAFF,
+        ("GET /emails/campaigns/new/", "POST /emails/campaigns/new/", "PUT /emails/campaigns/new/"),
+        perms=("campaigns.add_emailcampaign",),
     ),
-    "emails/campaigns/<int:campaign_id>/": Access(Who.STAFF, ("GET /emails/campaigns/1/",)),
-    # The task kit: dead letters are staff tooling.
-    "api/tasks/dead-letters/": Access(Who.STAFF, ("GET /api/tasks/dead-letters/",)),
+    "emails/campaigns/<int:campaign_id>/": Access(
+        Who.STAFF, ("GET /emails/campaigns/1/",), perms=("campaigns.view_emailcampaign",)
+    ),
+    # The task kit: dead letters are staff tooling; replaying one changes it.
+    "api/tasks/dead-letters/": Access(Who.STAFF, ("GET /api/tasks/dead-letters/",), perms=("tasks.view_deadletter",)),
     "api/tasks/dead-letters/<int:dead_letter_id>/replay/": Access(
-        Who.STAFF, ("POST /api/tasks/dead-letters/1/replay/",)
+        Who.STAFF, ("POST /api/tasks/dead-letters/1/replay/",), perms=("tasks.change_deadletter",)
     ),
-    # task progress: only whoever queued the run, or staff.
-    "api/tasks/<str:task_id>/": Access(Who.OWNER_OR_STAFF, ("GET /api/tasks/{task_id}/",), owned=task_owned_by),
+    # task progress: only whoever queued the run, or staff who may view every run's ownership.
+    "api/tasks/<str:task_id>/": Access(
+        Who.OWNER_OR_STAFF,
+        ("GET /api/tasks/{task_id}/",),
+        owned=task_owned_by,
+        perms=("task_progress.view_taskownership",),
+    ),
     "tasks/<str:task_id>/progress/": Access(
-        Who.OWNER_OR_STAFF, ("GET /tasks/{task_id}/progress/",), owned=task_owned_by
+        Who.OWNER_OR_STAFF,
+        ("GET /tasks/{task_id}/progress/",),
+        owned=task_owned_by,
+        perms=("task_progress.view_taskownership",),
     ),
     "tasks/<str:task_id>/progress/data/": Access(
-        Who.OWNER_OR_STAFF, ("GET /tasks/{task_id}/progress/data/",), owned=task_owned_by
+        Who.OWNER_OR_STAFF,
+        ("GET /tasks/{task_id}/progress/data/",),
+        owned=task_owned_by,
+        perms=("task_progress.view_taskownership",),
     ),
     # The page an email-change link opens (GET shows a button, POST confirms): the token is the credential.
     "users/email/confirm/": Access(Who.ANYONE, ("GET /users/email/confirm/", "POST /users/email/confirm/")),
@@ -293,9 +330,10 @@ def check(access: Access) -> list[str]:
     """What goes against the entry, as "<who> <call>: <status>" lines; empty when all is as it says."""
     user = BaseUserFactory.create()
     other = BaseUserFactory.create()
-    # Superuser as well, for the admin's model pages; the API only looks at is_staff.
+    # A superuser: every staff check passes (the entries with `perms` are also checked with less, below).
     staff = BaseUserFactory.create(is_staff=True, is_superuser=True)
     anonymous, as_user, as_other, as_staff = Caller(None), Caller(user), Caller(other), Caller(staff)
+    as_bare_staff = Caller(BaseUserFactory.create(is_staff=True))
     calls = access.calls or admin_calls()
     problems: list[str] = []
 
@@ -322,16 +360,63 @@ def check(access: Access) -> list[str]:
             expect("another user", as_other, call, refused_as_stranger, **values)
             staff_ok = is_allowed if access.who is Who.OWNER_OR_STAFF else refused_as_stranger
             expect("staff", as_staff, call, staff_ok, **values)
+            if access.who is Who.OWNER_OR_STAFF:
+                expect("staff without permissions", as_bare_staff, call, refused_as_stranger, **values)
+                for name, caller in staff_with_and_without(access.perms_for(call)):
+                    expect(
+                        name,
+                        caller,
+                        call,
+                        staff_ok if name.startswith("staff with exactly") else refused_as_stranger,
+                        **values,
+                    )
             continue
         expect("anonymous", anonymous, call, is_allowed if access.who is Who.ANYONE else is_refused)
         expect("user", as_user, call, is_refused if access.who is Who.STAFF else is_allowed)
         expect("staff", as_staff, call, is_allowed)
+        if access.who is Who.STAFF and not (access is ACCESS[ADMIN] and call == calls[0]):
+            # The admin's index shows a staff user without permissions an empty page; each model's page refuses.
+            expect("staff without permissions", as_bare_staff, call, is_refused)
+        if access.who is Who.STAFF:
+            for name, caller in staff_with_and_without(access.perms_for(call)):
+                expect(name, caller, call, is_allowed if name.startswith("staff with exactly") else is_refused)
     return problems
+
+
+def staff_with_and_without(perms: tuple[str, ...]) -> list[tuple[str, Caller]]:
+    """Staff holding exactly `perms`, and staff holding every staff tool's permission but those."""
+    if not perms:
+        return []
+    others = [perm for perm in STAFF_TOOL_PERMISSIONS if perm not in perms]
+    return [
+        (f"staff with exactly {', '.join(perms)}", Caller(BaseUserFactory.create(is_staff=True, permissions=perms))),
+        (f"staff without {', '.join(perms)}", Caller(BaseUserFactory.create(is_staff=True, permissions=others))),
+    ]
 
 
 @pytest.mark.parametrize("key", list(ACCESS))
 def test_access_is_as_the_table_says(key):
     assert check(ACCESS[key]) == [], f"{key} should be callable by {ACCESS[key].who.value}"
+
+
+def test_every_staff_entry_names_the_permissions_it_needs_and_they_exist():
+    unnamed = [
+        f"{key} {call}"
+        for key, access in ACCESS.items()
+        if access.who in (Who.STAFF, Who.OWNER_OR_STAFF) and key != ADMIN
+        for call in access.calls
+        if not access.perms_for(call)
+    ]
+    named = {perm for access in ACCESS.values() for call in access.calls for perm in access.perms_for(call)}
+    existing = {
+        f"{app_label}.{codename}"
+        for app_label, codename in Permission.objects.values_list("content_type__app_label", "codename")
+    }
+
+    assert unnamed == [], "Name the model permission each staff call needs (the one its admin page checks)."
+    assert named - existing == set()
+    # The `staff_user` fixture holds every one of them, so that tests of the staff tools can use them all.
+    assert named <= set(STAFF_TOOL_PERMISSIONS)
 
 
 # --- The checks themselves can fail ---
@@ -352,7 +437,18 @@ def test_a_pattern_without_an_entry_is_named_with_a_line_to_fill_in(monkeypatch)
     ("access", "problems"),
     [
         (Access(Who.ANYONE, ("GET /api/emails/",)), ["anonymous GET /api/emails/: 401", "user GET /api/emails/: 403"]),
-        (Access(Who.STAFF, ("GET /api/users/me/",)), ["user GET /api/users/me/: 200"]),
+        (
+            Access(Who.STAFF, ("GET /api/users/me/",)),
+            ["user GET /api/users/me/: 200", "staff without permissions GET /api/users/me/: 200"],
+        ),
+        # The permission named is not the one the view checks.
+        (
+            Access(Who.STAFF, ("GET /api/emails/",), perms=("emails.change_email",)),
+            [
+                "staff with exactly emails.change_email GET /api/emails/: 403",
+                "staff without emails.change_email GET /api/emails/: 200",
+            ],
+        ),
         (Access(Who.USER, ("POST /api/users/",)), ["anonymous POST /api/users/: 400"]),
     ],
 )
@@ -372,4 +468,8 @@ def test_owner_entries_are_checked_against_other_users_and_staff():
 
     assert check(owner_only) == []
     assert [problem.split()[0:2] for problem in check(leaky)] == [["another", "user"], ["staff", "GET"]]
-    assert [problem.split()[0:2] for problem in check(leaky_but_staff_may)] == [["another", "user"]]
+    # It lets in staff without any permission too.
+    assert [problem.split()[0:2] for problem in check(leaky_but_staff_may)] == [
+        ["another", "user"],
+        ["staff", "without"],
+    ]

@@ -95,6 +95,8 @@ def refs(response):
         ("/api/emails/send/", "post", {"400", "401", "403", "406", "413", "415", "429"}),
         ("/api/emails/{email_id}/retry/", "post", {"400", "401", "403", "404", "406", "429"}),
         ("/api/emails/campaigns/", "post", {"400", "401", "403", "406", "413", "415", "429"}),
+        ("/api/emails/campaigns/", "get", {"400", "401", "403", "406", "429"}),
+        ("/api/emails/campaigns/{campaign_id}/", "get", {"401", "403", "404", "406", "429"}),
         ("/api/tasks/dead-letters/", "get", {"400", "401", "403", "406", "429"}),
         ("/api/tasks/dead-letters/{dead_letter_id}/replay/", "post", {"400", "401", "403", "404", "406", "429"}),
         # Probed by load balancers: never refused, never throttled (the full report is a 503 when a part fails).
@@ -154,7 +156,35 @@ def test_the_error_schemas_type_their_extra(schema):
 
 def test_the_campaigns_are_under_a_tag_of_their_own(schema):
     # Served under /api/emails/, but the campaigns app's: a generated client puts them in a module of their own.
-    assert schema["paths"]["/api/emails/campaigns/"]["post"]["tags"] == ["campaigns"]
+    for method in ("get", "post"):
+        assert schema["paths"]["/api/emails/campaigns/"][method]["tags"] == ["campaigns"]
+
+
+def test_one_url_with_an_api_per_method_describes_each_api(schema):
+    collection = schema["paths"]["/api/emails/campaigns/"]
+
+    assert collection["get"]["description"] == (
+        "Campaigns, newest first.\n\nFor active staff with the permission `campaigns.view_emailcampaign`."
+    )
+    assert collection["post"]["description"].startswith("Create a campaign")
+    assert collection["post"]["description"].endswith("`campaigns.add_emailcampaign`.")
+    assert [p["name"] for p in collection["get"]["parameters"]] == ["limit", "offset", "status"]
+    assert "parameters" not in collection["post"]
+    status = next(p for p in collection["get"]["parameters"] if p["name"] == "status")
+    assert status["schema"] == {"$ref": "#/components/schemas/EmailCampaignStatusEnum"}
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "perm"),
+    [
+        ("/api/emails/", "get", "emails.view_email"),
+        ("/api/emails/send/", "post", "emails.change_email"),
+        ("/api/tasks/dead-letters/", "get", "tasks.view_deadletter"),
+        ("/api/tasks/dead-letters/{dead_letter_id}/replay/", "post", "tasks.change_deadletter"),
+    ],
+)
+def test_a_staff_operation_names_the_permission_it_needs(schema, path, method, perm):
+    assert schema["paths"][path][method]["description"].endswith(f"For active staff with the permission `{perm}`.")
 
 
 def test_every_429_says_how_long_to_wait(schema):
@@ -196,6 +226,9 @@ def test_each_app_is_a_tag_and_operations_are_named_app_entity_action(schema):
         ("/api/users/", "post"): "users_user_create",
         ("/api/emails/", "get"): "emails_email_list",
         ("/api/emails/campaigns/", "post"): "campaigns_email_campaign_launch",
+        # One URL, an API per method: each operation is named after its own API.
+        ("/api/emails/campaigns/", "get"): "campaigns_email_campaign_list",
+        ("/api/emails/campaigns/{campaign_id}/", "get"): "campaigns_email_campaign_detail",
         ("/api/tasks/{task_id}/", "get"): "task_progress_task_status",
         ("/api/tasks/dead-letters/{dead_letter_id}/replay/", "post"): "tasks_dead_letter_replay",
     }
@@ -241,7 +274,7 @@ def test_one_enum_per_set_of_values(schema):
     assert status["schema"] == {"$ref": "#/components/schemas/EmailStatusEnum"}
 
 
-@pytest.mark.parametrize("path", ["/api/emails/", "/api/tasks/dead-letters/"])
+@pytest.mark.parametrize("path", ["/api/emails/", "/api/tasks/dead-letters/", "/api/emails/campaigns/"])
 def test_limit_and_offset_have_their_ranges(schema, path):
     parameters = {p["name"]: p["schema"] for p in schema["paths"][path]["get"]["parameters"]}
 

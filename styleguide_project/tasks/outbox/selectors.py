@@ -4,8 +4,8 @@ import datetime
 from typing import TypedDict
 
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
-from django.utils import timezone
 
+from styleguide_project.core.dates import local_period_bounds
 from styleguide_project.tasks.app.registry import task_registered_names
 from styleguide_project.tasks.outbox.models import DeadLetter
 
@@ -25,9 +25,11 @@ def dead_letter_list(*, filters: DeadLetterFilters | None = None) -> QuerySet[De
     if "task_name" in filters:
         queryset = queryset.filter(task_name=filters["task_name"])
     if "day" in filters:
-        # A range rather than `created_at__date`, so that the index on created_at serves it.
-        start = timezone.make_aware(datetime.datetime.combine(filters["day"], datetime.time.min))
-        queryset = queryset.filter(created_at__gte=start, created_at__lt=start + datetime.timedelta(days=1))
+        # A range rather than `created_at__date`, so that the index on created_at serves it. A day out of
+        # range raises ValueError; the API refuses it first.
+        day = filters["day"]
+        start, end = local_period_bounds(year=day.year, month=day.month, day=day.day)
+        queryset = queryset.filter(created_at__gte=start, created_at__lt=end)
     return queryset
 
 

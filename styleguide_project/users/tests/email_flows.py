@@ -54,6 +54,18 @@ def _password_reset(client: APIClient, address: str, client_ip: str) -> Any:
     return client.post("/api/auth/password/reset/", {"email": address}, format="json", REMOTE_ADDR=client_ip)
 
 
+def _email_change(client: APIClient, address: str, client_ip: str) -> Any:
+    # The caller owns another account and asks to move it to `address`: the link goes there.
+    owner = BaseUserFactory.create(password=PASSWORD)
+    client.force_authenticate(owner)
+    try:
+        return client.post(
+            "/api/users/me/email/", {"email": address, "password": PASSWORD}, format="json", REMOTE_ADDR=client_ip
+        )
+    finally:
+        client.force_authenticate(None)
+
+
 EMAIL_FLOWS = [
     # A new address: the account and its verification link.
     EmailFlow("registration", _register),
@@ -63,6 +75,8 @@ EMAIL_FLOWS = [
     EmailFlow("verification resend", _resend, needs_account=True),
     # A forgotten password: the reset link to the account's address.
     EmailFlow("password reset", _password_reset, needs_account=True),
+    # A logged-in user asks to move to the address: its confirmation link goes there.
+    EmailFlow("email change", _email_change),
 ]
 
 # Spellings of one mailbox, target@victim.example: case, NFKC (a fullwidth

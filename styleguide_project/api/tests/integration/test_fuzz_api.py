@@ -9,7 +9,7 @@ import pytest
 from knox.models import AuthToken
 
 from styleguide_project.emails.tests.factories import EmailFactory
-from styleguide_project.users.tests.factories import BaseUserFactory
+from styleguide_project.users.tests.factories import STAFF_TOOL_PERMISSIONS, BaseUserFactory
 from testing.processes import ROOT
 from testing.services import service_missing
 
@@ -57,7 +57,8 @@ def test_no_server_error_and_every_response_matches_the_schema(live_server, call
     EmailFactory.create_batch(3)
     options = []
     if caller != "anonymous":
-        user = BaseUserFactory.create(is_staff=caller == "staff")
+        staff = caller == "staff"
+        user = BaseUserFactory.create(is_staff=staff, permissions=STAFF_TOOL_PERMISSIONS if staff else [])
         options += ["-H", f"Authorization: Token {AuthToken.objects.create(user=user)[1]}"]
         # Logging out would revoke the token the rest of the run uses (knox's own prefix here; the contract
         # test sends the schema's Bearer).

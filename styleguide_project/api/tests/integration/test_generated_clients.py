@@ -37,7 +37,7 @@ from knox.models import AuthToken
 from styleguide_project.emails.models import Email
 from styleguide_project.emails.tests.factories import EmailFactory
 from styleguide_project.tasks.tests.factories import DeadLetterFactory
-from styleguide_project.users.tests.factories import BaseUserFactory
+from styleguide_project.users.tests.factories import STAFF_TOOL_PERMISSIONS, BaseUserFactory
 from testing.processes import ROOT, ManagedProcess, free_port, process_env, wait_until
 from testing.reports import report
 from testing.services import service_missing
@@ -273,7 +273,7 @@ def test_a_generated_typescript_client_registers_logs_in_and_asks_who_am_i(live_
 
 
 def test_schemathesis_finds_no_server_error_and_no_contradiction(live_api, tmp_path):
-    staff = BaseUserFactory.create(is_staff=True)
+    staff = BaseUserFactory.create(is_staff=True, permissions=STAFF_TOOL_PERMISSIONS)
     EmailFactory.create_batch(3)
     _, token = AuthToken.objects.create(user=staff)
     schema = live_schema(live_api.base_url, tmp_path / "schema.json")

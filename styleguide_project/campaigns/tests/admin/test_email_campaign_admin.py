@@ -95,3 +95,33 @@ def test_changelist_shows_each_campaigns_email_count_and_author(superuser_client
     assert f'?campaign__id__exact={with_emails.id}">3</a>' in page
     assert f'?campaign__id__exact={without_emails.id}">0</a>' in page
     assert "author@example.com" in page
+
+
+def test_staff_who_may_view_and_change_campaigns_but_not_add_cannot_send_one(client):
+    campaign = EmailCampaignFactory.create()
+    client.force_login(
+        BaseUserFactory.create(
+            is_staff=True, permissions=["campaigns.view_emailcampaign", "campaigns.change_emailcampaign"]
+        )
+    )
+
+    listing = client.get(URL)
+    run_action(client, [campaign.id])
+
+    assert "send_selected" not in listing.content.decode()
+    campaign.refresh_from_db()
+    assert campaign.status == EmailCampaign.Status.DRAFT
+
+
+def test_staff_with_the_add_permission_send_one(client):
+    campaign = EmailCampaignFactory.create()
+    client.force_login(
+        BaseUserFactory.create(
+            is_staff=True, permissions=["campaigns.view_emailcampaign", "campaigns.add_emailcampaign"]
+        )
+    )
+
+    response = run_action(client, [campaign.id])
+
+    campaign.refresh_from_db()
+    assert (response.status_code, campaign.status) == (302, EmailCampaign.Status.SENDING)

@@ -98,3 +98,31 @@ def test_the_campaign_page_is_staff_only(user):
 
     assert logged_in(user).get(f"/emails/campaigns/{campaign.id}/").status_code == 403
     assert Client().get(f"/emails/campaigns/{campaign.id}/").status_code == 302
+
+
+def test_staff_without_the_add_permission_get_403_from_the_form():
+    viewer = logged_in(BaseUserFactory.create(is_staff=True, permissions=["campaigns.view_emailcampaign"]))
+
+    assert viewer.get(URL).status_code == 403
+    assert viewer.post(URL, {"subject": "News", "plain_text": "Hello"}).status_code == 403
+    assert EmailCampaign.objects.count() == 0
+
+
+def test_staff_with_exactly_the_add_permission_launch_from_the_form(django_capture_on_commit_callbacks):
+    launcher = logged_in(BaseUserFactory.create(is_staff=True, permissions=["campaigns.add_emailcampaign"]))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = launcher.post(URL, {"subject": "News", "plain_text": "Hello"})
+
+    assert response.status_code == 302
+    assert EmailCampaign.objects.get().subject == "News"
+
+
+def test_the_campaign_page_needs_the_view_permission():
+    campaign = EmailCampaignFactory.create()
+
+    without = logged_in(BaseUserFactory.create(is_staff=True, permissions=["campaigns.add_emailcampaign"]))
+    viewer = logged_in(BaseUserFactory.create(is_staff=True, permissions=["campaigns.view_emailcampaign"]))
+
+    assert without.get(f"/emails/campaigns/{campaign.id}/").status_code == 403
+    assert viewer.get(f"/emails/campaigns/{campaign.id}/").status_code == 200

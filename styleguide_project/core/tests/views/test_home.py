@@ -20,13 +20,25 @@ def test_the_front_page_says_what_this_is_and_links_the_docs_and_health(client):
 @pytest.mark.django_db
 def test_staff_see_links_to_their_pages_and_flower_when_configured(client, settings):
     settings.FLOWER_URL = "https://flower.example.com/"
-    client.force_login(BaseUserFactory.create(is_staff=True))
+    client.force_login(
+        BaseUserFactory.create(is_staff=True, permissions=["tasks.view_deadletter", "campaigns.add_emailcampaign"])
+    )
 
     page = client.get("/").content.decode()
 
     for name in STAFF_PAGES:
         assert f'href="{reverse(name)}"' in page
     assert 'href="https://flower.example.com/"' in page
+
+
+@pytest.mark.django_db
+def test_staff_see_only_the_pages_their_permissions_open(client):
+    client.force_login(BaseUserFactory.create(is_staff=True, permissions=["tasks.view_deadletter"]))
+
+    page = client.get("/").content.decode()
+
+    assert f'href="{reverse("admin:tasks_deadletter_changelist")}"' in page
+    assert f'href="{reverse("campaigns:launch")}"' not in page
 
 
 @pytest.mark.django_db

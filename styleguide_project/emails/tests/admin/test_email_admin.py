@@ -50,3 +50,16 @@ def test_changelist_query_count_does_not_grow_with_the_rows(client, django_asser
     # then: the session, the user, two COUNTs and the page, at 2 rows as at 12
     assert response.status_code == 200
     assert response.context["cl"].result_count == rows
+
+
+def test_staff_who_may_only_view_emails_cannot_send_them(client):
+    email = EmailFactory.create()
+    client.force_login(BaseUserFactory.create(is_staff=True, permissions=["emails.view_email"]))
+
+    listing = client.get("/admin/emails/email/")
+    client.post("/admin/emails/email/", {"action": "send_selected", "_selected_action": [email.id]})
+
+    assert listing.status_code == 200
+    assert "send_selected" not in listing.content.decode()
+    email.refresh_from_db()
+    assert email.status == Email.Status.READY

@@ -43,8 +43,8 @@ def test_bad_filter_is_a_400(staff_client):
 def test_list_costs_two_queries_whatever_the_page_size(staff_client, django_assert_num_queries):
     EmailFactory.create_batch(30)
 
-    # COUNT and SELECT: no query per email.
-    with django_assert_num_queries(2):
+    # The caller's permissions (their own and their groups'), COUNT and SELECT: no query per email.
+    with django_assert_num_queries(4):
         response = staff_client.get(URL, {"limit": 30})
 
     assert len(response.json()["results"]) == 30
@@ -65,17 +65,18 @@ def test_list_query_count_does_not_grow_with_the_rows(staff_client, django_asser
         EmailFactory.create(bulk=number % 2 == 0)
 
     # when
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(4):
         response = staff_client.get(URL, {"limit": 50})
 
-    # then: COUNT and SELECT, the same at 2 rows as at 12
+    # then: the caller's permissions (two queries), COUNT and SELECT, the same at 2 rows as at 12
     assert len(response.json()["results"]) == rows
 
 
 def test_list_does_not_load_the_bodies(staff_client, django_assert_num_queries):
     EmailFactory.create(html="<p>big body</p>")
 
-    with django_assert_num_queries(2) as captured:
+    # The caller's permissions (two queries), COUNT and SELECT.
+    with django_assert_num_queries(4) as captured:
         response = staff_client.get(URL)
 
     assert response.status_code == 200

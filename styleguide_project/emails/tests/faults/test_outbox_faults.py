@@ -63,7 +63,7 @@ def test_broker_and_beat_down_while_onboardings_campaigns_and_a_summary_are_acce
     faults = faults_factory(shipped_relay=True)
     faults.start_worker()
     users = BaseUserFactory.create_batch(200)
-    staff = BaseUserFactory.create(is_staff=True)
+    staff = BaseUserFactory.create(is_staff=True, permissions=["campaigns.add_emailcampaign"])
     # A day with failures, for the summary.
     EmailFactory.create_batch(3, status=Email.Status.FAILED)
     already_failed = set(Email.objects.values_list("id", flat=True))

@@ -2,6 +2,7 @@ import pytest
 
 from styleguide_project.task_progress.tests.factories import TaskOwnershipFactory
 from styleguide_project.tasks.app.celery import app as celery_app
+from styleguide_project.users.tests.factories import BaseUserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +59,15 @@ def test_staff_read_anyones_task(staff_client):
     ownership = TaskOwnershipFactory.create()
 
     assert staff_client.get(url(ownership.task_id)).status_code == 200
+
+
+def test_staff_without_the_view_permission_get_404_like_an_unknown_id(api_client):
+    ownership = TaskOwnershipFactory.create()
+    api_client.force_authenticate(BaseUserFactory.create(is_staff=True))
+
+    response = api_client.get(url(ownership.task_id))
+
+    assert response.status_code == 404
 
 
 def test_another_user_gets_404_like_an_unknown_id(user_client):

@@ -6,6 +6,7 @@ of the page mid-way (the one in the README is made this way).
 
 import os
 import re
+import time
 
 import pytest
 from django.urls import reverse
@@ -33,7 +34,9 @@ MID_WAY = """() => {
 
 def test_a_campaign_shows_its_bar_advancing_then_lands_on_the_campaign(celery_worker, live_server, tmp_path):
     # given: six users to email, two per chunk, two seconds between chunks
-    staff = BaseUserFactory.create(is_staff=True)
+    staff = BaseUserFactory.create(
+        is_staff=True, permissions=["campaigns.add_emailcampaign", "campaigns.view_emailcampaign"]
+    )
     BaseUserFactory.create_batch(6, onboarded_at=timezone.now())
     celery_worker(env={"EMAIL_CAMPAIGN_CHUNK_SIZE": "2", "EMAIL_CAMPAIGN_CHUNK_PAUSE_SECONDS": "2"})
     form = reverse("campaigns:launch")
@@ -58,6 +61,13 @@ def test_a_campaign_shows_its_bar_advancing_then_lands_on_the_campaign(celery_wo
             page.screenshot(path=str(ROOT / screenshot))
         page.wait_for_url(re.compile(r".*/emails/campaigns/\d+/$"))
         landed_on = page.url
+        # Every email is queued by now; the page says Sending until the worker has delivered each, then Done.
+        said = [page.inner_text("#campaign-status strong")]
+        deadline = time.monotonic() + 60
+        while said[-1] != "Done" and time.monotonic() < deadline:
+            page.wait_for_timeout(500)
+            page.reload()
+            said.append(page.inner_text("#campaign-status strong"))
         campaign_page = page.content()
 
     campaign = EmailCampaign.objects.get()
@@ -65,6 +75,7 @@ def test_a_campaign_shows_its_bar_advancing_then_lands_on_the_campaign(celery_wo
     assert campaign.status == EmailCampaign.Status.DONE
     assert "Spring news" in campaign_page
     assert "<strong>Done</strong>" in campaign_page
+    assert set(said) <= {"Sending", "Done"}, said
     percents = intermediate_percents(seen)
     assert len(percents) >= 2, seen
     assert set(percents) <= {33.33, 66.67}, seen

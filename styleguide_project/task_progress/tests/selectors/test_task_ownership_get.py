@@ -14,10 +14,27 @@ def test_the_owner_may_see_their_run():
     assert task_ownership_get(task_id=ownership.task_id, user=ownership.user) == ownership
 
 
-def test_staff_may_see_anyones_run():
+def test_staff_allowed_to_view_runs_may_see_anyones_run():
     ownership = TaskOwnershipFactory.create()
+    staff = BaseUserFactory.create(is_staff=True, permissions=["task_progress.view_taskownership"])
 
-    assert task_ownership_get(task_id=ownership.task_id, user=BaseUserFactory.create(is_staff=True)) == ownership
+    assert task_ownership_get(task_id=ownership.task_id, user=staff) == ownership
+
+
+def test_staff_without_that_permission_see_only_their_own_runs():
+    ownership = TaskOwnershipFactory.create()
+    staff = BaseUserFactory.create(is_staff=True)
+    theirs = TaskOwnershipFactory.create(user=staff)
+
+    assert task_ownership_get(task_id=ownership.task_id, user=staff) is None
+    assert task_ownership_get(task_id=theirs.task_id, user=staff) == theirs
+
+
+def test_the_permission_without_staff_is_not_enough():
+    ownership = TaskOwnershipFactory.create()
+    user = BaseUserFactory.create(permissions=["task_progress.view_taskownership"])
+
+    assert task_ownership_get(task_id=ownership.task_id, user=user) is None
 
 
 def test_another_user_may_not():

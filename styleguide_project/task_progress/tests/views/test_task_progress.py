@@ -102,12 +102,20 @@ def test_a_finished_run_links_to_its_redirect(queue_for, user):
     assert '<a id="task-redirect" href="/admin/">Continue</a>' in html
 
 
-def test_staff_see_anyones_run():
+def test_staff_allowed_to_view_runs_see_anyones_run():
+    ownership = TaskOwnershipFactory.create()
+    staff = BaseUserFactory.create(is_staff=True, permissions=["task_progress.view_taskownership"])
+    response = logged_in(staff).get(page_url(ownership.task_id))
+
+    assert response.status_code == 200
+
+
+def test_staff_without_that_permission_get_the_404_of_an_unknown_id():
     ownership = TaskOwnershipFactory.create()
 
     response = logged_in(BaseUserFactory.create(is_staff=True)).get(page_url(ownership.task_id))
 
-    assert response.status_code == 200
+    assert response.status_code == 404
 
 
 def test_another_user_gets_the_same_404_as_for_an_unknown_id():

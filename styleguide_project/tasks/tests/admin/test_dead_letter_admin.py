@@ -89,3 +89,68 @@ def test_a_letter_is_read_only_and_shows_whether_its_task_is_registered(admin_cl
     letter.refresh_from_db()
     assert letter.task_name == "tests.renamed_long_ago"
     assert admin_client.get(reverse("admin:tasks_deadletter_add")).status_code == 403
+
+
+def staff_session(client, *permissions):
+    client.force_login(BaseUserFactory.create(is_staff=True, permissions=list(permissions)))
+    return client
+
+
+def test_staff_who_may_only_view_letters_neither_see_nor_run_the_replay(client, probe):
+    probe["fixed"] = True
+    letter = DeadLetterFactory.create(task_name=probe_always_fails.name)
+    viewer = staff_session(client, "tasks.view_deadletter")
+
+    listing = viewer.get(reverse(CHANGELIST))
+    posted = viewer.post(reverse(CHANGELIST), {"action": "replay_selected", "_selected_action": [letter.id]})
+
+    assert listing.status_code == 200
+    assert "replay_selected" not in listing.content.decode()
+    assert posted.status_code in (200, 302)
+    letter.refresh_from_db()
+    assert (letter.replayed_at, probe["runs"]) == (None, [])
+
+
+def test_staff_who_may_change_letters_replay_them(client, probe, django_capture_on_commit_callbacks):
+    probe["fixed"] = True
+    letter = DeadLetterFactory.create(task_name=probe_always_fails.name)
+    replayer = staff_session(client, "tasks.view_deadletter", "tasks.change_deadletter")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        replayer.post(reverse(CHANGELIST), {"action": "replay_selected", "_selected_action": [letter.id]})
+
+    letter.refresh_from_db()
+    assert letter.replayed_at is not None
+    assert probe["runs"] == [(letter.replayed_as, 0)]
+    # Still read only: the change permission lets staff replay, not edit.
+    edit = replayer.post(reverse("admin:tasks_deadletter_change", args=[letter.id]), {"task_name": "other"})
+    assert edit.status_code == 403
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"created_at__year": 9999},
+        {"created_at__year": 9999, "created_at__month": 12},
+        {"created_at__year": 9999, "created_at__month": 12, "created_at__day": 31},
+        {"created_at__year": 10000},
+        {"created_at__year": 2024, "created_at__month": 10**20},
+    ],
+)
+def test_a_date_drill_down_past_the_last_date_is_a_400(admin_client, query):
+    DeadLetterFactory.create()
+
+    response = admin_client.get(reverse(CHANGELIST), query)
+
+    assert response.status_code == 400
+
+
+def test_the_last_day_a_drill_down_can_reach_still_lists(admin_client):
+    DeadLetterFactory.create()
+
+    response = admin_client.get(
+        reverse(CHANGELIST), {"created_at__year": 9999, "created_at__month": 12, "created_at__day": 30}
+    )
+
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == []

@@ -2,6 +2,7 @@ import pytest
 from django.utils import timezone
 
 from styleguide_project.tasks.tests.factories import DeadLetterFactory
+from styleguide_project.users.tests.factories import BaseUserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +78,39 @@ def test_an_empty_or_malformed_filter_is_a_400(staff_client, query):
 
     assert response.status_code == 400
     assert list(response.json()["extra"]["fields"]) == [query.split("=")[0]]
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_a_day_whose_bounds_no_time_can_hold_is_a_400(staff_client, settings, day):
+    # Ahead of UTC, the first day starts before year 1 in UTC; the last one ends in year 10000 anywhere.
+    settings.TIME_ZONE = "Asia/Tokyo"
+
+    response = staff_client.get("/api/tasks/dead-letters/", {"day": day})
+
+    assert response.status_code == 400
+    assert response.json()["extra"]["fields"] == {"day": [f"{day} is outside the dates that can be searched."]}
+
+
+def test_the_last_day_that_can_be_searched_is_searched(staff_client):
+    DeadLetterFactory.create()
+
+    response = staff_client.get("/api/tasks/dead-letters/", {"day": "9999-12-30"})
+
+    assert (response.status_code, response.json()["count"]) == (200, 0)
+
+
+def test_staff_without_the_view_permission_get_403(api_client):
+    DeadLetterFactory.create()
+    api_client.force_authenticate(BaseUserFactory.create(is_staff=True, permissions=["tasks.change_deadletter"]))
+
+    response = api_client.get("/api/tasks/dead-letters/")
+
+    assert response.status_code == 403
+    assert response.json() == {"message": "This needs the permission tasks.view_deadletter.", "extra": {}}
+
+
+def test_staff_with_exactly_the_view_permission_list_the_letters(api_client):
+    DeadLetterFactory.create()
+    api_client.force_authenticate(BaseUserFactory.create(is_staff=True, permissions=["tasks.view_deadletter"]))
+
+    assert api_client.get("/api/tasks/dead-letters/").json()["count"] == 1

@@ -2,6 +2,7 @@ import pytest
 
 from styleguide_project.tasks.tests.factories import DeadLetterFactory
 from styleguide_project.tasks.tests.probe_tasks import probe_always_fails
+from styleguide_project.users.tests.factories import BaseUserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +66,15 @@ def test_an_unknown_letter_is_a_404_in_the_error_shape(staff_client):
 def test_dead_letters_is_not_taken_for_a_task_id(staff_client):
     # Task progress serves /api/tasks/<task_id>/ at the same prefix.
     assert staff_client.get("/api/tasks/dead-letters/").json()["count"] == 0
+
+
+def test_staff_who_may_only_view_letters_cannot_replay_one(api_client, probe):
+    probe["fixed"] = True
+    letter = DeadLetterFactory.create(task_name=probe_always_fails.name)
+    api_client.force_authenticate(BaseUserFactory.create(is_staff=True, permissions=["tasks.view_deadletter"]))
+
+    response = api_client.post(f"/api/tasks/dead-letters/{letter.id}/replay/")
+
+    assert response.status_code == 403
+    letter.refresh_from_db()
+    assert (letter.replayed_at, probe["runs"]) == (None, [])
