@@ -3,8 +3,8 @@
 Django's live server answers with the project's middleware, so each page
 arrives with its header; the browser reports every refused script, style,
 image, font or request as a `securitypolicyviolation` event and on its
-console. The pages: the home page and the login page as a visitor and as
-staff, the admin's login, index, a list and forms with their widgets, Swagger
+console. The pages: the home page, the login and password reset pages as a
+visitor, the home page as staff, the admin's login, index, a list and forms with their widgets, Swagger
 UI with its operations drawn from the schema, the campaign form and page, and
 a task's progress page while it polls.
 """
@@ -36,7 +36,7 @@ def test_every_page_works_under_the_policy(transactional_db, live_server, tmp_pa
     ownership = TaskOwnershipFactory.create(user=staff)
     CrontabSchedule.objects.create(minute="30", hour="4")
     admin = f"/{settings.ADMIN_URL}"
-    anonymous_pages = ["/", reverse("accounts:login"), f"{admin}login/"]
+    anonymous_pages = ["/", reverse("accounts:login"), reverse("accounts:password-reset"), f"{admin}login/"]
     # (path, a selector that is there once the page's scripts have done their work)
     staff_pages = [
         ("/", "body"),
