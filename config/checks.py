@@ -44,6 +44,9 @@ SECRET_KEY_RULE = SecretRule(min_length=50, min_distinct=16)
 METRICS_TOKEN_RULE = SecretRule(min_length=32, min_distinct=12)
 FLOWER_PASSWORD_RULE = SecretRule(min_length=16, min_distinct=6)
 
+# HSTS, when on, lasts at least a year: shorter lapses between a visitor's visits, and the preload lists want it.
+HSTS_MIN_SECONDS = 31536000
+
 # Values seen in examples and tutorials: a secret equal to one of these, in any case, is public knowledge.
 KNOWN_PLACEHOLDERS = frozenset({"admin", "test", "changeit", "letmein", "hunter2", "qwerty"})
 # ... or containing one of these.
@@ -190,6 +193,26 @@ def production_problems(env: Any, namespace: dict[str, Any]) -> list[Problem]:
                     f"(`{GENERATE_TOKEN}`).",
                 )
             )
+
+    hsts_seconds = env.int("DJANGO_SECURE_HSTS_SECONDS", default=HSTS_MIN_SECONDS)
+    if hsts_seconds != 0 and hsts_seconds < HSTS_MIN_SECONDS:
+        problems.append(
+            Problem(
+                "DJANGO_SECURE_HSTS_SECONDS",
+                f"is {hsts_seconds}, shorter than a year",
+                f"Set 0 (off) or at least {HSTS_MIN_SECONDS} (a year, the default).",
+            )
+        )
+    preload_wanted = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+    if preload_wanted and not (hsts_seconds and env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)):
+        problems.append(
+            Problem(
+                "DJANGO_SECURE_HSTS_PRELOAD",
+                "needs HSTS of a year or more with its subdomains",
+                "Set DJANGO_SECURE_HSTS_SECONDS to a year or more and DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS=True, "
+                "or leave preload off.",
+            )
+        )
 
     # /metrics answers whoever holds METRICS_TOKEN (unset: nobody, a 404).
     token = value("METRICS_TOKEN")

@@ -9,6 +9,7 @@ tests and the benchmarks start (they set DJANGO_READ_DOT_ENV_FILE=False): a
 test run must never touch the data of a running stack.
 """
 
+import ipaddress
 import os
 from pathlib import Path
 from typing import Any
@@ -65,3 +66,20 @@ def env_choice(var: str, *, choices: tuple[str, ...], default: str) -> str:
     if value not in choices:
         raise ImproperlyConfigured(f"{var} must be one of {', '.join(choices)}, not {value!r}.")
     return value
+
+
+def env_networks(var: str) -> list[str]:
+    """Comma-separated networks (CIDRs, or single addresses) in `var`, normalised; one that is not stops start-up."""
+    networks = []
+    for value in env.list(var, default=[]):
+        text = value.strip()
+        if not text:
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(text, strict=False)))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{var} has {text!r}, which is not a network: give CIDRs such as 10.0.0.0/8 or addresses "
+                "such as 127.0.0.1, separated by commas."
+            ) from None
+    return networks

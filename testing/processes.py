@@ -195,6 +195,9 @@ def process_env(**overrides: str) -> dict[str, str]:
         {
             "DJANGO_SETTINGS_MODULE": "config.django.local",
             "DJANGO_DEBUG": "False",
+            # The test settings' key (config/django/test.py): what a child hashes
+            # with it, such as an email's Message-ID, the test computes the same.
+            "DJANGO_SECRET_KEY": "test-only-secret-key",
             # The developer's .env names their stack's services, never the test's.
             "DJANGO_READ_DOT_ENV_FILE": "False",
             "PYTHONUNBUFFERED": "1",

@@ -33,6 +33,8 @@ THIRD_PARTY_APPS = [
     # API tokens, stored as digests, one per login (authentication/services.py).
     "knox",
     "corsheaders",
+    # Content-Security-Policy (its system checks, and `request.csp_nonce` for a page that would need one).
+    "csp",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_results",
@@ -55,7 +57,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: everything after it reads the client's address in REMOTE_ADDR (TRUSTED_PROXIES).
+    "styleguide_project.core.client_address.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every answer (config/settings/security.py).
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     # Before anything that can answer on its own (CommonMiddleware's redirects,
     # CSRF), so that those answers carry CORS headers and preflights are
     # answered here. Production inserts whitenoise right after SecurityMiddleware;

@@ -10,7 +10,7 @@ not send, an empty sender address, a placeholder or a weak secret.
 sit behind a TLS-terminating proxy that sets `X-Forwarded-Proto`.
 """
 
-from config.checks import ConfigurationRefused, production_problems
+from config.checks import HSTS_MIN_SECONDS, ConfigurationRefused, production_problems
 from config.django.base import *  # noqa: F403
 from config.env import env, env_choice
 
@@ -38,17 +38,30 @@ SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_REDIRECT_EXEMPT = [r"^api/health/$", r"^api/health/live/$", r"^metrics$"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
-# Browsers remember HSTS for this many seconds: start low on a first deploy,
-# raise to a year (31536000) once every subdomain is known to serve HTTPS.
-SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60)
+# Browsers remember HSTS for this many seconds: a year, the least that
+# protects a returning visitor for long and that the browsers' preload lists
+# accept; 0 turns it off (config/checks.py refuses anything in between).
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=HSTS_MIN_SECONDS)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
-SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
+# Asking browsers to hard-code the domain is hard to undo: only when said so.
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+if not SECURE_HSTS_PRELOAD:
+    # Django's check asks for preload; leaving it off is the decision above, not an oversight.
+    SILENCED_SYSTEM_CHECKS = [*globals().get("SILENCED_SYSTEM_CHECKS", []), "security.W021"]
 # Comma-separated origins (https://app.example.com) allowed to POST forms with
 # a CSRF token from another host; the API itself uses token authentication.
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # whitenoise serves the collected static files right after SecurityMiddleware.
-MIDDLEWARE = [MIDDLEWARE[0], "whitenoise.middleware.WhiteNoiseMiddleware", *MIDDLEWARE[1:]]  # noqa: F405
+MIDDLEWARE = [
+    name
+    for entry in MIDDLEWARE  # noqa: F405
+    for name in (
+        [entry, "whitenoise.middleware.WhiteNoiseMiddleware"]
+        if entry == "django.middleware.security.SecurityMiddleware"
+        else [entry]
+    )
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -2,6 +2,7 @@
 
 import re
 from datetime import timedelta
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -19,15 +20,13 @@ def env_rate(var: str, *, default: str) -> str:
     return value
 
 
-# How many proxies in front of Django append to X-Forwarded-For; the client
-# address used by the throttles is the one the outermost of them saw. 0 (the
-# default) ignores the header and uses the socket's address: a header the
-# client wrote itself must never choose its throttle bucket. Behind one
-# reverse proxy (nginx, a load balancer) set 1, or every client shares the
-# proxy's address and bucket.
-NUM_PROXIES = env.int("NUM_PROXIES", default=0)
-if NUM_PROXIES < 0:
-    raise ImproperlyConfigured("NUM_PROXIES must be 0 or more.")
+# The client address is decided once, from TRUSTED_PROXIES (security.py), by
+# ClientAddressMiddleware; the old per-count setting of proxies would trust a
+# header that any client reaching the port directly can write.
+if env.int("NUM_PROXIES", default=0):
+    raise ImproperlyConfigured(
+        "NUM_PROXIES is no longer read: set TRUSTED_PROXIES to your proxies' networks (such as 127.0.0.1/32) instead."
+    )
 
 # Counted per client address (anonymous), per user (logged in), for login
 # both per submitted email and per address, and for unsolicited emails both
@@ -93,7 +92,7 @@ REST_KNOX = {
     "AUTH_HEADER_PREFIX": "Token",
 }
 
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous API call then gets 401 with WWW-Authenticate.
         "styleguide_project.authentication.token_auth.TokenAuthentication",
@@ -101,12 +100,18 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["styleguide_project.api.parsers.JSONParser"],
+    # DRF's own two, the browsable API's page kept to the Content-Security-Policy.
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "styleguide_project.api.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_THROTTLE_CLASSES": [
         "styleguide_project.api.throttling.AnonRateThrottle",
         "styleguide_project.api.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
-    "NUM_PROXIES": NUM_PROXIES,
+    # DRF's own get_ident() then reads REMOTE_ADDR, which ClientAddressMiddleware has set, never the header.
+    "NUM_PROXIES": 0,
     "EXCEPTION_HANDLER": "styleguide_project.core.exception_handlers.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "styleguide_project.api.schemas.AutoSchema",
     # The project's pagination, also for the task kit's APIs, which reach it

@@ -64,9 +64,15 @@ def test_promtool_unit_tests_pass():
 
 
 def test_the_scrape_config_loads(tmp_path):
-    token = tmp_path / "token"
+    token, password = tmp_path / "token", tmp_path / "flower_password"
     token.write_text("a-token\n")
-    config = (PROMETHEUS / "prometheus.yml").read_text().replace("/etc/prometheus/styleguide_metrics_token", str(token))
+    password.write_text("a-password\n")
+    config = (
+        (PROMETHEUS / "prometheus.yml")
+        .read_text()
+        .replace("/etc/prometheus/styleguide_metrics_token", str(token))
+        .replace("/etc/prometheus/styleguide_flower_password", str(password))
+    )
     (tmp_path / "prometheus.yml").write_text(config)
     shutil.copy(PROMETHEUS / "alerts.yml", tmp_path / "alerts.yml")
 

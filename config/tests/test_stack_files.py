@@ -254,6 +254,23 @@ def test_dependencies_wait_for_health(name):
     assert {"postgres", "redis"} <= {name for name, service in services.items() if "healthcheck" in service}
 
 
+@pytest.mark.parametrize("name", COMPOSE_FILES)
+def test_every_published_port_is_on_the_hosts_loopback(name):
+    # A client reaching web directly would bypass the proxy that TRUSTED_PROXIES names (and its TLS);
+    # Flower's open paths likewise.
+    published = {
+        service_name: [str(port) for port in service.get("ports", [])]
+        for service_name, service in compose(name)["services"].items()
+    }
+
+    assert published["web"], "web is published"
+    assert {service: ports for service, ports in published.items() if ports} == {
+        service: [port for port in ports if port.startswith("127.0.0.1:")]
+        for service, ports in published.items()
+        if ports
+    }
+
+
 def test_flower_requires_basic_auth_and_listens_on_loopback_only():
     flower = compose("docker-compose.yml")["services"]["flower"]
 

@@ -31,11 +31,13 @@ from typing import Any, cast
 
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest
 from rest_framework import exceptions, status, throttling
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
 from styleguide_project.core.cache import CACHE_ERRORS
+from styleguide_project.core.client_address import client_address
 
 logger = logging.getLogger(__name__)
 
@@ -141,15 +143,15 @@ def view_handles(view: Any, method: str | None) -> bool:
     return name in getattr(view, "http_method_names", ()) and hasattr(view, name)
 
 
-def client_address_key(request: Request, throttle: throttling.BaseThrottle) -> str:
+def client_address_key(request: Request | HttpRequest) -> str:
     """The client's address as a throttle key; an IPv6 client is its /64 network.
 
     One IPv6 subscriber usually holds a whole /64, so counting single IPv6
     addresses would give one client billions of buckets. The address comes
-    from DRF's `get_ident()`, which trusts X-Forwarded-For only as far as
-    `NUM_PROXIES` says.
+    from `client_address()`, which reads X-Forwarded-For only from the proxies
+    of `TRUSTED_PROXIES`.
     """
-    ident = throttle.get_ident(request) or ""
+    ident = client_address(request) or ""
     try:
         address = ipaddress.ip_address(ident)
     except ValueError:
@@ -172,7 +174,7 @@ class AnonRateThrottle(FixedWindowRateThrottle):
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         if request.user and request.user.is_authenticated:
             return None
-        return client_address_key(request, self)
+        return client_address_key(request)
 
 
 class UserRateThrottle(FixedWindowRateThrottle):

@@ -66,7 +66,7 @@ class LoginEmailRateThrottle(FixedWindowRateThrottle):
             # and the serializer refuses it.
             return None
         try:
-            known = cache.get(_known_address_key(email=email, address=client_address_key(request, self)))
+            known = cache.get(_known_address_key(email=email, address=client_address_key(request)))
         except CACHE_ERRORS:
             # Counting will fail the same way and refuse the attempt.
             known = None
@@ -84,7 +84,7 @@ class LoginAddressRateThrottle(FixedWindowRateThrottle):
     fail_open = False
 
     def get_cache_key(self, request: Any, view: Any) -> str | None:
-        return client_address_key(request, self)
+        return client_address_key(request)
 
 
 def login_throttle_wait(request: HttpRequest) -> float | None:
@@ -99,7 +99,7 @@ def login_throttle_wait(request: HttpRequest) -> float | None:
 
 def login_address_remember(*, request: HttpRequest, email: str) -> None:
     """Record that `email` logged in successfully from this request's address."""
-    address = client_address_key(cast(Request, request), LoginAddressRateThrottle())
+    address = client_address_key(request)
     timeout = settings.LOGIN_KNOWN_ADDRESS_DAYS * 24 * 3600
     try:
         cache.set(_known_address_key(email=user_normalize_email(email), address=address), 1, timeout=timeout)

@@ -12,4 +12,4 @@ class MetricsRateThrottle(FixedWindowRateThrottle):
     scope = "metrics"
 
     def get_cache_key(self, request: Request, view: APIView) -> Any:
-        return client_address_key(request, self)
+        return client_address_key(request)

@@ -93,7 +93,7 @@ def _known_settings() -> set[str]:
 
     names |= {f"CELERY_{key.upper()}" for key in CELERY_DEFAULTS}
     # Flower reads FLOWER_<OPTION> from the environment for each of its options.
-    from flower.options import options  # type: ignore[import-untyped]
+    from flower.options import options
 
     names |= {"FLOWER_" + option.upper().replace("-", "_") for option in options._options}
     return names | OTHER_NAMES

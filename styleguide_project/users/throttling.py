@@ -116,7 +116,7 @@ class UnsolicitedEmailThrottle(throttling.BaseThrottle):
         recipients = unsolicited_email_recipients(request, view)
         if not recipients:
             return True
-        if not self.client.allow_ident(client_address_key(request, self)):
+        if not self.client.allow_ident(client_address_key(request)):
             self.refused_by = self.client
             return False
         for address in recipients:
@@ -147,7 +147,7 @@ class PasswordResetAddressRateThrottle(FixedWindowRateThrottle):
     fail_open = False
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
-        return client_address_key(request, self)
+        return client_address_key(request)
 
 
 class PasswordResetEmailRateThrottle(FixedWindowRateThrottle):
@@ -179,7 +179,7 @@ class PasswordResetConfirmRateThrottle(FixedWindowRateThrottle):
     fail_open = False
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
-        return client_address_key(request, self)
+        return client_address_key(request)
 
 
 class PasswordChangeRateThrottle(FixedWindowRateThrottle):
@@ -240,4 +240,4 @@ class EmailChangeConfirmRateThrottle(FixedWindowRateThrottle):
     fail_open = False
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
-        return client_address_key(request, self)
+        return client_address_key(request)

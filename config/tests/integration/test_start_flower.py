@@ -1,8 +1,8 @@
-"""`docker/start-flower`: the paths Flower leaves open are reachable on loopback only, unless told otherwise.
+"""`docker/start-flower`: every path but /healthcheck takes the password, /metrics included, on loopback by default.
 
-Flower 2.2 exempts /healthcheck and /metrics from its basic auth and has no
-option to change that; the script keeps Flower on loopback by default and
-says so when given another address.
+Flower 2.2 exempts /metrics from its basic auth and has no option to change
+that; config/flower.py puts it back behind the password. The script keeps
+Flower on loopback by default and says so when given another address.
 """
 
 from pathlib import Path
@@ -16,7 +16,8 @@ from testing.services import service_missing
 pytestmark = pytest.mark.integration
 
 CREDENTIALS = "ops:not-a-real-password"
-WARNING = "start-flower: FLOWER_ADDRESS=0.0.0.0 is not loopback: /metrics and /healthcheck answer there"
+PATHS = ("/healthcheck", "/metrics", "/", "/api/workers")
+WARNING = "start-flower: FLOWER_ADDRESS=0.0.0.0 is not loopback: Flower, which can revoke tasks, answers there"
 
 
 def listening_addresses(port: int) -> set[str]:
@@ -54,20 +55,21 @@ def start_flower(broker_url: str, **env: str) -> tuple[ManagedProcess, int]:
     return process, port
 
 
-def test_by_default_flower_and_its_open_paths_are_on_loopback_only(broker_url):
+def test_by_default_flower_is_on_loopback_only_and_only_its_health_check_is_open(broker_url):
     process, port = start_flower(broker_url)
     try:
         addresses = listening_addresses(port)
         base = f"http://127.0.0.1:{port}"
-        open_paths = {path: http_json("GET", base + path)[0] for path in ("/healthcheck", "/metrics")}
-        closed_paths = {path: http_json("GET", base + path)[0] for path in ("/", "/api/workers")}
+        anonymous = {path: http_json("GET", base + path)[0] for path in PATHS}
+        wrong = {path: http_json("GET", base + path, basic_auth="ops:wrong")[0] for path in PATHS}
+        with_password = {path: http_json("GET", base + path, basic_auth=CREDENTIALS)[0] for path in PATHS}
     finally:
         process.stop()
 
     assert addresses == {"127.0.0.1"}
-    # Flower's exemption, which is why the address matters.
-    assert open_paths == {"/healthcheck": 200, "/metrics": 200}
-    assert closed_paths == {"/": 401, "/api/workers": 401}
+    assert anonymous == {"/healthcheck": 200, "/metrics": 401, "/": 401, "/api/workers": 401}
+    assert wrong == anonymous
+    assert with_password == {"/healthcheck": 200, "/metrics": 200, "/": 200, "/api/workers": 200}
     assert "is not loopback" not in process.output
 
 

@@ -33,8 +33,8 @@ def test_anonymous_requests_are_limited_per_address(api_client, throttle_rates):
     assert other_address.status_code == 400
 
 
-def test_a_forged_forwarded_header_does_not_choose_the_bucket(api_client, throttle_rates, settings):
-    # NUM_PROXIES=0 (the default): X-Forwarded-For is the client's own text.
+def test_a_forged_forwarded_header_does_not_choose_the_bucket(api_client, throttle_rates):
+    # TRUSTED_PROXIES empty (the default): X-Forwarded-For is the client's own text.
     throttle_rates(anon="2/minute")
 
     responses = [
@@ -44,13 +44,26 @@ def test_a_forged_forwarded_header_does_not_choose_the_bucket(api_client, thrott
     assert [r.status_code for r in responses] == [400, 400, 429]
 
 
-def test_behind_one_proxy_the_forwarded_address_is_the_client(api_client, throttle_rates, settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+def test_a_forged_header_from_a_peer_outside_the_trusted_proxies_is_ignored(api_client, throttle_rates, settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    throttle_rates(anon="2/minute")
+
+    responses = [
+        register_attempt(api_client, REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}, 10.0.0.2")
+        for n in range(3)
+    ]
+
+    assert [r.status_code for r in responses] == [400, 400, 429]
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_the_client(api_client, throttle_rates, settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
     throttle_rates(anon="1/minute")
     proxy = {"REMOTE_ADDR": "10.0.0.2"}
 
     first = register_attempt(api_client, HTTP_X_FORWARDED_FOR="forged, 203.0.113.1", **proxy)
-    again = register_attempt(api_client, HTTP_X_FORWARDED_FOR="other-forgery, 203.0.113.1", **proxy)
+    # Through a second proxy of ours: still the same client.
+    again = register_attempt(api_client, HTTP_X_FORWARDED_FOR="other-forgery, 203.0.113.1, 10.0.0.9", **proxy)
     another_client = register_attempt(api_client, HTTP_X_FORWARDED_FOR="203.0.113.2", **proxy)
 
     assert (first.status_code, again.status_code, another_client.status_code) == (400, 429, 400)
@@ -131,10 +144,10 @@ def test_ipv4_mapped_ipv6_clients_count_as_the_ipv4_they_carry():
     from rest_framework.request import Request
     from rest_framework.test import APIRequestFactory
 
-    from styleguide_project.api.throttling import AnonRateThrottle, client_address_key
+    from styleguide_project.api.throttling import client_address_key
 
     def key(address):
-        return client_address_key(Request(APIRequestFactory().get("/", REMOTE_ADDR=address)), AnonRateThrottle())
+        return client_address_key(Request(APIRequestFactory().get("/", REMOTE_ADDR=address)))
 
     assert key("::ffff:192.0.2.1") == key("192.0.2.1") == "192.0.2.1"
     assert key("::ffff:192.0.2.1") != key("::ffff:192.0.2.2")

@@ -10,6 +10,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from styleguide_project.emails.connection import email_connection_send
 from styleguide_project.emails.exceptions import EmailBatchIncompleteError
@@ -27,11 +28,23 @@ TRANSIENT_EMAIL_ERRORS: tuple[type[Exception], ...] = (smtplib.SMTPException, OS
 # recipients or its data): the connection is fine and the next message may go through.
 MESSAGE_REFUSED_ERRORS = (smtplib.SMTPSenderRefused, smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError)
 
+# Keeps this hash apart from every other use of SECRET_KEY.
+MESSAGE_ID_SALT = "styleguide_project.emails.message_id"
+
 
 def email_message_id(*, email: Email) -> str:
-    """The Message-ID of `email`: the same on every delivery, so a receiver can drop a duplicate."""
+    """The Message-ID of `email`: the same on every delivery, so a receiver can drop a duplicate.
+
+    Its left part is a keyed hash of the email's id (HMAC under SECRET_KEY),
+    not the id itself: ids are sequential, and a recipient comparing two of
+    them would learn how many emails the site sends. Nothing needs storing,
+    and a retry computes the same value. Rotating DJANGO_SECRET_KEY changes the
+    Message-ID of an email still waiting for a retry, so a receiver could not
+    drop a duplicate of it across the rotation.
+    """
     domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "localhost"
-    return f"<email-{email.id}@{domain}>"
+    digest = salted_hmac(MESSAGE_ID_SALT, str(email.pk), algorithm="sha256").hexdigest()[:32]
+    return f"<{digest}@{domain}>"
 
 
 def email_send_batch(*, email_ids: Sequence[int]) -> list[int]:

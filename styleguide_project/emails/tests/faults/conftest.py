@@ -12,6 +12,7 @@ from django.conf import settings
 from kombu import Connection
 
 from styleguide_project.emails.models import Email
+from styleguide_project.emails.services.delivery import email_message_id
 from styleguide_project.tasks.app.celery import app as celery_app
 from testing.brokers import RABBITMQ_HOST, RABBITMQ_PORT, celery_app_on_broker
 from testing.processes import ManagedProcess, RedisServer, process_env, start_worker, wait_until
@@ -87,7 +88,7 @@ class Faults:
 
     def report(self, scenario: str, *, accepted: int) -> dict[str, int]:
         ids = Counter(message.message_id for message in self.sink.messages)
-        expected_ids = {f"<email-{pk}@" for pk in Email.objects.values_list("id", flat=True)}
+        expected_ids = {email_message_id(email=email) for email in Email.objects.only("id")}
         failed = Email.objects.filter(status=Email.Status.FAILED).count()
         counts = {
             "accepted": accepted,
@@ -99,7 +100,7 @@ class Faults:
             "lost": accepted - len(ids) - failed,
             "kills": self.kills,
         }
-        assert all(any(mid.startswith(prefix) for prefix in expected_ids) for mid in ids)
+        assert set(ids) <= expected_ids, "a message the project did not send"
         line = " ".join(f"{key}={value}" for key, value in counts.items())
         FAULT_REPORTS.append(f"{scenario}: {line}")
         return counts

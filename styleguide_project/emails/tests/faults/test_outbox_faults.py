@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from styleguide_project.campaigns.models import EmailCampaign
 from styleguide_project.emails.models import Email
+from styleguide_project.emails.services.delivery import email_message_id
 from styleguide_project.emails.services.summary import email_failed_summary_send
 from styleguide_project.emails.tests.factories import EmailFactory
 from styleguide_project.emails.tests.faults.conftest import FAULT_REPORTS, Faults
@@ -47,17 +48,13 @@ def deliveries(faults: Faults) -> Counter[str]:
     return Counter(message.message_id for message in faults.sink.messages)
 
 
-def message_id_of(email_id: int) -> str:
-    return f"<email-{email_id}@"
-
-
 def delivered_emails(faults: Faults) -> dict[int, int]:
-    """Deliveries per email id, read from the Message-IDs at the sink."""
+    """Deliveries per email id, matched by the Message-IDs at the sink."""
+    email_ids = {email_message_id(email=email): email.id for email in Email.objects.only("id")}
     found: dict[int, int] = {}
     for message_id, count in deliveries(faults).items():
-        match = re.match(r"<email-(\d+)@", message_id)
-        assert match, f"a message the project did not send: {message_id}"
-        found[int(match[1])] = count
+        assert message_id in email_ids, f"a message the project did not send: {message_id}"
+        found[email_ids[message_id]] = count
     return found
 
 

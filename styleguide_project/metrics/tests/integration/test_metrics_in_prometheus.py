@@ -31,7 +31,9 @@ from testing.services import service_missing
 pytestmark = pytest.mark.integration
 
 TOKEN = secrets.token_urlsafe(24)
-FLOWER_CREDENTIALS = "ops:not-a-real-password"
+# Prometheus scrapes Flower as a user of its own (deploy/prometheus/prometheus.yml).
+FLOWER_PROMETHEUS_PASSWORD = "not-a-real-password-either"
+FLOWER_CREDENTIALS = f"ops:not-a-real-password,prometheus:{FLOWER_PROMETHEUS_PASSWORD}"
 RECIPIENTS = 120
 
 
@@ -75,6 +77,7 @@ def prometheus(tmp_path: Path, *, port: int, web: int, flower: int) -> ManagedPr
     if binary is None:
         service_missing("needs prometheus: apt-get install prometheus (.ci/services.sh ensure_prometheus)")
     (tmp_path / "token").write_text(TOKEN)
+    (tmp_path / "flower_password").write_text(FLOWER_PROMETHEUS_PASSWORD)
     shutil.copy(ROOT / "deploy" / "prometheus" / "alerts.yml", tmp_path / "alerts.yml")
     config = ROOT.joinpath("deploy", "prometheus", "prometheus.yml").read_text()
     config = (
@@ -82,6 +85,7 @@ def prometheus(tmp_path: Path, *, port: int, web: int, flower: int) -> ManagedPr
         .replace("evaluation_interval: 15s", "evaluation_interval: 1s")
         .replace("scrape_timeout: 10s", "scrape_timeout: 1s")
         .replace("/etc/prometheus/styleguide_metrics_token", str(tmp_path / "token"))
+        .replace("/etc/prometheus/styleguide_flower_password", str(tmp_path / "flower_password"))
         .replace("127.0.0.1:8000", f"127.0.0.1:{web}")
         .replace("127.0.0.1:5555", f"127.0.0.1:{flower}")
     )

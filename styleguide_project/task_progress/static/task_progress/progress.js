@@ -18,6 +18,12 @@
     bar.setAttribute("aria-valuenow", String(percent));
   }
 
+  // The width the page was rendered with: the template writes no inline style (Content-Security-Policy).
+  var initialBar = document.getElementById("progress-bar");
+  if (initialBar) {
+    setBar(initialBar, Number(initialBar.getAttribute("aria-valuenow")) || 0);
+  }
+
   function setState(state) {
     root.dataset.state = state;
   }

@@ -1,0 +1,27 @@
+"""Where we work around a library, a test that fails once the library no longer needs it.
+
+A copy of a library's template that keeps to the Content-Security-Policy can
+go when the library's own has no inline script; config/flower.py can go when
+Flower puts /metrics behind its password itself.
+"""
+
+from pathlib import Path
+
+import django_celery_beat
+from flower.views.monitor import Metrics
+
+ROOT = Path(__file__).resolve().parents[2]
+PERIODIC_TASK_FORM = "admin/djcelery/change_periodictask_form.html"
+
+
+def test_django_celery_beat_still_writes_its_periodic_task_script_inline():
+    upstream = (Path(django_celery_beat.__file__).parent / "templates" / PERIODIC_TASK_FORM).read_text()
+    ours = (ROOT / "styleguide_project" / "templates" / PERIODIC_TASK_FORM).read_text()
+
+    assert '<script id="periodic-task-overrides">' in upstream, "upstream has no inline script: delete our copy"
+    assert '<script id="periodic-task-overrides" src=' in ours
+
+
+def test_flower_still_leaves_its_metrics_without_authentication():
+    # tornado's `authenticated` wraps with functools.wraps; this process never loads config/flower.py.
+    assert not hasattr(Metrics.get, "__wrapped__"), "Flower protects /metrics itself: delete config/flower.py"
