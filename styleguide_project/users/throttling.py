@@ -204,7 +204,11 @@ def throttle_wait(request: HttpRequest, throttle_classes: list[type[throttling.B
     # Every throttle counts the request, as DRF's check_throttles does. These
     # read only META (the address), which Django's request has as DRF's does.
     drf_request = cast(Request, request)
-    waits = [throttle.wait() for throttle in throttles if not throttle.allow_request(drf_request, None)]
+    # No view: a form's request is not routed through DRF (the budget then reads the form's `email`).
+    no_view = cast(Any, None)
+    refused = [throttle for throttle in throttles if not throttle.allow_request(drf_request, no_view)]
+    # A throttle that refuses without a wait (DRF allows None) is asked again after a second.
+    waits = [throttle.wait() or 1.0 for throttle in refused]
     return max(waits) if waits else None
 
 
