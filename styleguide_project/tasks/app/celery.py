@@ -4,6 +4,7 @@ import os
 from logging.config import dictConfig
 from typing import Any
 
+import django
 from celery import Celery
 from celery.signals import setup_logging
 
@@ -24,6 +25,23 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 # Imports `<app>.tasks` for every installed app; each `tasks/__init__.py`
 # imports its modules explicitly.
 app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def django_setup_outside_django(**kwargs: Any) -> None:
+    """Load Django's apps when the `celery` command, not Django, uses the app first.
+
+    The worker and beat commands do this themselves (Celery's Django fixup), but
+    `celery call`, `inspect`, `purge`, `result` and the like do not, and the
+    result backend (django-celery-results) imports models as soon as one is
+    used: Django's "Apps aren't loaded yet". Celery reads its configuration the
+    first time the app is used, which in a Django process is after set-up (and
+    during it, while `apps.loading`, nothing must be done).
+    """
+    from django.apps import apps
+
+    if not apps.ready and not apps.loading:
+        django.setup()
 
 
 @setup_logging.connect
