@@ -9,6 +9,7 @@ from celery import Celery
 from celery.signals import setup_logging
 
 from styleguide_project.tasks.app.base import ProjectTask
+from styleguide_project.tasks.app.queues import QueuesDeclare
 from styleguide_project.tasks.app.transport import transport_register
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.django.local")
@@ -21,6 +22,9 @@ app: Celery = Celery("styleguide_project", task_cls=ProjectTask)
 
 # Every setting lives in Django's settings, in config/settings/celery.py.
 app.config_from_object("django.conf:settings", namespace="CELERY")
+
+# On RabbitMQ, every project queue is declared before the worker consumes (see the step).
+app.steps["worker"].add(QueuesDeclare)
 
 # Imports `<app>.tasks` for every installed app; each `tasks/__init__.py`
 # imports its modules explicitly.
