@@ -186,6 +186,29 @@ class Bench:
         }
 
 
+@contextmanager
+def bench_services(*, quick: bool, sink_url: str) -> Iterator[Bench]:
+    """A `Bench` with Django set up on the run's own database and Redis server, both removed at the end.
+
+    The Redis server is the run's own unless BENCH_REDIS_URL names one.
+    """
+    from testing.processes import RedisServer
+
+    redis_server = None if REDIS_BASE else RedisServer(appendonly=False).start()
+    try:
+        redis_base = REDIS_BASE if redis_server is None else f"redis://127.0.0.1:{redis_server.port}"
+        bench = Bench(quick=quick, sink_url=sink_url, redis_base=redis_base)
+        bench.create_database()
+        try:
+            bench.setup_django()
+            yield bench
+        finally:
+            bench.drop_database()
+    finally:
+        if redis_server is not None:
+            redis_server.stop()
+
+
 # --- measurements ---
 
 

@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.harness import REDIS_BASE, Bench, ScenarioResult
+from bench.harness import ScenarioResult, bench_services
 from bench.sink import Sink
-from testing.processes import RedisServer, leftovers_stop
+from testing.processes import leftovers_stop
 
 SCENARIOS = (
     "bulk_enqueue",
@@ -50,45 +50,33 @@ def main(argv: list[str] | None = None) -> int:
     output = options.output or RESULTS / ("quick.json" if options.quick else "latest.json")
 
     started = time.monotonic()
-    # The run's own services, so that a second run at once (or a developer's
-    # stack) never sees its keys, its statistics or its database.
-    redis_server = None if REDIS_BASE else RedisServer(appendonly=False).start()
-    try:
-        with Sink.running() as sink:
-            redis_base = REDIS_BASE if redis_server is None else f"redis://127.0.0.1:{redis_server.port}"
-            bench = Bench(quick=options.quick, sink_url=sink.url, redis_base=redis_base)
-            bench.create_database()
+    # The run's own database and Redis server, so that a second run at once (or
+    # a developer's stack) never sees its keys, its statistics or its database.
+    with Sink.running() as sink, bench_services(quick=options.quick, sink_url=sink.url) as bench:
+        report: dict[str, Any] = {
+            "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "mode": "quick" if options.quick else "full",
+            "machine": bench.environment(),
+            "scenarios": {},
+            "targets": {},
+        }
+        failed: list[str] = []
+        for name in names:
+            print(f"== {name}", flush=True)
+            scenario_started = time.monotonic()
+            module = importlib.import_module(f"bench.scenarios.{name}")
             try:
-                bench.setup_django()
-                report: dict[str, Any] = {
-                    "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                    "mode": "quick" if options.quick else "full",
-                    "machine": bench.environment(),
-                    "scenarios": {},
-                    "targets": {},
-                }
-                failed: list[str] = []
-                for name in names:
-                    print(f"== {name}", flush=True)
-                    scenario_started = time.monotonic()
-                    module = importlib.import_module(f"bench.scenarios.{name}")
-                    try:
-                        bench.flush_redis()
-                        result: ScenarioResult = module.run(bench, sink)
-                    except Exception:  # noqa: BLE001 - one failing scenario must not hide the figures of the others
-                        traceback.print_exc()
-                        failed.append(name)
-                        report["scenarios"][name] = {"error": traceback.format_exc(limit=3)}
-                        continue
-                    result.figures["scenario_seconds"] = round(time.monotonic() - scenario_started, 1)
-                    report["scenarios"][name] = result.figures
-                    report["targets"].update({f"{name}.{t.name}": t.as_dict() for t in result.targets})
-                    _print_table(name, result)
-            finally:
-                bench.drop_database()
-    finally:
-        if redis_server is not None:
-            redis_server.stop()
+                bench.flush_redis()
+                result: ScenarioResult = module.run(bench, sink)
+            except Exception:  # noqa: BLE001 - one failing scenario must not hide the figures of the others
+                traceback.print_exc()
+                failed.append(name)
+                report["scenarios"][name] = {"error": traceback.format_exc(limit=3)}
+                continue
+            result.figures["scenario_seconds"] = round(time.monotonic() - scenario_started, 1)
+            report["scenarios"][name] = result.figures
+            report["targets"].update({f"{name}.{t.name}": t.as_dict() for t in result.targets})
+            _print_table(name, result)
     # A worker or server a scenario left behind would go on using the bench's
     # services and CPU: the run fails instead.
     leftovers = leftovers_stop()
