@@ -4,6 +4,7 @@ import logging
 from typing import Any
 
 from celery import bootsteps
+from kombu.exceptions import OperationalError
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ class QueuesDeclare(bootsteps.StartStopStep):
                 channel = connection.default_channel
                 for queue in app.amqp.queues.values():
                     queue(channel).declare()
-            except connection.connection_errors + connection.channel_errors as exc:
+            except (OperationalError, *connection.connection_errors, *connection.channel_errors) as exc:
                 logger.warning(
                     "The project's queues were not declared at start-up (%s): the consumer declares its own.", exc
                 )
