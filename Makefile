@@ -13,12 +13,19 @@ PORT ?= 8000
 
 .PHONY: install lock run migrate test test-all contract conformance-beat lint format docs stack mail worker beat flower bench bench-quick bench-profile rules-test
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+# One bootstrap at a time: `make run` and `make test` started together on a
+# fresh clone would otherwise both create .venv and install into it (one then
+# finds a virtualenv without pip yet). The second waits for the lock, then finds
+# the install done. flock comes with util-linux; without it there is no lock.
+BOOTSTRAP_LOCK := $(VENV).lock
 
-$(INSTALLED): requirements/lock/local.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/lock/local.txt
-	$(BIN)/python -m pip check
+$(INSTALLED): requirements/lock/local.txt
+	@if command -v flock >/dev/null; then exec 9>$(BOOTSTRAP_LOCK) && flock 9; fi; \
+	if [ -e $@ ] && [ $@ -nt requirements/lock/local.txt ]; then exit 0; fi; \
+	set -ex; \
+	[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV); \
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/lock/local.txt; \
+	$(BIN)/python -m pip check; \
 	touch $@
 
 install: $(INSTALLED)
@@ -94,6 +101,9 @@ lint: install
 # The Prometheus alert rules: valid, and each alert's unit tests pass (promtool
 # comes with Debian's prometheus package).
 rules-test:
+	@command -v promtool >/dev/null || { echo "make rules-test needs promtool, which is not installed:" \
+	  "it comes with Debian's and Ubuntu's prometheus package (apt-get install prometheus)," \
+	  "or take it from a Prometheus release (https://prometheus.io/download/) and put it on PATH." >&2; exit 1; }
 	promtool check rules deploy/prometheus/alerts.yml
 	cd deploy/prometheus && promtool test rules alerts_test.yml
 

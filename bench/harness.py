@@ -1,9 +1,13 @@
 """What every benchmark scenario shares: the services, a fresh database, child processes and statistics.
 
 `bench/run.py` builds one `Bench` per run. Django is set up in the runner's
-own process against a database made for the run (`styleguide_bench`), so a
-scenario can use the ORM and call services directly; workers, gunicorn and
+own process against a database made for the run (`styleguide_bench_<random>`),
+so a scenario can use the ORM and call services directly; workers, gunicorn and
 the SMTP sink are child processes that get `bench.env()`.
+
+A run touches only what it makes: its own PostgreSQL database (dropped at the
+end), its own redis-server on a free loopback port (stopped at the end), its
+own RabbitMQ virtual host. Two runs on one machine at once do not meet.
 """
 
 import os
@@ -13,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,10 +26,13 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-DATABASE_NAME = os.environ.get("BENCH_DATABASE_NAME", "styleguide_bench")
-REDIS_BASE = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379")
-# Redis databases of the benchmark's own: the broker, and Django's cache. Two
-# runs at once on one machine need their own (and their own database name).
+# A database the run creates, under a name no other run uses; BENCH_DATABASE_NAME
+# names one to create instead (the run stops if it exists, rather than drop it).
+DATABASE_NAME = os.environ.get("BENCH_DATABASE_NAME") or f"styleguide_bench_{uuid.uuid4().hex[:12]}"
+# Unset: the run starts a redis-server of its own. Set (redis://host:port): that
+# server, with two of its databases for the broker and Django's cache, which
+# must be empty or claimed for test runs (testing/redis_dbs.py).
+REDIS_BASE = os.environ.get("BENCH_REDIS_URL", "")
 BROKER_DB = int(os.environ.get("BENCH_REDIS_BROKER_DB", "11"))
 CACHE_DB = int(os.environ.get("BENCH_REDIS_CACHE_DB", "12"))
 
@@ -69,6 +77,8 @@ class ScenarioResult:
 class Bench:
     quick: bool
     sink_url: str = ""
+    # redis://host:port of the run's Redis server (its own unless BENCH_REDIS_URL names one).
+    redis_base: str = REDIS_BASE
 
     @property
     def database_url(self) -> str:
@@ -77,11 +87,11 @@ class Bench:
 
     @property
     def broker_url(self) -> str:
-        return f"{REDIS_BASE}/{BROKER_DB}"
+        return f"{self.redis_base}/{BROKER_DB}"
 
     @property
     def cache_url(self) -> str:
-        return f"{REDIS_BASE}/{CACHE_DB}"
+        return f"{self.redis_base}/{CACHE_DB}"
 
     def size(self, full: int, quick: int) -> int:
         return quick if self.quick else full
@@ -111,11 +121,27 @@ class Bench:
     # --- set-up of the run ---
 
     def create_database(self) -> None:
+        """Create the run's database; one that exists already is someone else's, and stops the run."""
         import psycopg
 
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            try:
+                conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+            except psycopg.errors.DuplicateDatabase:
+                raise SystemExit(
+                    f'database "{DATABASE_NAME}" exists already: the bench creates a database of its own and '
+                    "drops only that one. Unset BENCH_DATABASE_NAME (a fresh name per run) or name one that "
+                    "does not exist."
+                ) from None
+
+    def drop_database(self) -> None:
+        """Drop the database this run created (its own processes are stopped by now)."""
+        import psycopg
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE_NAME}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
 
     def setup_django(self) -> None:
         """Django in this process, on the bench database and Redis, tasks sent to the broker (not eager)."""
@@ -160,6 +186,29 @@ class Bench:
         }
 
 
+@contextmanager
+def bench_services(*, quick: bool, sink_url: str) -> Iterator[Bench]:
+    """A `Bench` with Django set up on the run's own database and Redis server, both removed at the end.
+
+    The Redis server is the run's own unless BENCH_REDIS_URL names one.
+    """
+    from testing.processes import RedisServer
+
+    redis_server = None if REDIS_BASE else RedisServer(appendonly=False).start()
+    try:
+        redis_base = REDIS_BASE if redis_server is None else f"redis://127.0.0.1:{redis_server.port}"
+        bench = Bench(quick=quick, sink_url=sink_url, redis_base=redis_base)
+        bench.create_database()
+        try:
+            bench.setup_django()
+            yield bench
+        finally:
+            bench.drop_database()
+    finally:
+        if redis_server is not None:
+            redis_server.stop()
+
+
 # --- measurements ---
 
 
@@ -177,20 +226,16 @@ def percentile(values: Sequence[float], pct: float) -> float:
 
 
 def redis_command_count(url: str) -> int:
-    """Commands Redis has executed since its statistics were last reset (every client, every database)."""
+    """Commands the Redis server has executed since it started (every client, every database).
+
+    A measurement takes the difference of two readings: resetting the server's
+    statistics would change what every other user of the server sees.
+    """
     import redis
 
     stats = redis.Redis.from_url(url).info("commandstats")
-    # The INFO and CONFIG calls of the measurement itself are not the work measured.
-    return sum(
-        int(value["calls"]) for name, value in stats.items() if name not in ("cmdstat_info", "cmdstat_config|resetstat")
-    )
-
-
-def redis_reset_stats(url: str) -> None:
-    import redis
-
-    redis.Redis.from_url(url).config_resetstat()
+    # The INFO calls of the measurement itself are not the work measured.
+    return sum(int(value["calls"]) for name, value in stats.items() if name != "cmdstat_info")
 
 
 def pg_commits(database: str = DATABASE_NAME) -> int:

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.harness import Bench
+from bench.harness import bench_services
 from bench.sink import Sink
 
 OUTPUT = Path(__file__).resolve().parent / "results" / "profile_email_send_batch.txt"
@@ -21,10 +21,7 @@ EMAILS = 2_000
 def main() -> int:
     from pyinstrument import Profiler
 
-    with Sink.running() as sink:
-        bench = Bench(quick=True, sink_url=sink.url)
-        bench.create_database()
-        bench.setup_django()
+    with Sink.running() as sink, bench_services(quick=True, sink_url=sink.url):
         from django.conf import settings
 
         from bench.emails import emails_create

@@ -2,9 +2,11 @@
 
     python -m bench.run [--quick] [--only bulk_enqueue,pipeline_drain]
 
-Needs PostgreSQL and Redis on loopback (the Makefile starts them when they
-are not running). Each scenario runs the project's path and its comparison
-in this one run, alternating, and reports medians; see docs/benchmarks.md.
+Needs PostgreSQL on loopback and the redis-server program (the Makefile
+starts the services when they are not running); the run makes its own
+database, Redis server and RabbitMQ virtual host and removes them at the
+end. Each scenario runs the project's path and its comparison in this one
+run, alternating, and reports medians; see docs/benchmarks.md.
 """
 
 import argparse
@@ -17,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.harness import Bench, ScenarioResult
+from bench.harness import ScenarioResult, bench_services
 from bench.sink import Sink
 from testing.processes import leftovers_stop
 
@@ -48,10 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     output = options.output or RESULTS / ("quick.json" if options.quick else "latest.json")
 
     started = time.monotonic()
-    with Sink.running() as sink:
-        bench = Bench(quick=options.quick, sink_url=sink.url)
-        bench.create_database()
-        bench.setup_django()
+    # The run's own database and Redis server, so that a second run at once (or
+    # a developer's stack) never sees its keys, its statistics or its database.
+    with Sink.running() as sink, bench_services(quick=options.quick, sink_url=sink.url) as bench:
         report: dict[str, Any] = {
             "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "mode": "quick" if options.quick else "full",
@@ -76,7 +77,6 @@ def main(argv: list[str] | None = None) -> int:
             report["scenarios"][name] = result.figures
             report["targets"].update({f"{name}.{t.name}": t.as_dict() for t in result.targets})
             _print_table(name, result)
-
     # A worker or server a scenario left behind would go on using the bench's
     # services and CPU: the run fails instead.
     leftovers = leftovers_stop()

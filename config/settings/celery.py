@@ -111,6 +111,21 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # broker round trips; with late acks they are redelivered if the worker dies.
 CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_WORKER_PREFETCH_MULTIPLIER", default=4)
 
+# Stopping a worker (a deploy's restart): docker/start-worker sets
+# REMAP_SIGTERM=SIGQUIT, so the SIGTERM of systemd and compose starts Celery's
+# soft shutdown instead of a warm one. The worker stops taking messages, gives
+# its running tasks this many seconds to finish, then cancels what is still
+# running and hands every message it holds back to the broker at once
+# (running ones are redelivered: late acks; tasks are idempotent). A warm
+# shutdown would wait for the longest task (up to the time limit), and on Redis
+# what the worker had prefetched would come back only after the visibility
+# timeout. Keep it below compose's stop_grace_period and systemd's TimeoutStopSec.
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env.float("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT", default=10.0)
+# An idle worker can still hold messages: a retry waiting for its countdown
+# (on Redis, countdowns wait in the worker, unacknowledged). Soft shutdown on
+# idle gives it the same orderly hand-back.
+CELERY_WORKER_ENABLE_SOFT_SHUTDOWN_ON_IDLE = True
+
 # Soft limit raises SoftTimeLimitExceeded in the task (it can clean up); the
 # hard limit kills the pool process. Long tasks set their own.
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=120)

@@ -89,3 +89,38 @@ def test_flower_reads_the_queue_length_and_the_broker_page(live_celery, flower, 
     status, page = http_json("GET", f"{flower}/broker", basic_auth=CREDENTIALS)
     assert status == 200, page
     assert "maintenance" in page if broker_kind == "redis" else "amqp://" in page
+
+
+@pytest.mark.parametrize("broker_kind", ["redis"], indirect=True)
+def test_flower_counts_the_queues_of_workers_started_after_it_once_its_worker_list_is_refreshed(
+    celery_worker, live_env, broker_kind
+):
+    # Flower lists the queues its workers consume, and asks the workers what they consume only when it
+    # starts and when its worker list is refreshed (no option makes it ask again by itself): a worker
+    # started after Flower is counted after a refresh (docs/operations.md).
+    celery_worker(name="early", extra=("-Q", "transactional"))
+    port = free_port()
+    process = ManagedProcess(
+        ["docker/start-flower"],
+        env={**live_env, "FLOWER_BASIC_AUTH": CREDENTIALS, "FLOWER_PORT": str(port)},
+        name="flower",
+    ).start()
+    try:
+        process.wait_for_output(r"Visit me at http://127\.0\.0\.1:\d+", timeout=60)
+        flower = f"http://127.0.0.1:{port}"
+
+        def queue_names() -> list[str]:
+            _, body = http_json("GET", f"{flower}/api/queues/length", basic_auth=CREDENTIALS)
+            return sorted(queue["name"] for queue in body["active_queues"])
+
+        wait_until(lambda: queue_names() == ["transactional"], timeout=30, what="the early worker's queue")
+        # when: the two other pools start after Flower, and the worker list is refreshed
+        celery_worker(name="late-bulk", extra=("-Q", "bulk"))
+        celery_worker(name="late-maintenance", extra=("-Q", "maintenance"))
+        assert queue_names() == ["transactional"]
+        http_json("GET", f"{flower}/api/workers?refresh=1", basic_auth=CREDENTIALS, timeout=30)
+
+        # then: every worker's queue is counted
+        assert queue_names() == ["bulk", "maintenance", "transactional"]
+    finally:
+        process.stop()
