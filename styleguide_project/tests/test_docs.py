@@ -47,8 +47,9 @@ ENV_READ = re.compile(
 )
 SHELL_VAR = re.compile(r"\$[{(]?([A-Z][A-Z0-9_]+)")
 ENV_EXAMPLE = re.compile(r"^#?\s*([A-Z][A-Z0-9_]+)=", re.MULTILINE)
-# Names other programs define: a key of a DATABASES entry (Django).
-OTHER_NAMES = {"DISABLE_SERVER_SIDE_CURSORS"}
+# Names other programs define: a key of a DATABASES entry (Django); the
+# environment variable with which Celery's worker remaps SIGTERM.
+OTHER_NAMES = {"DISABLE_SERVER_SIDE_CURSORS", "REMAP_SIGTERM"}
 TOP_LEVEL = {path.name for path in ROOT.iterdir() if path.name not in {".git", ".venv"}}
 
 
