@@ -1,8 +1,9 @@
 """Where we work around a library, a test that fails once the library no longer needs it.
 
 A copy of a library's template that keeps to the Content-Security-Policy can
-go when the library's own has no inline script; config/flower.py can go when
-Flower puts /metrics behind its password itself.
+go when the library's own has no inline script; the wrapper of Flower's
+metrics handler in config/flower.py can go when Flower puts /metrics behind
+its password itself.
 """
 
 from pathlib import Path
@@ -24,4 +25,4 @@ def test_django_celery_beat_still_writes_its_periodic_task_script_inline():
 
 def test_flower_still_leaves_its_metrics_without_authentication():
     # tornado's `authenticated` wraps with functools.wraps; this process never loads config/flower.py.
-    assert not hasattr(Metrics.get, "__wrapped__"), "Flower protects /metrics itself: delete config/flower.py"
+    assert not hasattr(Metrics.get, "__wrapped__"), "Flower protects /metrics itself: delete its wrapper in config/flower.py"
