@@ -41,7 +41,8 @@ def test_runs_the_broker_refused_are_published_by_a_workers_relay(
     )
 
     wait_until(lambda: smtp_sink.count() == 1, timeout=30, what="the onboarding email at the SMTP sink")
-    assert Email.objects.get().status == Email.Status.SENT
+    # The worker marks it SENT in its own commit, just after the sink has the message.
+    wait_until(lambda: Email.objects.get().status == Email.Status.SENT, timeout=10, what="the email marked SENT")
     run.refresh_from_db()
     assert run.published_at is not None
     # The worker saw the run came from the outbox and marked it done.
@@ -102,8 +103,11 @@ def test_the_relay_publishes_a_run_to_the_queue_its_enqueuer_chose(celery_worker
     )
 
     wait_until(lambda: smtp_sink.count() == 1, timeout=30, what="the bulk email at the SMTP sink")
-    email.refresh_from_db()
-    assert email.status == Email.Status.SENT
+    # The worker marks it SENT in its own commit, just after the sink has the message.
+    wait_until(
+        lambda: Email.objects.get(id=email.id).status == Email.Status.SENT, timeout=10, what="the email marked SENT"
+    )
+    assert smtp_sink.count() == 1
 
 
 def test_a_run_retried_through_the_same_delay_twice_arrives_both_times(celery_worker):
