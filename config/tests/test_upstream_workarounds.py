@@ -25,4 +25,5 @@ def test_django_celery_beat_still_writes_its_periodic_task_script_inline():
 
 def test_flower_still_leaves_its_metrics_without_authentication():
     # tornado's `authenticated` wraps with functools.wraps; this process never loads config/flower.py.
-    assert not hasattr(Metrics.get, "__wrapped__"), "Flower protects /metrics itself: delete its wrapper in config/flower.py"
+    message = "Flower protects /metrics itself: delete its wrapper in config/flower.py"
+    assert not hasattr(Metrics.get, "__wrapped__"), message
