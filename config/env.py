@@ -11,6 +11,7 @@ test run must never touch the data of a running stack.
 
 import ipaddress
 import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,7 +22,41 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 APPS_DIR = BASE_DIR / "styleguide_project"
 
-env = environ.Env()
+
+class _LiteralValues(Mapping[str, str]):
+    """The process environment, each value escaped so that django-environ reads it as written.
+
+    django-environ reads a value that starts with `$` as the name of another
+    variable (a "proxied value"), and it cannot be switched off
+    (joke2k/django-environ#415). One generated secret key in about fifty
+    starts with `$`: read that way, DJANGO_SECRET_KEY would be "missing". With
+    the reader's `escape_proxy`, `\\$` stands for a literal `$`; escaping every
+    `\\$` already present and a leading `$` here makes every value literal.
+    """
+
+    def __init__(self, source: Mapping[str, str]) -> None:
+        self._environ = source
+
+    def __getitem__(self, key: str) -> str:
+        value = self._environ[key].replace("\\$", "\\\\$")
+        return "\\" + value if value.startswith("$") else value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._environ)
+
+    def __len__(self) -> int:
+        return len(self._environ)
+
+
+def literal_env() -> environ.Env:
+    """django-environ's reader, with every value read as written (no `$` references)."""
+    reader = environ.Env()
+    reader.escape_proxy = True
+    reader.ENVIRON = _LiteralValues(os.environ)
+    return reader
+
+
+env = literal_env()
 
 TEST_SETTINGS_MODULE = "config.django.test"
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_choice, env_database
+from config.env import env, env_choice, env_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,6 +27,27 @@ def test_postgres_url_is_parsed(monkeypatch):
 
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert (config["HOST"], config["PORT"], config["NAME"], config["USER"]) == ("db.internal", 5433, "app", "app")
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "$q*eo+c&2!)u9^tpd6f=0szxt6+th!j^#z9$1mh!kyen*36($t)",
+        "$HOME",
+        "$$double",
+        "ends-with-$",
+        "middle-$HOME-value",
+        "back\\slash\\$dollar",
+        "\\$escaped-at-start",
+        "",
+    ],
+)
+def test_values_are_read_as_written_never_as_references_to_other_variables(monkeypatch, written):
+    # A key from get_random_secret_key() starts with `$` about once in fifty.
+    monkeypatch.setenv("SOME_SECRET", written)
+
+    assert env.str("SOME_SECRET", default="") == written
+    assert env("SOME_SECRET", default="") == written
 
 
 @pytest.mark.parametrize(
