@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -262,3 +263,21 @@ def test_a_concurrent_duplicate_is_a_409_and_creates_nothing(monkeypatch):
     client = APIClient()
     client.force_authenticate(staff)
     assert _post(client, CAMPAIGNS, CAMPAIGN)["Idempotent-Replayed"] == "true"
+
+
+def test_a_key_adds_a_fixed_number_of_queries_to_a_request_that_runs(staff_client):
+    EmailFactory.create_batch(3)
+    # Warm: the user's permissions are read once and cached on it.
+    _post(staff_client, SEND, {"status": "FAILED"}, key=None)
+
+    with CaptureQueriesContext(connection) as without_key:
+        _post(staff_client, SEND, {"status": "READY"}, key=None)
+    Email.objects.update(status=Email.Status.READY)
+    with CaptureQueriesContext(connection) as with_key:
+        _post(staff_client, SEND, {"status": "READY"})
+
+    verbs = [query["sql"].split(" ", 1)[0] for query in with_key.captured_queries]
+    # Claim: read the key, insert it (in a savepoint); the work in a savepoint of its own; record the answer.
+    assert len(with_key) - len(without_key) == 7, verbs
+    assert verbs[:4] == ["SELECT", "SAVEPOINT", "INSERT", "RELEASE"]
+    assert verbs[-2:] == ["UPDATE", "RELEASE"]

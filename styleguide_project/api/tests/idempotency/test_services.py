@@ -1,6 +1,8 @@
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from styleguide_project.api.idempotency.services import (
@@ -14,6 +16,8 @@ from styleguide_project.api.idempotency.services import (
 )
 from styleguide_project.api.models import IdempotencyKey
 from styleguide_project.users.tests.factories import BaseUserFactory
+from testing.concurrency import run_at_once
+from testing.services import service_missing
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +91,25 @@ def test_delete_expired_deletes_only_what_is_older_than_the_age():
 
     assert deleted == 1
     assert list(IdempotencyKey.objects.values_list("id", flat=True)) == [kept.id]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("round_", range(3))
+def test_of_two_claims_at_once_one_wins_and_the_other_is_in_use(round_):
+    if connection.vendor != "postgresql":
+        service_missing("needs PostgreSQL: two connections inserting at once")
+    user = BaseUserFactory.create()
+    outcomes: list[str] = []
+
+    def claim(start: threading.Barrier) -> None:
+        start.wait()
+        try:
+            _claim(user)
+            outcomes.append("claimed")
+        except IdempotencyKeyInUse:
+            outcomes.append("in use")
+
+    run_at_once(claim)
+
+    assert sorted(outcomes) == ["claimed", "in use"]
+    assert IdempotencyKey.objects.count() == 1
