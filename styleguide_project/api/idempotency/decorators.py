@@ -13,12 +13,13 @@ succeed).
 import functools
 import hashlib
 import json
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -30,7 +31,10 @@ from styleguide_project.api.idempotency.services import (
     idempotency_key_complete,
     idempotency_key_release,
 )
+from styleguide_project.api.models import IdempotencyKey
 from styleguide_project.core.exceptions import ApplicationError
+
+logger = logging.getLogger(__name__)
 
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 # On an answer replayed from an earlier request with the same key.
@@ -91,10 +95,10 @@ def idempotent(handler: Handler) -> Handler:
                     idempotency_key=claimed, response_status=response.status_code, response_body=_as_json(response)
                 )
         except _NotStoredError as not_stored:
-            idempotency_key_release(idempotency_key=claimed)
+            _release(claimed)
             return not_stored.response
         except BaseException:
-            idempotency_key_release(idempotency_key=claimed)
+            _release(claimed)
             raise
         return response
 
@@ -136,6 +140,15 @@ def _answer(view: APIView, handler: Handler, request: Request, *args: Any, **kwa
         raise
     except Exception as exc:  # noqa: BLE001 - answered here as DRF would, to be stored (or not) like any answer
         return view.handle_exception(exc)
+
+
+def _release(claimed: IdempotencyKey) -> None:
+    """Free the key for a retry; when the database is what failed, the key frees itself after LOCK_SECONDS."""
+    try:
+        idempotency_key_release(idempotency_key=claimed)
+    except DatabaseError:
+        # The request's own error is the one to answer with, not this one.
+        logger.warning("Could not release the Idempotency-Key %s", claimed.pk, exc_info=True)
 
 
 def _as_json(response: Response) -> Any:

@@ -281,3 +281,31 @@ def test_a_key_adds_a_fixed_number_of_queries_to_a_request_that_runs(staff_clien
     assert len(with_key) - len(without_key) == 7, verbs
     assert verbs[:4] == ["SELECT", "SAVEPOINT", "INSERT", "RELEASE"]
     assert verbs[-2:] == ["UPDATE", "RELEASE"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_when_the_database_connection_dies_mid_request_nothing_is_kept_and_a_retry_runs(monkeypatch):
+    if connection.vendor != "postgresql":
+        service_missing("needs PostgreSQL: a server that can end our connection")
+    staff = BaseUserFactory.create(is_staff=True, permissions=STAFF_TOOL_PERMISSIONS)
+    client = APIClient()
+    client.force_authenticate(staff)
+
+    def connection_killed(*, campaign_id):
+        # The fault lands after the launch, inside the request's transaction: the server ends the connection.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+
+    monkeypatch.setattr(campaign_apis, "email_campaign_get", connection_killed)
+    failed = _post(client, CAMPAIGNS, CAMPAIGN)
+    monkeypatch.undo()
+    connection.close()
+
+    assert failed.status_code == 500
+    assert failed.json()["message"] == "Internal server error"
+    # The campaign went with the transaction; the key was freed on a new connection, so a retry runs at once.
+    assert not EmailCampaign.objects.exists()
+    assert not IdempotencyKey.objects.exists()
+    retried = _post(client, CAMPAIGNS, CAMPAIGN)
+    assert retried.status_code == 202
+    assert EmailCampaign.objects.count() == 1
