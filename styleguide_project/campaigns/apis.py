@@ -172,8 +172,8 @@ class EmailCampaignCancelApi(APIView):
 
     Answers how many of its emails were sent before the cancel (final: none
     is sent after this answer) and how many are cancelled. Cancelling a
-    cancelled campaign answers the same and changes nothing; a campaign whose
-    every email was sent or failed for good is refused (400).
+    cancelled campaign answers the same and changes nothing; a DONE campaign
+    whose every email was sent (or cancelled) is refused (400).
     """
 
     permission_classes = [StaffPermission.requiring("campaigns.change_emailcampaign")]

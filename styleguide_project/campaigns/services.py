@@ -218,8 +218,8 @@ def email_campaign_cancel(*, campaign: EmailCampaign, user: BaseUser | None) -> 
     `sent` is final.
 
     Cancelling a cancelled campaign changes nothing and answers the same. A
-    DONE campaign whose every email was delivered or failed for good is
-    finished, and is refused (ApplicationError).
+    DONE campaign with nothing left that could be sent (each email SENT or
+    CANCELLED) is refused (ApplicationError).
     """
     campaign = EmailCampaign.objects.select_for_update().get(id=campaign.id)
     if campaign.status == EmailCampaign.Status.CANCELLED:
@@ -229,7 +229,7 @@ def email_campaign_cancel(*, campaign: EmailCampaign, user: BaseUser | None) -> 
     emails = email_campaign_email_list(campaign=campaign)
     if campaign.status == EmailCampaign.Status.DONE and not emails.filter(status__in=CANCELLABLE_STATUSES).exists():
         raise ApplicationError(
-            "This campaign is done: each of its emails was sent or failed for good; there is nothing to cancel.",
+            "This campaign is done: each of its emails was sent or cancelled; there is nothing to cancel.",
             extra={"status": campaign.status},
         )
     if campaign.task_id:

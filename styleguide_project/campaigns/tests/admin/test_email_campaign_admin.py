@@ -142,7 +142,7 @@ def test_cancelling_selected_campaigns_says_what_happened_to_each(superuser_clie
     assert response.status_code == 302
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
         f"Campaign {sending.id} cancelled: 1 of its emails had been sent; 1 will never be sent.",
-        f"Campaign {done.id}: This campaign is done: each of its emails was sent or failed for good; "
+        f"Campaign {done.id}: This campaign is done: each of its emails was sent or cancelled; "
         "there is nothing to cancel.",
     ]
     sending.refresh_from_db()
