@@ -4,7 +4,7 @@
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,6 +27,7 @@ from styleguide_project.campaigns.services import (
     email_campaign_copy,
     email_campaign_launch,
 )
+from styleguide_project.core.error_schemas import RuleErrorSerializer
 from styleguide_project.core.permissions import StaffPermission
 from styleguide_project.emails.models import subject_single_line
 from styleguide_project.users.models import BaseUser
@@ -186,7 +187,16 @@ class EmailCampaignCancelApi(APIView):
         cancelled_at = serializers.DateTimeField(source="campaign.cancelled_at")
         cancelled_by = serializers.IntegerField(source="campaign.cancelled_by_id", allow_null=True)
 
-    @extend_schema(request=None, responses={200: OutputSerializer, **NOT_FOUND})
+    @extend_schema(
+        request=None,
+        responses={
+            200: OutputSerializer,
+            400: OpenApiResponse(
+                response=RuleErrorSerializer, description="Done, with each of its emails sent or cancelled."
+            ),
+            **NOT_FOUND,
+        },
+    )
     def post(self, request: Request, campaign_id: int) -> Response:
         campaign = email_campaign_get(campaign_id=campaign_id)
         if campaign is None:
