@@ -1,9 +1,12 @@
 """Cancelling a campaign: no more of its emails are created, and none not yet sent ever leaves, by any path."""
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.utils import timezone
 
 from styleguide_project.campaigns.models import EmailCampaign
@@ -19,7 +22,7 @@ from styleguide_project.campaigns.tasks import email_campaign_send as email_camp
 from styleguide_project.campaigns.tests.factories import EmailCampaignFactory, EmailCampaignRecipientFactory
 from styleguide_project.core.exceptions import ApplicationError
 from styleguide_project.emails.models import Email
-from styleguide_project.emails.services import email_retry, email_send_all
+from styleguide_project.emails.services import delivery, email_retry, email_send_all
 from styleguide_project.emails.tasks.sending import email_send_batch as email_send_batch_task
 from styleguide_project.tasks.app.celery import app as celery_app
 from styleguide_project.tasks.outbox.models import CancelledRun, OutboxRun
@@ -27,6 +30,7 @@ from styleguide_project.tasks.outbox.services.dead_letters import dead_letter_re
 from styleguide_project.tasks.outbox.services.runs import task_outbox_relay
 from styleguide_project.tasks.tests.factories import DeadLetterFactory
 from styleguide_project.users.tests.factories import BaseUserFactory
+from testing.services import service_missing
 
 pytestmark = pytest.mark.django_db
 
@@ -237,3 +241,57 @@ def test_a_copy_is_a_new_draft_with_the_same_subject_and_message(staff_user):
         "",
     )
     assert statuses(copy) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_email_being_delivered_during_the_cancel_ends_sent_and_the_cancel_waits_for_it(monkeypatch):
+    if connection.vendor != "postgresql":
+        service_missing("needs PostgreSQL: SQLite has no row locks")
+    campaign = campaign_with_emails(EmailCampaign.Status.DONE, S.SENDING, S.SENDING)
+    in_flight, waiting = email_campaign_email_list(campaign=campaign)
+    staff = BaseUserFactory.create(is_staff=True)
+    sending, release = threading.Event(), threading.Event()
+    send = delivery.email_connection_send
+
+    def slow_send(message):
+        # The SMTP server is taking its time over this message; the email's row is locked meanwhile.
+        sending.set()
+        assert release.wait(timeout=10)
+        return send(message)
+
+    monkeypatch.setattr(delivery, "email_connection_send", slow_send)
+    outcome = {}
+
+    def deliver():
+        try:
+            outcome["sent"] = delivery.email_send_batch(email_ids=[in_flight.id])
+        finally:
+            connection.close()
+
+    def cancel():
+        try:
+            outcome["cancellation"] = email_campaign_cancel(campaign=campaign, user=staff)
+            outcome["cancelled_at"] = time.monotonic()
+        finally:
+            connection.close()
+
+    delivering = threading.Thread(target=deliver)
+    delivering.start()
+    assert sending.wait(timeout=10)
+    cancelling = threading.Thread(target=cancel)
+    cancelling.start()
+    time.sleep(0.5)
+    # The cancel waits on the row of the email being sent.
+    assert "cancellation" not in outcome
+    released_at = time.monotonic()
+    release.set()
+    delivering.join(timeout=10)
+    cancelling.join(timeout=10)
+
+    assert outcome["sent"] == [in_flight.id]
+    assert outcome["cancelled_at"] > released_at
+    assert (outcome["cancellation"].sent, outcome["cancellation"].cancelled) == (1, 1)
+    in_flight.refresh_from_db()
+    waiting.refresh_from_db()
+    assert (in_flight.status, waiting.status) == (S.SENT, S.CANCELLED)
+    assert [message.to for message in mail.outbox] == [[in_flight.to]]
