@@ -3,6 +3,7 @@
 import threading
 import time
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -260,7 +261,7 @@ def test_an_email_being_delivered_during_the_cancel_ends_sent_and_the_cancel_wai
         return send(message)
 
     monkeypatch.setattr(delivery, "email_connection_send", slow_send)
-    outcome = {}
+    outcome: dict[str, Any] = {}
 
     def deliver():
         try:
