@@ -10,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from styleguide_project.campaigns.models import EmailCampaign, EmailCampaignRecipient
-from styleguide_project.campaigns.services import email_campaign_queue
+from styleguide_project.campaigns.services import email_campaign_cancel, email_campaign_copy, email_campaign_queue
 from styleguide_project.core.exceptions import ApplicationError
 from styleguide_project.users.models import BaseUser
 
@@ -28,8 +28,10 @@ class EmailCampaignAdmin(admin.ModelAdmin[EmailCampaign]):
         "created_by",
         "created_at",
         "finished_at",
+        "cancelled_at",
+        "cancelled_by",
     )
-    actions = ["send_selected"]
+    actions = ["send_selected", "cancel_selected", "copy_selected"]
     list_select_related = ("created_by",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[EmailCampaign]:
@@ -78,6 +80,34 @@ class EmailCampaignAdmin(admin.ModelAdmin[EmailCampaign]):
             self.message_user(request, exc.message, messages.ERROR)
             return None
         return redirect("task:progress", task_id=campaign.task_id)
+
+    # Cancelling changes the campaign and its emails: the change permission, as the API's cancel needs.
+    @admin.action(description="Cancel selected campaigns", permissions=["change"])
+    def cancel_selected(self, request: HttpRequest, queryset: QuerySet[EmailCampaign]) -> None:
+        user = request.user if isinstance(request.user, BaseUser) else None
+        for campaign in queryset.order_by("id"):
+            try:
+                cancellation = email_campaign_cancel(campaign=campaign, user=user)
+            except ApplicationError as exc:
+                self.message_user(request, f"Campaign {campaign.id}: {exc.message}", messages.ERROR)
+                continue
+            self.message_user(
+                request,
+                f"Campaign {campaign.id} cancelled: {cancellation.sent} of its emails had been sent; "
+                f"{cancellation.cancelled} will never be sent.",
+                messages.SUCCESS,
+            )
+
+    # A new campaign: the add permission, as the API's copy needs.
+    @admin.action(description="Copy into a new draft", permissions=["add"])
+    def copy_selected(self, request: HttpRequest, queryset: QuerySet[EmailCampaign]) -> HttpResponseRedirect | None:
+        user = request.user if isinstance(request.user, BaseUser) else None
+        copies = [email_campaign_copy(campaign=campaign, created_by=user) for campaign in queryset.order_by("id")]
+        if len(copies) == 1:
+            # Straight to the draft, to edit it before sending.
+            return redirect("admin:campaigns_emailcampaign_change", copies[0].id)
+        self.message_user(request, f"{len(copies)} new drafts: {', '.join(str(c.id) for c in copies)}.")
+        return None
 
 
 @admin.register(EmailCampaignRecipient)

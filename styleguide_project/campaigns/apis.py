@@ -4,7 +4,7 @@
 from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,7 +22,13 @@ from styleguide_project.campaigns.selectors import (
     email_campaign_list,
     email_campaign_progress,
 )
-from styleguide_project.campaigns.services import email_campaign_launch
+from styleguide_project.campaigns.services import (
+    EmailCampaignCancellation,
+    email_campaign_cancel,
+    email_campaign_copy,
+    email_campaign_launch,
+)
+from styleguide_project.core.error_schemas import RuleErrorSerializer
 from styleguide_project.core.permissions import StaffPermission
 from styleguide_project.emails.models import subject_single_line
 from styleguide_project.users.models import BaseUser
@@ -77,17 +83,19 @@ class EmailCampaignDetailApi(APIView):
                 choices=EmailCampaignProgressState.choices,
                 help_text="DRAFT; QUEUEING (its emails are being created and queued); SENDING (all queued, some "
                 "not delivered yet); DONE (each delivered or failed for good); FAILED (the queueing failed: "
-                "send it again to carry on).",
+                "send it again to carry on); CANCELLED (stopped by staff: what was not sent never leaves).",
             )
             finished = serializers.BooleanField(help_text="Nothing more happens unless someone acts.")
             total = serializers.IntegerField(help_text="Its emails so far.")
             pending = serializers.IntegerField(help_text="Its emails not delivered or failed for good yet.")
+            cancellable = serializers.BooleanField(help_text="Staff may cancel it (POST its `cancel/`).")
 
         class EmailCountsSerializer(serializers.Serializer[dict[str, int]]):
             READY = serializers.IntegerField()
             SENDING = serializers.IntegerField()
             SENT = serializers.IntegerField()
             FAILED = serializers.IntegerField()
+            CANCELLED = serializers.IntegerField()
 
         id = serializers.IntegerField()
         subject = serializers.CharField()
@@ -101,6 +109,8 @@ class EmailCampaignDetailApi(APIView):
         last_error = serializers.CharField()
         created_at = serializers.DateTimeField()
         finished_at = serializers.DateTimeField(allow_null=True, help_text="When every email was queued.")
+        cancelled_at = serializers.DateTimeField(allow_null=True, help_text="When staff cancelled it.")
+        cancelled_by = serializers.IntegerField(source="cancelled_by_id", allow_null=True)
         emails = EmailCountsSerializer(source="progress.counts", help_text="Its emails by status.")
         progress = ProgressSerializer()
 
@@ -158,3 +168,65 @@ class EmailCampaignLaunchApi(APIView):
         campaign = email_campaign_get(campaign_id=launched.id) or launched
         output = self.OutputSerializer(campaign, context={"request": request})
         return Response(output.data, status=status.HTTP_202_ACCEPTED)
+
+
+class EmailCampaignCancelApi(APIView):
+    """Stop a campaign: no more of its emails are created, and none not yet handed to the SMTP server leaves.
+
+    Answers how many of its emails were sent before the cancel (final: none
+    is sent after this answer) and how many are cancelled. Cancelling a
+    cancelled campaign answers the same and changes nothing; a DONE campaign
+    whose every email was sent (or cancelled) is refused (400).
+    """
+
+    permission_classes = [StaffPermission.requiring("campaigns.change_emailcampaign")]
+
+    class OutputSerializer(serializers.Serializer[EmailCampaignCancellation]):
+        id = serializers.IntegerField(source="campaign.id")
+        status = serializers.ChoiceField(source="campaign.status", choices=EmailCampaign.Status.choices)
+        sent = serializers.IntegerField(help_text="Its emails handed to the SMTP server before the cancel.")
+        cancelled = serializers.IntegerField(help_text="Its emails that will never leave.")
+        cancelled_at = serializers.DateTimeField(source="campaign.cancelled_at")
+        cancelled_by = serializers.IntegerField(source="campaign.cancelled_by_id", allow_null=True)
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: OutputSerializer,
+            400: OpenApiResponse(
+                response=RuleErrorSerializer, description="Done, with each of its emails sent or cancelled."
+            ),
+            **NOT_FOUND,
+        },
+    )
+    def post(self, request: Request, campaign_id: int) -> Response:
+        campaign = email_campaign_get(campaign_id=campaign_id)
+        if campaign is None:
+            raise Http404
+        assert isinstance(request.user, BaseUser)  # noqa: S101 - the permission check ran first
+        cancellation = email_campaign_cancel(campaign=campaign, user=request.user)
+        return Response(self.OutputSerializer(cancellation).data)
+
+
+class EmailCampaignCopyApi(APIView):
+    """A new DRAFT campaign with the same subject and message (of a cancelled campaign, say), to send afresh."""
+
+    # It makes a campaign, as the launch does.
+    permission_classes = [StaffPermission.requiring("campaigns.add_emailcampaign")]
+
+    class OutputSerializer(serializers.Serializer[EmailCampaign]):
+        id = serializers.IntegerField()
+        status = serializers.ChoiceField(choices=EmailCampaign.Status.choices)
+        subject = serializers.CharField()
+        plain_text = serializers.CharField()
+        copied_from = serializers.IntegerField()
+
+    @extend_schema(request=None, responses={201: OutputSerializer, **NOT_FOUND})
+    def post(self, request: Request, campaign_id: int) -> Response:
+        campaign = email_campaign_get(campaign_id=campaign_id)
+        if campaign is None:
+            raise Http404
+        assert isinstance(request.user, BaseUser)  # noqa: S101 - the permission check ran first
+        copy = email_campaign_copy(campaign=campaign, created_by=request.user)
+        copy.copied_from = campaign.id  # type: ignore[attr-defined]
+        return Response(self.OutputSerializer(copy).data, status=status.HTTP_201_CREATED)

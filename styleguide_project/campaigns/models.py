@@ -16,6 +16,9 @@ class EmailCampaign(BaseModel):
         DONE = "DONE", "Done"
         # The task failed; sending it again carries on with the users not emailed yet.
         FAILED = "FAILED", "Failed"
+        # Stopped by staff: no more of its emails are created, and those not handed to the SMTP server
+        # are CANCELLED. Final: it is never sent again (a copy of it can be).
+        CANCELLED = "CANCELLED", "Cancelled"
 
     subject = models.CharField(max_length=255)
     plain_text = models.TextField()
@@ -27,6 +30,10 @@ class EmailCampaign(BaseModel):
     task_id = models.CharField(max_length=255, blank=True)
     last_error = models.TextField(blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         # The name it had in the emails app: workers of the previous release

@@ -69,6 +69,8 @@ class EmailCampaignProgressState(models.TextChoices):
     DONE = "DONE", "Done"
     # The queueing failed; the emails it queued still go out, and sending the campaign again carries on.
     FAILED = "FAILED", "Queueing failed"
+    # Stopped by staff: the emails sent before stay sent, the others are CANCELLED and never leave.
+    CANCELLED = "CANCELLED", "Cancelled"
 
 
 # Emails created but not yet delivered or failed for good.
@@ -84,8 +86,11 @@ class EmailCampaignProgress:
     total: int
     # How many of them are not delivered or failed for good yet (READY or SENDING).
     pending: int
-    # True: nothing more happens without someone acting (DRAFT, DONE, FAILED with no email pending).
+    # True: nothing more happens without someone acting (DRAFT, DONE, CANCELLED, FAILED with no email pending).
     finished: bool
+    # True: staff may cancel it (`email_campaign_cancel`): not CANCELLED yet, and not DONE with nothing left
+    # that could still be sent (READY, SENDING, or FAILED, which a retry would send).
+    cancellable: bool
 
 
 def email_campaign_progress(*, campaign: EmailCampaign) -> EmailCampaignProgress:
@@ -97,10 +102,21 @@ def email_campaign_progress(*, campaign: EmailCampaign) -> EmailCampaignProgress
         EmailCampaign.Status.SENDING: EmailCampaignProgressState.QUEUEING,
         EmailCampaign.Status.FAILED: EmailCampaignProgressState.FAILED,
         EmailCampaign.Status.DONE: EmailCampaignProgressState.SENDING if pending else EmailCampaignProgressState.DONE,
+        EmailCampaign.Status.CANCELLED: EmailCampaignProgressState.CANCELLED,
     }[EmailCampaign.Status(campaign.status)]
-    finished = state in (EmailCampaignProgressState.DRAFT, EmailCampaignProgressState.DONE) or (
-        state is EmailCampaignProgressState.FAILED and not pending
+    finished = state in (
+        EmailCampaignProgressState.DRAFT,
+        EmailCampaignProgressState.DONE,
+        EmailCampaignProgressState.CANCELLED,
+    ) or (state is EmailCampaignProgressState.FAILED and not pending)
+    cancellable = campaign.status != EmailCampaign.Status.CANCELLED and (
+        campaign.status != EmailCampaign.Status.DONE or bool(pending or counts[Email.Status.FAILED])
     )
     return EmailCampaignProgress(
-        state=state, counts=counts, total=sum(counts.values()), pending=pending, finished=finished
+        state=state,
+        counts=counts,
+        total=sum(counts.values()),
+        pending=pending,
+        finished=finished,
+        cancellable=cancellable,
     )

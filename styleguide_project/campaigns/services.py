@@ -8,18 +8,26 @@ The emails are the emails app's: created from the `emails/campaign/` templates
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from styleguide_project.campaigns.models import EmailCampaign, EmailCampaignRecipient
-from styleguide_project.campaigns.selectors import email_campaign_recipient_list
+from styleguide_project.campaigns.selectors import (
+    email_campaign_email_list,
+    email_campaign_recipient_list,
+    email_campaign_status_counts,
+)
 from styleguide_project.campaigns.tasks import email_campaign_send as email_campaign_send_task
 from styleguide_project.common.services import model_update
 from styleguide_project.core.exceptions import ApplicationError
-from styleguide_project.emails.services import email_create_from_template, email_send_all
+from styleguide_project.emails.models import Email
+from styleguide_project.emails.services import email_cancel, email_create_from_template, email_send_all
+from styleguide_project.emails.services.cancelling import CANCELLABLE_STATUSES
 from styleguide_project.task_progress.services import task_enqueue_for_user
+from styleguide_project.tasks.outbox.services.cancelling import task_run_cancel
 from styleguide_project.users.models import BaseUser
 
 logger = logging.getLogger(__name__)
@@ -30,6 +38,9 @@ ProgressCallback = Callable[[int, int, str], object]
 
 # Statuses from which a campaign may be (re)sent.
 CAMPAIGN_SENDABLE_STATUSES = (EmailCampaign.Status.DRAFT, EmailCampaign.Status.FAILED)
+# A run cancelled by id (not through its campaign) leaves the campaign FAILED with this error: sending it
+# again carries on.
+RUN_CANCELLED_ERROR = "Its run was cancelled before it had queued every email."
 
 
 @transaction.atomic
@@ -70,7 +81,12 @@ def email_campaign_launch(*, created_by: BaseUser, subject: str, plain_text: str
     return email_campaign_queue(campaign=campaign, user=created_by)
 
 
-def email_campaign_send(*, campaign: EmailCampaign, on_progress: ProgressCallback | None = None) -> EmailCampaign:
+def email_campaign_send(
+    *,
+    campaign: EmailCampaign,
+    on_progress: ProgressCallback | None = None,
+    is_cancelled: Callable[[], bool] | None = None,
+) -> EmailCampaign:
     """Create and queue the campaign's email to every user it still has to reach, a chunk at a time.
 
     Deliberately not one transaction. Each chunk of `EMAIL_CAMPAIGN_CHUNK_SIZE`
@@ -86,6 +102,10 @@ def email_campaign_send(*, campaign: EmailCampaign, on_progress: ProgressCallbac
 
     `EMAIL_CAMPAIGN_CHUNK_PAUSE_SECONDS` between chunks bounds the rate at
     which emails reach the workers and the SMTP relay.
+
+    It stops between chunks when the campaign is no longer SENDING (cancelled:
+    each chunk checks under the campaign's lock) or when `is_cancelled()`
+    says its run was cancelled (the task passes its checkpoint).
     """
     report = on_progress or (lambda current, total, description: None)
     chunk_size = max(1, settings.EMAIL_CAMPAIGN_CHUNK_SIZE)
@@ -99,6 +119,9 @@ def email_campaign_send(*, campaign: EmailCampaign, on_progress: ProgressCallbac
     for start in range(0, len(recipient_ids), chunk_size):
         if start and pause:
             time.sleep(pause)
+        if is_cancelled is not None and is_cancelled():
+            logger.info("Campaign %s: its run was cancelled; stopped after %d of %d emails.", campaign.id, done, total)
+            return email_campaign_failed(campaign=campaign, error=RUN_CANCELLED_ERROR)
         queued = _email_campaign_send_chunk(campaign=campaign, user_ids=recipient_ids[start : start + chunk_size])
         if queued is None:
             logger.info("Campaign %s is no longer SENDING; stopped after %d of %d emails.", campaign.id, done, total)
@@ -160,6 +183,84 @@ def email_campaign_failed(*, campaign: EmailCampaign, error: str) -> EmailCampai
         data={"status": EmailCampaign.Status.FAILED, "last_error": error},
     )
     return campaign
+
+
+@dataclass(frozen=True)
+class EmailCampaignCancellation:
+    campaign: EmailCampaign
+    # Its emails handed to the SMTP server before the cancel: they are gone.
+    sent: int
+    # Its emails that will never leave.
+    cancelled: int
+
+
+# Statuses from which a campaign may be cancelled. A DONE campaign has queued
+# every email, and may be cancelled while some are not delivered yet.
+CAMPAIGN_CANCELLABLE_STATUSES = (
+    EmailCampaign.Status.DRAFT,
+    EmailCampaign.Status.SENDING,
+    EmailCampaign.Status.FAILED,
+    EmailCampaign.Status.DONE,
+)
+
+
+@transaction.atomic
+def email_campaign_cancel(*, campaign: EmailCampaign, user: BaseUser | None) -> EmailCampaignCancellation:
+    """Stop a campaign: no more of its emails are created, and none not yet handed to the SMTP server leaves.
+
+    Under the campaign's lock (a chunk being created commits first, and the
+    next finds the campaign CANCELLED): its run is cancelled through the
+    task kit (`task_run_cancel`: a run not started never starts), and every
+    email of it not yet sent (READY, SENDING, FAILED) becomes CANCELLED in one
+    UPDATE under row locks (`email_cancel`). An email being delivered right
+    now holds its row until its send commits, so it ends SENT: once this
+    returns, no more of the campaign's emails reach the SMTP server, and
+    `sent` is final.
+
+    Cancelling a cancelled campaign changes nothing and answers the same. A
+    DONE campaign with nothing left that could be sent (each email SENT or
+    CANCELLED) is refused (ApplicationError).
+    """
+    campaign = EmailCampaign.objects.select_for_update().get(id=campaign.id)
+    if campaign.status == EmailCampaign.Status.CANCELLED:
+        return _email_campaign_cancellation(campaign=campaign)
+    if campaign.status not in CAMPAIGN_CANCELLABLE_STATUSES:
+        raise ApplicationError(f"A {campaign.status} campaign cannot be cancelled.", extra={"status": campaign.status})
+    emails = email_campaign_email_list(campaign=campaign)
+    if campaign.status == EmailCampaign.Status.DONE and not emails.filter(status__in=CANCELLABLE_STATUSES).exists():
+        raise ApplicationError(
+            "This campaign is done: each of its emails was sent or cancelled; there is nothing to cancel.",
+            extra={"status": campaign.status},
+        )
+    if campaign.task_id:
+        task_run_cancel(task_id=campaign.task_id)
+    email_cancel(email_ids=emails.values("id"))
+    campaign, _ = model_update(
+        instance=campaign,
+        fields=["status", "cancelled_at", "cancelled_by"],
+        data={"status": EmailCampaign.Status.CANCELLED, "cancelled_at": timezone.now(), "cancelled_by": user},
+    )
+    cancellation = _email_campaign_cancellation(campaign=campaign)
+    logger.info(
+        "Campaign %s cancelled: %d emails sent before, %d cancelled.",
+        campaign.id,
+        cancellation.sent,
+        cancellation.cancelled,
+    )
+    return cancellation
+
+
+def _email_campaign_cancellation(*, campaign: EmailCampaign) -> EmailCampaignCancellation:
+    counts = email_campaign_status_counts(campaign=campaign)
+    return EmailCampaignCancellation(
+        campaign=campaign, sent=counts[Email.Status.SENT], cancelled=counts[Email.Status.CANCELLED]
+    )
+
+
+@transaction.atomic
+def email_campaign_copy(*, campaign: EmailCampaign, created_by: BaseUser | None) -> EmailCampaign:
+    """A new DRAFT with the campaign's subject and message, to send again what a cancelled (or any) campaign said."""
+    return email_campaign_create(created_by=created_by, subject=campaign.subject, plain_text=campaign.plain_text)
 
 
 @transaction.atomic

@@ -29,7 +29,7 @@ class Email(BaseModel):
         SENDING = "SENDING", "Sending"
         SENT = "SENT", "Sent"
         FAILED = "FAILED", "Failed"
-        # Never to be sent: its recipient deleted the account before it left.
+        # Never to be sent: its campaign was cancelled, or its recipient deleted the account, before it left.
         # Final: nothing queues, retries, relays or replays a CANCELLED email
         # (each of them acts only on READY, SENDING or FAILED rows).
         CANCELLED = "CANCELLED", "Cancelled"

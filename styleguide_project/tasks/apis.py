@@ -108,7 +108,8 @@ class DeadLetterReplayApi(APIView):
         responses={
             202: OutputSerializer,
             400: OpenApiResponse(
-                response=RuleErrorSerializer, description="Already replayed, or its task is no longer registered."
+                response=RuleErrorSerializer,
+                description="Already replayed, its run was cancelled, or its task is no longer registered.",
             ),
             **NOT_FOUND,
         },

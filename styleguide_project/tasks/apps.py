@@ -17,6 +17,10 @@ class TasksConfig(AppConfig):
             signals,  # noqa: F401
             tasks,  # noqa: F401
         )
+        from styleguide_project.tasks.outbox.cancel_guard import cancelled_run_guard
         from styleguide_project.tasks.outbox.guard import outbox_run_guard
 
+        # The cancel guard first, the outermost: a cancelled copy claims nothing.
+        ProjectTask.run_guard_register(cancelled_run_guard)
         ProjectTask.run_guard_register(outbox_run_guard)
+        ProjectTask.cancelled_check_register(cancelled_run_guard.is_cancelled)

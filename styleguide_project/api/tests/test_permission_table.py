@@ -149,6 +149,13 @@ ACCESS: dict[str, Access] = {
     "api/emails/campaigns/<int:campaign_id>/": Access(
         Who.STAFF, ("GET /api/emails/campaigns/1/",), perms=("campaigns.view_emailcampaign",)
     ),
+    # Cancelling one changes it (and its emails); copying one makes a campaign, as launching does.
+    "api/emails/campaigns/<int:campaign_id>/cancel/": Access(
+        Who.STAFF, ("POST /api/emails/campaigns/1/cancel/",), perms=("campaigns.change_emailcampaign",)
+    ),
+    "api/emails/campaigns/<int:campaign_id>/copy/": Access(
+        Who.STAFF, ("POST /api/emails/campaigns/1/copy/",), perms=("campaigns.add_emailcampaign",)
+    ),
     "emails/campaigns/new/": Access(
         Who.STAFF,
         ("GET /emails/campaigns/new/", "POST /emails/campaigns/new/", "PUT /emails/campaigns/new/"),
@@ -156,6 +163,9 @@ ACCESS: dict[str, Access] = {
     ),
     "emails/campaigns/<int:campaign_id>/": Access(
         Who.STAFF, ("GET /emails/campaigns/1/",), perms=("campaigns.view_emailcampaign",)
+    ),
+    "emails/campaigns/<int:campaign_id>/cancel/": Access(
+        Who.STAFF, ("POST /emails/campaigns/1/cancel/",), perms=("campaigns.change_emailcampaign",)
     ),
     # The task kit: dead letters are staff tooling; replaying one changes it.
     "api/tasks/dead-letters/": Access(Who.STAFF, ("GET /api/tasks/dead-letters/",), perms=("tasks.view_deadletter",)),

@@ -47,7 +47,7 @@ def _campaign_page(campaign_id: int) -> str:
     on_failure=_email_campaign_send_failure,
     on_replay=_email_campaign_send_replay,
 )
-def email_campaign_send(self: Task, *, campaign_id: int) -> dict[str, Any] | None:
+def email_campaign_send(self: ProjectTask, *, campaign_id: int) -> dict[str, Any] | None:
     """Create and queue a campaign's emails, reporting progress; the result's `redirect` is the campaign's page."""
     campaign = email_campaign_get(campaign_id=campaign_id)
     if campaign is None:
@@ -60,5 +60,6 @@ def email_campaign_send(self: Task, *, campaign_id: int) -> dict[str, Any] | Non
     from styleguide_project.campaigns.services import email_campaign_send
 
     recorder = TaskProgressRecorder(self)
-    campaign = email_campaign_send(campaign=campaign, on_progress=recorder.set_progress)
+    # Between chunks it stops if this run was cancelled (the kit's checkpoint).
+    campaign = email_campaign_send(campaign=campaign, on_progress=recorder.set_progress, is_cancelled=self.is_cancelled)
     return {"redirect": _campaign_page(campaign.id), "campaign_id": campaign.id, "status": campaign.status}

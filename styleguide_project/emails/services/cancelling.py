@@ -1,6 +1,11 @@
-"""Cancelling emails that must never leave: those still queued to an address whose account is gone."""
+"""Cancelling emails that must never leave: those of a cancelled campaign, or still queued to an address whose
+account is gone."""
+
+from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from styleguide_project.emails.models import Email
@@ -11,18 +16,22 @@ CANCELLABLE_STATUSES = (Email.Status.READY, Email.Status.SENDING, Email.Status.F
 
 
 @transaction.atomic
-def email_cancel_to(*, to: str) -> list[int]:
-    """Mark every email to `to` that has not been sent CANCELLED; returns their ids.
+def email_cancel(*, email_ids: Iterable[int] | QuerySet[Email, Any]) -> list[int]:
+    """Mark every email among `email_ids` that has not been sent CANCELLED, in one UPDATE; returns their ids.
+
+    `email_ids` may be a query of ids (`.values("id")`): the caller's set of
+    emails is then read in the same statement that locks them.
 
     CANCELLED is final: `email_send_all` queues only READY and FAILED emails,
     a delivery (first run, retry, or a copy the outbox relay publishes)
     sends only SENDING ones, and a replay reopens only FAILED ones, so a
     cancelled email is never sent. An email being delivered right now holds
     its row lock until its send commits; the lock here waits for it, and an
-    email that was sent meanwhile is SENT, not cancelled.
+    email that was sent meanwhile is SENT, not cancelled. So once this
+    returns, no email it was given reaches the SMTP server any more.
     """
     ids = list(
-        Email.objects.filter(to=to, status__in=CANCELLABLE_STATUSES)
+        Email.objects.filter(id__in=email_ids, status__in=CANCELLABLE_STATUSES)
         .select_for_update()
         .order_by("id")
         .values_list("id", flat=True)
@@ -31,6 +40,11 @@ def email_cancel_to(*, to: str) -> list[int]:
         status=Email.Status.CANCELLED, next_attempt_at=None, updated_at=timezone.now()
     )
     return ids
+
+
+def email_cancel_to(*, to: str) -> list[int]:
+    """Mark every email to `to` that has not been sent CANCELLED; returns their ids (see `email_cancel`)."""
+    return email_cancel(email_ids=Email.objects.filter(to=to).values("id"))
 
 
 @transaction.atomic

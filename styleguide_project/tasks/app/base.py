@@ -73,11 +73,30 @@ class ProjectTask(DeliveredQueueRetry, DjangoTask):
     on_replay: Callable[..., None] | None = None
     # Run around every body that a worker or an eager run executes (see RunGuard).
     run_guards: ClassVar[list[RunGuard]] = []
+    # `check(task_id) -> bool`: whether a run was cancelled, for `is_cancelled()`;
+    # registered by the room that records cancellations, as guards are.
+    cancelled_checks: ClassVar[list[Callable[[str], bool]]] = []
 
     @classmethod
     def run_guard_register(cls, guard: RunGuard) -> None:
         if guard not in cls.run_guards:
             cls.run_guards.append(guard)
+
+    @classmethod
+    def cancelled_check_register(cls, check: Callable[[str], bool]) -> None:
+        if check not in cls.cancelled_checks:
+            cls.cancelled_checks.append(check)
+
+    def is_cancelled(self) -> bool:
+        """Whether this run was cancelled since it started: a body that runs long asks between its steps, and stops.
+
+        One lookup by task id (a database read: ask between chunks of work, not
+        per row). False in a plain function call, which is no run of its own.
+        """
+        request = self.request
+        if request.called_directly or not request.id:
+            return False
+        return any(check(str(request.id)) for check in self.cancelled_checks)
 
     @property
     def max_retries(self) -> int:  # type: ignore[override]

@@ -1,4 +1,4 @@
-"""The outbox's runs and the dead letters of runs that failed for good."""
+"""The outbox's runs, the dead letters of runs that failed for good, and the runs cancelled."""
 
 from django.db import models
 from django.utils import timezone
@@ -75,3 +75,20 @@ class DeadLetter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name}[{self.task_id}]"
+
+
+class CancelledRun(models.Model):
+    """A task run cancelled by id (`task_run_cancel`): no copy of it starts, and a running copy stops at a checkpoint.
+
+    Keyed by the run's task id, which every copy of its message carries (a
+    retry, a relay's publish, a redelivery): the kit's cancel guard looks it
+    up before a body runs, and `ProjectTask.is_cancelled()` while it runs.
+    Kept: a cancellation is a rare act of staff, and a row must outlive every
+    message and dead letter of its run.
+    """
+
+    task_id = models.CharField(max_length=255, primary_key=True)
+    cancelled_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.task_id} (cancelled {self.cancelled_at:%Y-%m-%d %H:%M})"

@@ -1,4 +1,4 @@
-"""Reads of the dead letters."""
+"""Reads of the dead letters, and of the runs cancelled."""
 
 import datetime
 from typing import TypedDict
@@ -7,7 +7,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 
 from styleguide_project.core.dates import local_period_bounds
 from styleguide_project.tasks.app.registry import task_registered_names
-from styleguide_project.tasks.outbox.models import DeadLetter
+from styleguide_project.tasks.outbox.models import CancelledRun, DeadLetter
 
 
 class DeadLetterFilters(TypedDict, total=False):
@@ -35,3 +35,8 @@ def dead_letter_list(*, filters: DeadLetterFilters | None = None) -> QuerySet[De
 
 def dead_letter_get(*, dead_letter_id: int) -> DeadLetter | None:
     return dead_letter_list().filter(id=dead_letter_id).first()
+
+
+def task_run_cancelled(*, task_id: str) -> bool:
+    """Whether run `task_id` was cancelled (`task_run_cancel`): one lookup by primary key."""
+    return CancelledRun.objects.filter(task_id=task_id).exists()

@@ -141,3 +141,60 @@ def probe_retry_after(self: Task, *, countdowns: list[int]) -> int:
     if self.request.retries < len(countdowns):
         raise self.retry(countdown=countdowns[self.request.retries], max_retries=len(countdowns))
     return int(self.request.retries)
+
+
+# What each probe_checkpoint run did, by task id, when it runs without Redis (eagerly).
+CHECKPOINTS: dict[str, list[str]] = {}
+
+
+@shared_task(bind=True, base=ProjectTask, name="tests.probe_checkpoint", needs_failure_handler=False)
+def probe_checkpoint(
+    self: ProjectTask,
+    *,
+    steps: int,
+    step_seconds: float = 0.0,
+    cancel_at_step: int = -1,
+    redis_url: str = "",
+    key: str = "",
+) -> int:
+    """Runs `steps` steps, asking `is_cancelled()` before each; returns the step it stopped at (`steps` when done).
+
+    Records "started", then "stopped at <n>" or "finished", in the Redis list
+    `key` (on a worker) or in CHECKPOINTS (eagerly). `cancel_at_step` cancels
+    the run itself at that step, as staff would while it runs.
+    """
+    import time
+
+    from styleguide_project.tasks.outbox.services.cancelling import task_run_cancel
+
+    def record(what: str) -> None:
+        if redis_url:
+            client = _REDIS_CLIENTS.get(redis_url)
+            if client is None:
+                client = _REDIS_CLIENTS[redis_url] = redis.Redis.from_url(redis_url)
+            client.rpush(key, what)
+        else:
+            CHECKPOINTS.setdefault(str(self.request.id), []).append(what)
+
+    record("started")
+    for step in range(steps):
+        if step == cancel_at_step:
+            task_run_cancel(task_id=str(self.request.id))
+        if self.is_cancelled():
+            record(f"stopped at {step}")
+            return step
+        time.sleep(step_seconds)
+    record("finished")
+    return steps
+
+
+@shared_task(bind=True, base=ProjectTask, name="tests.probe_cancelled_in_countdown", needs_failure_handler=False)
+def probe_cancelled_in_countdown(self: Task, *, into: str) -> int:
+    """Counts its runs in COUNTS[into]; the first is cancelled while it waits for its retry."""
+    from styleguide_project.tasks.outbox.services.cancelling import task_run_cancel
+
+    COUNTS[into] = COUNTS.get(into, 0) + 1
+    if self.request.retries == 0:
+        task_run_cancel(task_id=str(self.request.id))
+        raise self.retry(countdown=1, max_retries=3)
+    return int(self.request.retries)

@@ -64,6 +64,8 @@ def test_the_backend_follows_the_settings():
     assert type(lock).__name__ == ("RedisTaskLock" if settings.REDIS_URL else "CacheTaskLock")
 
 
+# The database: each run's cancel guard looks its id up, from the runs' threads too.
+@pytest.mark.django_db(transaction=True)
 def test_one_run_goes_through_and_a_concurrent_one_is_skipped(caplog):
     release_run.clear()
     entered_run.clear()
@@ -83,6 +85,7 @@ def test_one_run_goes_through_and_a_concurrent_one_is_skipped(caplog):
     assert blocking_job.apply().result == "ran"
 
 
+@pytest.mark.django_db
 @pytest.mark.task_failure_expected
 def test_the_lock_is_released_after_an_exception():
     with pytest.raises(RuntimeError):
@@ -91,6 +94,7 @@ def test_the_lock_is_released_after_an_exception():
     assert held_keys() == []
 
 
+@pytest.mark.django_db
 def test_keys_come_from_the_task_arguments():
     assert keyed_job.delay(account_id=1).result == 1
 

@@ -29,6 +29,7 @@ def configured_output():
     service_logger.removeHandler(handler)
 
 
+@pytest.mark.django_db
 def test_lines_logged_inside_a_task_carry_its_name_and_id(configured_output):
     logging_job.apply_async(task_id="abc-123")
 

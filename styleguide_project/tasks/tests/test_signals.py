@@ -112,10 +112,13 @@ def test_a_task_that_is_not_a_project_task_makes_no_letter():
     assert DeadLetter.objects.count() == 0
 
 
+@pytest.mark.django_db
 def test_a_letter_that_cannot_be_written_is_logged_and_the_task_error_stands(probe, caplog, monkeypatch):
-    # No database access in this test: the letter cannot be written. (Nor the
-    # eager result, which Celery would fail on first.)
-    monkeypatch.setattr(probe_always_fails, "store_eager_result", False)
+    # The database refuses the letter's write (the run itself got through).
+    def refused(**kwargs):
+        raise RuntimeError("the database refused the letter")
+
+    monkeypatch.setattr("styleguide_project.tasks.outbox.services.dead_letters.dead_letter_record", refused)
     with caplog.at_level(logging.ERROR, logger="styleguide_project.tasks.outbox.signals"):
         with pytest.raises(ValueError, match="no good value: 9"):
             probe_always_fails.delay(value=9, error="bug")

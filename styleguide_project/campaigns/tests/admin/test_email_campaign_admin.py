@@ -1,8 +1,10 @@
 import pytest
 from django.contrib.messages import get_messages
+from django.test import Client
 
 from styleguide_project.campaigns.models import EmailCampaign
 from styleguide_project.campaigns.tests.factories import EmailCampaignFactory, EmailCampaignRecipientFactory
+from styleguide_project.emails.models import Email
 from styleguide_project.users.tests.factories import BaseUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -125,3 +127,44 @@ def test_staff_with_the_add_permission_send_one(client):
 
     campaign.refresh_from_db()
     assert (response.status_code, campaign.status) == (302, EmailCampaign.Status.SENDING)
+
+
+def test_cancelling_selected_campaigns_says_what_happened_to_each(superuser_client):
+    sending = EmailCampaignFactory.create(status=EmailCampaign.Status.SENDING)
+    EmailCampaignRecipientFactory.create(campaign=sending, email__status=Email.Status.SENT)
+    EmailCampaignRecipientFactory.create(campaign=sending, email__status=Email.Status.SENDING)
+    done = EmailCampaignFactory.create(status=EmailCampaign.Status.DONE)
+
+    response = superuser_client.post(
+        URL, {"action": "cancel_selected", "_selected_action": [str(sending.id), str(done.id)]}
+    )
+
+    assert response.status_code == 302
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        f"Campaign {sending.id} cancelled: 1 of its emails had been sent; 1 will never be sent.",
+        f"Campaign {done.id}: This campaign is done: each of its emails was sent or cancelled; "
+        "there is nothing to cancel.",
+    ]
+    sending.refresh_from_db()
+    assert sending.status == EmailCampaign.Status.CANCELLED
+
+
+def test_copying_one_campaign_opens_the_new_draft(superuser_client):
+    campaign = EmailCampaignFactory.create(status=EmailCampaign.Status.CANCELLED, subject="News")
+
+    response = superuser_client.post(URL, {"action": "copy_selected", "_selected_action": [str(campaign.id)]})
+
+    copy = EmailCampaign.objects.exclude(id=campaign.id).get()
+    assert (copy.status, copy.subject) == (EmailCampaign.Status.DRAFT, "News")
+    assert response["Location"] == f"{URL}{copy.id}/change/"
+
+
+def test_the_cancel_action_needs_the_change_permission(db):
+    viewer = BaseUserFactory.create(is_staff=True, permissions=["campaigns.view_emailcampaign"])
+    client = Client()
+    client.force_login(viewer)
+
+    page = client.get(URL).content.decode()
+
+    assert 'value="cancel_selected"' not in page
+    assert 'value="copy_selected"' not in page

@@ -37,9 +37,11 @@ def test_a_campaign_with_its_emails_by_status_and_its_progress(staff_client):
         "last_error": "",
         "created_at": campaign.created_at.isoformat().replace("+00:00", "Z"),
         "finished_at": finished.isoformat().replace("+00:00", "Z"),
-        "emails": {"READY": 0, "SENDING": 1, "SENT": 2, "FAILED": 0},
+        "cancelled_at": None,
+        "cancelled_by": None,
+        "emails": {"READY": 0, "SENDING": 1, "SENT": 2, "FAILED": 0, "CANCELLED": 0},
         # Every email queued (the campaign is DONE), but one is not delivered yet: still sending.
-        "progress": {"state": "SENDING", "finished": False, "total": 3, "pending": 1},
+        "progress": {"state": "SENDING", "finished": False, "total": 3, "pending": 1, "cancellable": True},
     }
 
 
@@ -91,4 +93,5 @@ def test_staff_with_exactly_the_view_permission_read_it(api_client):
         "finished": True,
         "total": 0,
         "pending": 0,
+        "cancellable": True,
     }

@@ -23,6 +23,8 @@ S = Email.Status
         (EmailCampaign.Status.DONE, [S.SENT, S.FAILED], EmailCampaignProgressState.DONE, True),
         (EmailCampaign.Status.FAILED, [S.SENDING], EmailCampaignProgressState.FAILED, False),
         (EmailCampaign.Status.FAILED, [S.SENT], EmailCampaignProgressState.FAILED, True),
+        # Stopped by staff: what was not sent never leaves.
+        (EmailCampaign.Status.CANCELLED, [S.SENT, S.CANCELLED], EmailCampaignProgressState.CANCELLED, True),
     ],
 )
 def test_the_state_is_told_by_the_emails_as_well_as_the_campaign(status, emails, state, finished):
@@ -46,3 +48,24 @@ def test_one_query(django_assert_num_queries):
         progress = email_campaign_progress(campaign=campaign)
 
     assert progress.counts["SENT"] == 3
+
+
+@pytest.mark.parametrize(
+    ("status", "emails", "cancellable"),
+    [
+        (EmailCampaign.Status.DRAFT, [], True),
+        (EmailCampaign.Status.SENDING, [S.SENT], True),
+        (EmailCampaign.Status.FAILED, [S.SENT], True),
+        (EmailCampaign.Status.DONE, [S.SENT, S.SENDING], True),
+        # A failed email could still be sent (a retry): there is something to cancel.
+        (EmailCampaign.Status.DONE, [S.SENT, S.FAILED], True),
+        (EmailCampaign.Status.DONE, [S.SENT, S.CANCELLED], False),
+        (EmailCampaign.Status.CANCELLED, [S.SENT, S.CANCELLED], False),
+    ],
+)
+def test_it_is_cancellable_while_something_could_still_be_sent(status, emails, cancellable):
+    campaign = EmailCampaignFactory.create(status=status)
+    for email_status in emails:
+        EmailCampaignRecipientFactory.create(campaign=campaign, email__status=email_status)
+
+    assert email_campaign_progress(campaign=campaign).cancellable is cancellable

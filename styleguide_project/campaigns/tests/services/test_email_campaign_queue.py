@@ -23,8 +23,12 @@ def test_queues_a_run_owned_by_the_user(staff_user, status, django_capture_on_co
     assert len(callbacks) == 1
 
 
-@pytest.mark.parametrize("status", [EmailCampaign.Status.SENDING, EmailCampaign.Status.DONE])
-def test_a_campaign_sending_or_done_is_not_queued_again(staff_user, status, django_capture_on_commit_callbacks):
+@pytest.mark.parametrize(
+    "status", [EmailCampaign.Status.SENDING, EmailCampaign.Status.DONE, EmailCampaign.Status.CANCELLED]
+)
+def test_a_campaign_sending_done_or_cancelled_is_not_queued_again(
+    staff_user, status, django_capture_on_commit_callbacks
+):
     campaign = EmailCampaignFactory.create(status=status)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(ApplicationError, match=status):

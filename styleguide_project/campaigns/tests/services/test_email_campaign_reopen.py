@@ -23,7 +23,13 @@ def test_a_failed_campaign_goes_back_to_sending_for_the_new_run():
 
 
 @pytest.mark.parametrize(
-    "status", [EmailCampaign.Status.DRAFT, EmailCampaign.Status.SENDING, EmailCampaign.Status.DONE]
+    "status",
+    [
+        EmailCampaign.Status.DRAFT,
+        EmailCampaign.Status.SENDING,
+        EmailCampaign.Status.DONE,
+        EmailCampaign.Status.CANCELLED,
+    ],
 )
 def test_a_campaign_in_any_other_status_is_left_alone(status):
     campaign = EmailCampaignFactory.create(status=status, task_id="old")

@@ -75,6 +75,9 @@ def test_a_campaign_shows_its_bar_advancing_then_lands_on_the_campaign(celery_wo
     assert campaign.status == EmailCampaign.Status.DONE
     assert "Spring news" in campaign_page
     assert "<strong>Done</strong>" in campaign_page
+    # Finished: it no longer reloads itself, and there is nothing left to cancel.
+    assert 'http-equiv="refresh"' not in campaign_page
+    assert 'id="campaign-cancel"' not in campaign_page
     assert set(said) <= {"Sending", "Done"}, said
     percents = intermediate_percents(seen)
     assert len(percents) >= 2, seen

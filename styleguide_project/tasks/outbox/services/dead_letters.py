@@ -13,7 +13,7 @@ from styleguide_project.common.services import model_update
 from styleguide_project.core.exceptions import ApplicationError
 from styleguide_project.tasks.app.base import ProjectTask
 from styleguide_project.tasks.app.registry import task_registered_get
-from styleguide_project.tasks.outbox.models import DeadLetter
+from styleguide_project.tasks.outbox.models import CancelledRun, DeadLetter
 from styleguide_project.tasks.outbox.services.enqueue import task_enqueue_on_commit
 
 # A letter keeps the end of the traceback, where the error was raised; the
@@ -74,17 +74,22 @@ def dead_letter_replay(*, dead_letter: DeadLetter) -> DeadLetter:
     letter = DeadLetter.objects.select_for_update().get(id=dead_letter.id)
     task = _replayable_task(task_name=letter.task_name)
     _check_not_replayed(letter=letter)
+    _check_not_cancelled(letter=letter)
     [replayed] = _replay(task=task, letters=[letter])
     return replayed
 
 
 @transaction.atomic
 def dead_letter_replay_all(*, task_name: str) -> list[DeadLetter]:
-    """Replay every letter of `task_name` not yet replayed, oldest first, in one transaction; returns them."""
+    """Replay every letter of `task_name` not yet replayed, oldest first, in one transaction; returns them.
+
+    The letters of cancelled runs are left out: they are not to run again.
+    """
     task = _replayable_task(task_name=task_name)
     letters = list(
         DeadLetter.objects.select_for_update()
         .filter(task_name=task_name, replayed_at__isnull=True)
+        .exclude(task_id__in=CancelledRun.objects.values("task_id"))
         .order_by("created_at", "id")
     )
     return _replay(task=task, letters=letters)
@@ -112,6 +117,15 @@ def _check_not_replayed(*, letter: DeadLetter) -> None:
         raise ApplicationError(
             f"Dead letter {letter.id} was already replayed, as task {letter.replayed_as}.",
             extra={"replayed_at": letter.replayed_at.isoformat(), "replayed_as": letter.replayed_as},
+        )
+
+
+def _check_not_cancelled(*, letter: DeadLetter) -> None:
+    cancelled = CancelledRun.objects.filter(task_id=letter.task_id).first()
+    if cancelled is not None:
+        raise ApplicationError(
+            f"Dead letter {letter.id} is of run {letter.task_id}, which was cancelled; it cannot be replayed.",
+            extra={"task_id": letter.task_id, "cancelled_at": cancelled.cancelled_at.isoformat()},
         )
 
 

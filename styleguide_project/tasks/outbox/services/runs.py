@@ -106,10 +106,11 @@ def _relay_batch(*, app: Celery, size: int, idle: IdleQueues | None = None) -> R
     lapsed = now - timedelta(seconds=settings.OUTBOX_RUN_LEASE_SECONDS)
     rows = list(
         OutboxRun.objects.filter(
-            # Never published, and old enough that the fast path gave up on it;
+            # Never published, and old enough that the fast path gave up on it
+            # (and not done: a cancelled run is marked done and never published);
             # or started by a worker that died (the lease lapsed, not done);
             # or lost by the broker after it took it.
-            Q(published_at__isnull=True, created_at__lt=fresh)
+            Q(published_at__isnull=True, done_at__isnull=True, created_at__lt=fresh)
             | Q(done_at__isnull=True, started_at__lt=lapsed)
             | _lost(idle=idle, now=now)
         )
