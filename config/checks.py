@@ -172,11 +172,15 @@ def production_problems(env: Any, namespace: dict[str, Any]) -> list[Problem]:
             "Set the client application's page with {token}, or leave it empty to send the token itself."
         ),
         "FRONTEND_URL": "Set the client application's address, or leave it empty to link to this server's own pages.",
+        "SITE_URL": "Set this server's public https address, or leave it empty to send campaigns without the link.",
     }
     for var, fix in links.items():
         url = value(var)
         if url and _placeholder_host(urlsplit(url).hostname or ""):
             problems.append(Problem(var, "points to a placeholder host", fix))
+    # Mail providers follow a one-click unsubscribe link only over https (RFC 8058).
+    if value("SITE_URL") and urlsplit(value("SITE_URL")).scheme != "https":
+        problems.append(Problem("SITE_URL", "is not an https address", links["SITE_URL"]))
 
     # Flower reads FLOWER_BASIC_AUTH itself; it starts with these settings, so a
     # weak password stops it (and every other process given the same file) here.

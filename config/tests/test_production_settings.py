@@ -150,6 +150,8 @@ def test_debug_is_off_even_when_the_environment_asks_for_it():
         ("SUPPORT_EMAIL", "   ", "is missing"),
         ("SUPPORT_EMAIL", "ops@localhost", "a placeholder address"),
         ("EMAIL_VERIFICATION_URL", "https://app.example.com/verify?token={token}", "placeholder host"),
+        ("SITE_URL", "http://api.mysite.org", "is not an https address"),
+        ("SITE_URL", "https://api.example.com", "placeholder host"),
         ("FLOWER_BASIC_AUTH", "admin:change-me", "the password of 'admin' is weak"),
         ("FLOWER_BASIC_AUTH", "ops:Vq8s-2Lx9#tR4mZw,admin:hunter2", "the password of 'admin' is weak"),
         ("FLOWER_BASIC_AUTH", "ops:abcabcabcabcabcabc", "fewer than 6 distinct characters (3)"),
