@@ -3,28 +3,21 @@
 On SQLite, Django adds a NOT NULL column by rebuilding the table from the
 model's state, which no longer has the `campaign_id` column that 0005 keeps
 in the database for the previous release's workers: the rebuild would drop
-it. So SQLite gets a plain ADD COLUMN; other databases get Django's own.
+it. So the column is added with a plain ADD COLUMN, on SQLite as on PostgreSQL
+(where it is what Django would run).
 """
 
 from django.db import migrations, models
 
 
-def _field():
-    field = models.JSONField(blank=True, db_default=models.Value({}, output_field=models.JSONField()), default=dict)
-    field.set_attributes_from_name("headers")
-    return field
-
-
 def add_column(apps, schema_editor):
     Email = apps.get_model("emails", "Email")
+    q = schema_editor.quote_name
     if schema_editor.connection.vendor == "sqlite":
-        q = schema_editor.quote_name
-        schema_editor.execute(
-            f"ALTER TABLE {q(Email._meta.db_table)} ADD COLUMN {q('headers')} text NOT NULL DEFAULT '{{}}' "
-            f"CHECK (JSON_VALID({q('headers')}))"
-        )
+        column = f"text NOT NULL DEFAULT '{{}}' CHECK (JSON_VALID({q('headers')}))"
     else:
-        schema_editor.add_field(Email, _field())
+        column = "jsonb NOT NULL DEFAULT '{}'::jsonb"
+    schema_editor.execute(f"ALTER TABLE {q(Email._meta.db_table)} ADD COLUMN {q('headers')} {column}")
 
 
 def drop_column(apps, schema_editor):
