@@ -15,7 +15,11 @@ from styleguide_project.campaigns.selectors import email_campaign_email_list, em
 from styleguide_project.campaigns.services import email_campaign_send
 from styleguide_project.campaigns.tests.factories import EmailCampaignFactory
 from styleguide_project.users.models import BaseUser
-from styleguide_project.users.services import user_password_reset_send, user_unsubscribe_link
+from styleguide_project.users.services import (
+    user_email_verification_send,
+    user_password_reset_send,
+    user_unsubscribe_link,
+)
 from styleguide_project.users.tests.factories import BaseUserFactory
 
 pytestmark = pytest.mark.django_db
@@ -110,12 +114,14 @@ def test_who_unsubscribes_while_a_campaign_sends_gets_none_of_its_later_chunks(
 
 def test_account_emails_still_reach_an_unsubscribed_user_without_the_headers(django_capture_on_commit_callbacks):
     ada = BaseUserFactory.create(onboarded_at=timezone.now(), receives_campaigns=False)
+    bob = BaseUserFactory.create(email_verified_at=None, receives_campaigns=False)
 
     with django_capture_on_commit_callbacks(execute=True):
-        email = user_password_reset_send(email=ada.email, site_url="https://api.example.com/")
+        reset = user_password_reset_send(email=ada.email, site_url="https://api.example.com/")
+        verification = user_email_verification_send(user=bob)
 
-    assert email is not None
-    assert email.headers == {}
-    [message] = mail.outbox
-    assert message.to == [ada.email]
-    assert "List-Unsubscribe" not in message.message().as_string()
+    assert reset is not None
+    assert reset.headers == verification.headers == {}
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([ada.email, bob.email])
+    for message in mail.outbox:
+        assert "List-Unsubscribe" not in message.message().as_string()
