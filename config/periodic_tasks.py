@@ -15,6 +15,7 @@ Keyword arguments are JSON and must fit the task's signature. CELERY_BEAT_SCHEDU
 stays empty: this list replaces it.
 """
 
+from styleguide_project.api.tasks import idempotency_key_delete_expired as idempotency_key_delete_expired_task
 from styleguide_project.emails.tasks import email_failed_summary_send as email_failed_summary_send_task
 from styleguide_project.task_progress.tasks import task_ownership_delete_expired as task_ownership_delete_expired_task
 from styleguide_project.tasks.app.tasks import task_result_delete_expired as task_result_delete_expired_task
@@ -99,5 +100,14 @@ PERIODIC_TASKS: tuple[PeriodicTaskDefinition, ...] = (
         expire_seconds=12 * 3600,
         description="Deletes the outbox rows of runs finished more than OUTBOX_RETENTION_DAYS ago (kept until "
         "then to recognise a late copy of a message).",
+    ),
+    PeriodicTaskDefinition(
+        name="API: delete expired idempotency keys",
+        task=idempotency_key_delete_expired_task,
+        # https://crontab.guru/#45_4_*_*_*
+        schedule=Crontab(minute="45", hour="4"),
+        expire_seconds=12 * 3600,
+        description="Deletes the Idempotency-Key records (and the answers they replay) older than "
+        "IDEMPOTENCY_KEY_TTL_HOURS; a request that brings such a key again runs as a new one.",
     ),
 )

@@ -261,6 +261,7 @@ CELERY_TASK_ROUTES = {
     "task_progress.task_ownership_delete_expired": {"queue": TASK_QUEUE_MAINTENANCE},
     "tasks.dead_letter_delete_expired": {"queue": TASK_QUEUE_MAINTENANCE},
     "tasks.outbox_run_delete_finished": {"queue": TASK_QUEUE_MAINTENANCE},
+    "api.idempotency_key_delete_expired": {"queue": TASK_QUEUE_MAINTENANCE},
 }
 
 # Where staff reach Flower in a browser (behind its proxy, docs/deploy.md): the front page links it for

@@ -85,6 +85,12 @@ AUTH_TOKEN_LIMIT_PER_USER = env.int("AUTH_TOKEN_LIMIT_PER_USER", default=20)
 if AUTH_TOKEN_LIMIT_PER_USER < 1:
     raise ImproperlyConfigured("AUTH_TOKEN_LIMIT_PER_USER must be 1 or more.")
 
+# An `Idempotency-Key` (api/idempotency.py) answers a retry with the first answer for this many hours; after
+# that the periodic clean-up deletes it and the same key starts a new request.
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+if IDEMPOTENCY_KEY_TTL_HOURS < 1:
+    raise ImproperlyConfigured("IDEMPOTENCY_KEY_TTL_HOURS must be 1 or more.")
+
 # django-rest-knox: tokens stored as digests, sent as `Authorization: Bearer <token>` or
 # `Authorization: Token <token>` (authentication/token_auth.py).
 REST_KNOX = {

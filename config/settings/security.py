@@ -4,6 +4,7 @@ CORS, the admin's address, Content-Security-Policy, Permissions-Policy and HSTS'
 Throttling and token expiry are API settings, in `rest_framework.py`.
 """
 
+from corsheaders.defaults import default_headers
 from csp import constants as csp
 from django.core.exceptions import ImproperlyConfigured
 
@@ -28,8 +29,10 @@ CORS_URLS_REGEX = r"^/api/.*$"
 # The API authenticates with a token in the Authorization header, never a cookie,
 # so cross-origin requests need no credentials (and so cannot ride a session).
 CORS_ALLOW_CREDENTIALS = False
-# A browser client must be able to read how long a 429 asks it to wait.
-CORS_EXPOSE_HEADERS = ["Retry-After"]
+# A browser client may send an Idempotency-Key with a creating POST (api/idempotency/).
+CORS_ALLOW_HEADERS = (*default_headers, "idempotency-key")
+# A browser client must be able to read how long a 429 asks it to wait, and whether an answer is a replay.
+CORS_EXPOSE_HEADERS = ["Retry-After", "Idempotent-Replayed"]
 
 
 def _admin_url(value: str) -> str:

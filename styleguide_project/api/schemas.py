@@ -11,6 +11,13 @@ from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
 
+from styleguide_project.api.idempotency import is_idempotent
+from styleguide_project.api.idempotency.schema import (
+    IDEMPOTENCY_ERRORS,
+    IDEMPOTENCY_KEY_PARAMETER,
+    MALFORMED_KEY_RULE,
+    REPLAYED_HEADERS,
+)
 from styleguide_project.core.error_schemas import (
     NOT_FOUND,
     NotAcceptableErrorSerializer,
@@ -68,6 +75,8 @@ class AutoSchema(openapi.AutoSchema):
       permission and throttle classes can answer them, 404 where the path
       names an object, 406, and 413 and 415 where there is a request body. A
       view declares only the errors of its own rules (`rule_broken()`).
+    - A handler that honours `Idempotency-Key` (`@idempotent`) documents the
+      header, its 409 and 422, and the header of a replayed answer.
     - Names nested serializers after their API: `EmailListApi.OutputSerializer`
       is `EmailListOutput`. Every API nests its own `InputSerializer` /
       `OutputSerializer`, so the default names (`Input`, `Output`) would
@@ -136,7 +145,12 @@ class AutoSchema(openapi.AutoSchema):
                 )
                 for parameter in pagination_class().get_schema_operation_parameters(self.view)
             ]
+        if self._idempotent():
+            parameters.append(IDEMPOTENCY_KEY_PARAMETER)
         return parameters
+
+    def _idempotent(self) -> bool:
+        return is_idempotent(getattr(self.view, self.method.lower(), None))
 
     def get_operation(self, *args: Any, **kwargs: Any) -> Any:
         operation = super().get_operation(*args, **kwargs)
@@ -149,6 +163,9 @@ class AutoSchema(openapi.AutoSchema):
         for code, (serializer, description) in self._error_responses(operation).items():
             if str(code) not in responses:
                 responses[str(code)] = self._error_response(code, [serializer], description)
+        if self._idempotent():
+            for code in (code for code in responses if code.startswith("2")):
+                responses[code]["headers"] = {**responses[code].get("headers", {}), **REPLAYED_HEADERS}
         operation["responses"] = dict(sorted(responses.items()))
         return operation
 
@@ -179,6 +196,8 @@ class AutoSchema(openapi.AutoSchema):
         rules = [declared["description"]] if declared and declared.get("description") else []
         if "requestBody" in operation:
             rules.append("Also when the body is not JSON.")
+        if self._idempotent():
+            rules.append(MALFORMED_KEY_RULE)
         described: dict[type[serializers.Serializer[Any]], str] = {
             ValidationErrorSerializer: "ValidationError: the input was refused (extra.fields).",
             RuleErrorSerializer: "RuleError: " + " ".join(rules),
@@ -212,6 +231,8 @@ class AutoSchema(openapi.AutoSchema):
         if "requestBody" in operation:
             responses[413] = TOO_LARGE
             responses[415] = UNSUPPORTED_MEDIA_TYPE
+        if self._idempotent():
+            responses.update(IDEMPOTENCY_ERRORS)
         if throttles:
             responses[429] = THROTTLED
         # A throttle that must count refuses the request while it cannot (the login throttles).

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from styleguide_project.api.fields import StrictCharField
+from styleguide_project.api.idempotency import idempotent
 from styleguide_project.api.pagination import LimitOffsetPagination, get_paginated_response, paginated_schema
 from styleguide_project.api.schemas import NOT_FOUND
 from styleguide_project.campaigns.models import EmailCampaign
@@ -145,6 +146,7 @@ class EmailCampaignLaunchApi(APIView):
             )
 
     @extend_schema(request=InputSerializer, responses={202: OutputSerializer})
+    @idempotent
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

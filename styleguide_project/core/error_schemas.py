@@ -144,6 +144,20 @@ class UnavailableErrorSerializer(_ErrorSerializer):
     extra = WaitField()
 
 
+@extend_schema_serializer(component_name="IdempotencyKeyInUseError")
+class IdempotencyKeyInUseErrorSerializer(_ErrorSerializer):
+    """A request with the same `Idempotency-Key` is still being processed: try again once it has answered."""
+
+    extra = EmptyExtraField()
+
+
+@extend_schema_serializer(component_name="IdempotencyKeyReusedError")
+class IdempotencyKeyReusedErrorSerializer(_ErrorSerializer):
+    """The `Idempotency-Key` was used before with another request body: a new request needs a new key."""
+
+    extra = EmptyExtraField()
+
+
 def error_response(serializer: type[serializers.Serializer[Any]], description: str) -> OpenApiResponse:
     return OpenApiResponse(response=serializer, description=description)
 

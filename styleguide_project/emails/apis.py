@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from styleguide_project.api.idempotency import idempotent
 from styleguide_project.api.pagination import LimitOffsetPagination, get_paginated_response, paginated_schema
 from styleguide_project.api.schemas import NOT_FOUND, rule_broken
 from styleguide_project.core.exceptions import ApplicationError
@@ -137,6 +138,7 @@ class EmailSendApi(APIView):
         ),
         responses={202: OutputSerializer},
     )
+    @idempotent
     def post(self, request: Request) -> Response:
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -33,6 +33,18 @@ def test_preflight_from_an_allowed_origin_is_answered(api_client):
     assert "Access-Control-Allow-Credentials" not in response
 
 
+def test_a_browser_may_send_an_idempotency_key(api_client):
+    response = api_client.options(
+        "/api/emails/campaigns/",
+        HTTP_ORIGIN=ALLOWED,
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization, content-type, idempotency-key",
+    )
+
+    assert response["Access-Control-Allow-Origin"] == ALLOWED
+    assert "idempotency-key" in response["Access-Control-Allow-Headers"].split(", ")
+
+
 def test_preflight_from_another_origin_gets_no_permission(api_client):
     response = preflight(api_client, "/api/auth/login/", REFUSED)
 
@@ -45,7 +57,7 @@ def test_a_simple_request_from_an_allowed_origin_may_be_read(api_client):
 
     assert response.status_code == 200
     assert response["Access-Control-Allow-Origin"] == ALLOWED
-    assert response["Access-Control-Expose-Headers"] == "Retry-After"
+    assert response["Access-Control-Expose-Headers"] == "Retry-After, Idempotent-Replayed"
 
 
 def test_a_simple_request_from_another_origin_may_not_be_read(api_client):
@@ -62,7 +74,7 @@ def test_a_throttled_answer_can_be_read_with_its_retry_after(api_client, throttl
 
     assert response.status_code == 429
     assert response["Access-Control-Allow-Origin"] == ALLOWED
-    assert response["Access-Control-Expose-Headers"] == "Retry-After"
+    assert response["Access-Control-Expose-Headers"] == "Retry-After, Idempotent-Replayed"
 
 
 def test_the_admin_never_answers_cross_origin(client):

@@ -92,9 +92,10 @@ def refs(response):
         # Staff: 403 for everyone else who is logged in.
         ("/api/emails/", "get", {"400", "401", "403", "406", "429"}),
         ("/api/emails/{email_id}/", "get", {"401", "403", "404", "406", "429"}),
-        ("/api/emails/send/", "post", {"400", "401", "403", "406", "413", "415", "429"}),
+        # 409 and 422: Idempotency-Key.
+        ("/api/emails/send/", "post", {"400", "401", "403", "406", "409", "413", "415", "422", "429"}),
         ("/api/emails/{email_id}/retry/", "post", {"400", "401", "403", "404", "406", "429"}),
-        ("/api/emails/campaigns/", "post", {"400", "401", "403", "406", "413", "415", "429"}),
+        ("/api/emails/campaigns/", "post", {"400", "401", "403", "406", "409", "413", "415", "422", "429"}),
         ("/api/emails/campaigns/", "get", {"400", "401", "403", "406", "429"}),
         ("/api/emails/campaigns/{campaign_id}/", "get", {"401", "403", "404", "406", "429"}),
         ("/api/tasks/dead-letters/", "get", {"400", "401", "403", "406", "429"}),
@@ -169,7 +170,7 @@ def test_one_url_with_an_api_per_method_describes_each_api(schema):
     assert collection["post"]["description"].startswith("Create a campaign")
     assert collection["post"]["description"].endswith("`campaigns.add_emailcampaign`.")
     assert [p["name"] for p in collection["get"]["parameters"]] == ["limit", "offset", "status"]
-    assert "parameters" not in collection["post"]
+    assert [p["name"] for p in collection["post"]["parameters"]] == ["Idempotency-Key"]
     status = next(p for p in collection["get"]["parameters"] if p["name"] == "status")
     assert status["schema"] == {"$ref": "#/components/schemas/EmailCampaignStatusEnum"}
 
@@ -422,3 +423,26 @@ def test_swagger_ui_groups_the_operations_by_app_each_group_described(schema):
 
     assert sorted(declared) == sorted(set(used))
     assert all(tag["description"] for tag in schema["tags"])
+
+
+@pytest.mark.parametrize("path", ["/api/emails/send/", "/api/emails/campaigns/"])
+def test_an_idempotent_operation_documents_its_key_its_conflicts_and_its_replays(schema, path):
+    operation = schema["paths"][path]["post"]
+
+    [key] = [p for p in operation["parameters"] if p["name"] == "Idempotency-Key"]
+    assert (key["in"], key.get("required", False), key["schema"]) == ("header", False, {"type": "string"})
+    responses = operation["responses"]
+    assert _ref(responses["409"]) == "#/components/schemas/IdempotencyKeyInUseError"
+    assert _ref(responses["422"]) == "#/components/schemas/IdempotencyKeyReusedError"
+    assert responses["202"]["headers"]["Idempotent-Replayed"]["schema"] == {"type": "boolean"}
+    assert "Idempotency-Key header is malformed" in responses["400"]["description"]
+
+
+def test_an_operation_that_does_not_honour_the_key_does_not_mention_it(schema):
+    retry = schema["paths"]["/api/emails/{email_id}/retry/"]["post"]
+
+    assert "Idempotency-Key" not in str(retry)
+
+
+def _ref(response):
+    return response["content"]["application/json"]["schema"]["$ref"]
