@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.validators import validate_email
+from django.http.request import validate_host
 
 EXIT_CONFIGURATION = 3
 
@@ -172,11 +173,23 @@ def production_problems(env: Any, namespace: dict[str, Any]) -> list[Problem]:
             "Set the client application's page with {token}, or leave it empty to send the token itself."
         ),
         "FRONTEND_URL": "Set the client application's address, or leave it empty to link to this server's own pages.",
+        "SITE_URL": "Set this server's public https address, or leave it empty to send campaigns without the link.",
     }
     for var, fix in links.items():
         url = value(var)
         if url and _placeholder_host(urlsplit(url).hostname or ""):
             problems.append(Problem(var, "points to a placeholder host", fix))
+    # Mail providers follow a one-click unsubscribe link only over https (RFC 8058),
+    # and this server answers it only on a host it serves. A placeholder host is already one problem.
+    site = urlsplit(value("SITE_URL"))
+    if value("SITE_URL") and not any(problem.variable == "SITE_URL" for problem in problems):
+        served = [host.strip() for host in hosts.split(",") if host.strip()]
+        if site.scheme != "https":
+            problems.append(Problem("SITE_URL", "is not an https address", links["SITE_URL"]))
+        elif not validate_host(site.hostname or "", served):
+            problems.append(
+                Problem("SITE_URL", f"names a host not in DJANGO_ALLOWED_HOSTS ({site.hostname})", links["SITE_URL"])
+            )
 
     # Flower reads FLOWER_BASIC_AUTH itself; it starts with these settings, so a
     # weak password stops it (and every other process given the same file) here.

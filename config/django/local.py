@@ -24,3 +24,9 @@ from config.settings.users import EMAIL_VERIFICATION_URL  # noqa: E402 - the val
 if DEBUG and not EMAIL_VERIFICATION_URL:
     _site = env.str("DEV_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
     EMAIL_VERIFICATION_URL = f"{_site}/dev/verify-email/?token={{token}}"
+
+# The unsubscribe link of campaign emails leads to this server too, so that it works from the development inbox.
+from config.settings.users import SITE_URL  # noqa: E402 - the value base.py took, named
+
+if DEBUG and not SITE_URL:
+    SITE_URL = env.str("DEV_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")

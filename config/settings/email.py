@@ -1,6 +1,9 @@
 """Outgoing email: `EMAIL_URL` picks the backend (console in development, SMTP in production)."""
 
+import re
+
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env
 
@@ -20,6 +23,14 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="styleguide-project@l
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where task failures are reported.
 SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="support@localhost")
+
+# An address that unsubscribes whoever writes to it, offered in campaign emails'
+# List-Unsubscribe header besides the link (SITE_URL), e.g. unsubscribe@mysite.org.
+# Optional: mail to it must reach something that unsubscribes the sender; this
+# project only names it. Empty: the header has the link alone.
+EMAIL_UNSUBSCRIBE_MAILTO = env.str("EMAIL_UNSUBSCRIBE_MAILTO", default="").strip()
+if EMAIL_UNSUBSCRIBE_MAILTO and not re.fullmatch(r"[^@\s<>,]+@[^@\s<>,]+", EMAIL_UNSUBSCRIBE_MAILTO):
+    raise ImproperlyConfigured("EMAIL_UNSUBSCRIBE_MAILTO must be a plain address, e.g. unsubscribe@mysite.org.")
 
 # Campaigns create and queue their emails this many users at a time, each
 # chunk in its own transaction, with the task's progress recorded in between.

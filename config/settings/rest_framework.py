@@ -61,6 +61,8 @@ THROTTLE_RATES = {
     # Password checks outside login (email change, deletion) per user: the
     # password of a stolen token must not be guessable through them.
     "password_check": env_rate("THROTTLE_PASSWORD_CHECK_RATE", default="10/hour"),
+    # Unsubscribe links refused as invalid (tampered, cut short), per client address; valid ones are not counted.
+    "unsubscribe_invalid": env_rate("THROTTLE_UNSUBSCRIBE_INVALID_RATE", default="30/hour"),
     # GET /metrics, per address: a Prometheus scraping every 15 s asks 240 times an hour.
     "metrics": env_rate("THROTTLE_METRICS_RATE", default="1000/hour"),
 }

@@ -50,6 +50,16 @@ FRONTEND_URL = env.str("FRONTEND_URL", default="").rstrip("/")
 if FRONTEND_URL and not FRONTEND_URL.startswith(("https://", "http://")):
     raise ImproperlyConfigured("FRONTEND_URL must be an http(s) URL, e.g. https://app.mysite.org.")
 
+# This server's public address (scheme and host, e.g. https://api.mysite.org),
+# for links that must reach this server itself even when FRONTEND_URL is set,
+# in emails built without a request at hand: the unsubscribe link of a
+# campaign email, which mail providers POST to (List-Unsubscribe, RFC 8058).
+# Empty: campaign emails carry no unsubscribe link (only the mailto address of
+# EMAIL_UNSUBSCRIBE_MAILTO, if set). Production requires https.
+SITE_URL = env.str("SITE_URL", default="").rstrip("/")
+if SITE_URL and (not SITE_URL.startswith(("https://", "http://")) or SITE_URL.count("/") > 2):
+    raise ImproperlyConfigured("SITE_URL must be an http(s) address without a path, e.g. https://api.mysite.org.")
+
 # An account whose address is still unverified this many days after
 # registration, and whose reminder to verify has expired unused, is deleted
 # (the daily `users.user_unverified_delete_expired`).

@@ -45,6 +45,12 @@ def test_check_deploy_reports_no_warning():
     assert "System check identified no issues" in result.stdout
 
 
+def test_an_https_site_url_on_a_served_host_passes():
+    result = run_manage("check", SITE_URL="https://api.styleguide.test", EMAIL_UNSUBSCRIBE_MAILTO="out@styleguide.test")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 REQUIRED = [
     "DJANGO_SECRET_KEY",
     "DJANGO_ALLOWED_HOSTS",
@@ -150,6 +156,9 @@ def test_debug_is_off_even_when_the_environment_asks_for_it():
         ("SUPPORT_EMAIL", "   ", "is missing"),
         ("SUPPORT_EMAIL", "ops@localhost", "a placeholder address"),
         ("EMAIL_VERIFICATION_URL", "https://app.example.com/verify?token={token}", "placeholder host"),
+        ("SITE_URL", "http://api.mysite.org", "is not an https address"),
+        ("SITE_URL", "https://api.other.org", "names a host not in DJANGO_ALLOWED_HOSTS (api.other.org)"),
+        ("SITE_URL", "https://api.example.com", "placeholder host"),
         ("FLOWER_BASIC_AUTH", "admin:change-me", "the password of 'admin' is weak"),
         ("FLOWER_BASIC_AUTH", "ops:Vq8s-2Lx9#tR4mZw,admin:hunter2", "the password of 'admin' is weak"),
         ("FLOWER_BASIC_AUTH", "ops:abcabcabcabcabcabc", "fewer than 6 distinct characters (3)"),

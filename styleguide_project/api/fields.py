@@ -19,3 +19,19 @@ class StrictCharField(serializers.CharField):
             self.fail("invalid")
         value: str = super().to_internal_value(data)
         return value
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """`true` or `false`, and only those: DRF's `BooleanField` also takes `"yes"`, `"off"`, `1` and `0`.
+
+    The schema says `"type": "boolean"`; a JSON client that sends a string or
+    a number has a bug, as with `StrictCharField`. HTML forms send strings, so
+    only JSON APIs use it.
+    """
+
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data

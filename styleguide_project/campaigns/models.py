@@ -6,7 +6,7 @@ from styleguide_project.emails.models import Email, subject_clean
 
 
 class EmailCampaign(BaseModel):
-    """One message sent by staff to every onboarded, active user with a verified address, one `Email` per user."""
+    """One message sent by staff to every user who receives campaigns (the users app says who), one `Email` per user."""
 
     class Status(models.TextChoices):
         DRAFT = "DRAFT", "Draft"

@@ -29,6 +29,7 @@ from styleguide_project.emails.services.cancelling import CANCELLABLE_STATUSES
 from styleguide_project.task_progress.services import task_enqueue_for_user
 from styleguide_project.tasks.outbox.services.cancelling import task_run_cancel
 from styleguide_project.users.models import BaseUser
+from styleguide_project.users.services import user_unsubscribe_headers, user_unsubscribe_link
 
 logger = logging.getLogger(__name__)
 
@@ -142,9 +143,15 @@ def _email_campaign_send_chunk(*, campaign: EmailCampaign, user_ids: list[int]) 
     if campaign.status != EmailCampaign.Status.SENDING:
         return None
     users = email_campaign_recipient_list(campaign=campaign).filter(id__in=user_ids)
+    # Each email carries the user's unsubscribe link, in its body and in the
+    # List-Unsubscribe headers that mail providers show as a button.
     emails = [
         email_create_from_template(
-            to=user.email, template="campaign", context={"campaign": campaign, "user": user}, bulk=True
+            to=user.email,
+            template="campaign",
+            context={"campaign": campaign, "user": user, "unsubscribe_url": user_unsubscribe_link(user=user)},
+            bulk=True,
+            headers=user_unsubscribe_headers(user=user),
         )
         for user in users
     ]

@@ -11,7 +11,7 @@ class EmailAdmin(admin.ModelAdmin[Email]):
     list_display = ("id", "to", "subject", "status", "attempts", "sent_at", "created_at")
     list_filter = ("status", "bulk")
     search_fields = ("to", "subject")
-    readonly_fields = ("status", "sent_at", "attempts", "last_error", "bulk", "created_at", "updated_at")
+    readonly_fields = ("status", "sent_at", "attempts", "last_error", "bulk", "headers", "created_at", "updated_at")
     actions = ["send_selected"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Email]:

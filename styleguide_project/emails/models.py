@@ -1,6 +1,9 @@
+import re
+
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Value
 
 from styleguide_project.common.models import BaseModel
 
@@ -21,6 +24,31 @@ def subject_clean(subject: str) -> None:
     """
     if "".join(subject.splitlines()) != subject:
         raise ValidationError({"subject": "A subject is a single line."})
+
+
+# A header field's name: printable ASCII but the colon (RFC 5322, section 2.2).
+_HEADER_NAME = re.compile(r"\A[!-9;-~]+\Z")
+# Set by the delivery itself (`_email_message`): an email's own headers never replace them.
+RESERVED_HEADERS = frozenset(
+    {"from", "to", "cc", "bcc", "reply-to", "subject", "date", "message-id", "mime-version", "content-type"}
+)
+
+
+def headers_clean(headers: object) -> None:
+    """An email's extra headers: an object of single-line strings under valid names the delivery does not set.
+
+    A value holds no line break by the measure of `subject_clean`: a CR or LF
+    would let the value add header fields of its own (header injection).
+    """
+    if not isinstance(headers, dict):
+        raise ValidationError({"headers": "The headers are an object of names to values."})
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _HEADER_NAME.match(name):
+            raise ValidationError({"headers": f"Not a header field name: {name!r}."})
+        if name.lower() in RESERVED_HEADERS:
+            raise ValidationError({"headers": f"{name} is set by the delivery, not by an email's headers."})
+        if not isinstance(value, str) or "".join(value.splitlines()) != value:
+            raise ValidationError({"headers": f"The value of {name} is not a single line of text."})
 
 
 class Email(BaseModel):
@@ -51,9 +79,15 @@ class Email(BaseModel):
     # A default in the database too: code of the release before, still running
     # while a release migrates, inserts emails without the column.
     bulk = models.BooleanField(default=False, db_default=False)
+    # Header fields the delivery adds to the message, name to value (a
+    # campaign's List-Unsubscribe, for one): whoever creates the email says
+    # which; this app knows nothing of their meaning. An empty object in the
+    # database too, for the code of the release before (see `bulk`).
+    headers = models.JSONField(default=dict, db_default=Value({}, output_field=models.JSONField()), blank=True)
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to} ({self.status})"
 
     def clean(self) -> None:
         subject_clean(self.subject)
+        headers_clean(self.headers)

@@ -32,7 +32,8 @@ class BaseUserAdmin(admin.ModelAdmin[BaseUser]):
         "onboarding_reminded_at",
         "created_at",
     )
-    list_filter = ("is_active", "is_staff")
+    # receives_campaigns stays editable: an operator may unsubscribe someone who asks by mail.
+    list_filter = ("is_active", "is_staff", "receives_campaigns")
     search_fields = ("email",)
     # email_verified_at stays editable: an operator who knows an address is
     # right (an account made in the admin) may mark it verified.

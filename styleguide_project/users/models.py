@@ -66,6 +66,10 @@ class BaseUser(BaseModel, AbstractBaseUser, PermissionsMixin):
     # Defaults in the database too: code of the release before, still running
     # while a release migrates, inserts users without these columns.
     name = models.CharField(max_length=150, blank=True, default="", db_default="")
+    # Whether campaigns (mail from staff to every user) are sent to this user:
+    # theirs to change, in the API or with one click from a campaign email
+    # (`user_unsubscribe`). Emails about the account itself are always sent.
+    receives_campaigns = models.BooleanField(default=True, db_default=True)
 
     objects = UserManager()
 

@@ -66,12 +66,13 @@ def user_email_verification_reminder_list(*, registered_before: datetime) -> Que
 
 
 def user_campaign_recipient_list() -> QuerySet[BaseUser]:
-    """Who receives a campaign: active users who completed onboarding and proved their address is theirs.
+    """Who receives a campaign: active users who completed onboarding, proved their address is theirs, and
+    have not unsubscribed (`receives_campaigns`).
 
     Staff are not left out: a staff member who onboarded is a user like any other.
     """
     return BaseUser.objects.filter(
-        is_active=True, onboarded_at__isnull=False, email_verified_at__isnull=False
+        is_active=True, onboarded_at__isnull=False, email_verified_at__isnull=False, receives_campaigns=True
     ).order_by("id")
 
 

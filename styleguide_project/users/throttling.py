@@ -245,3 +245,19 @@ class EmailChangeConfirmRateThrottle(FixedWindowRateThrottle):
 
     def get_cache_key(self, request: Request, view: Any) -> str | None:
         return client_address_key(request)
+
+
+class UnsubscribeInvalidRateThrottle(FixedWindowRateThrottle):
+    """Unsubscribe links refused as not ours, per client address (`THROTTLE_UNSUBSCRIBE_INVALID_RATE`).
+
+    Only refused links count: a valid link is signed, so it cannot be guessed
+    and needs no limit, and mail providers POST the one-click unsubscribes of
+    many people from few addresses. A client that sends many invalid ones is
+    probing, and is refused (429) for a while. Fails open: what it guards
+    against is a scan that could not succeed anyway.
+    """
+
+    scope = "unsubscribe_invalid"
+
+    def get_cache_key(self, request: Request, view: Any) -> str | None:
+        return client_address_key(request)

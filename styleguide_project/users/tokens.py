@@ -1,4 +1,6 @@
-"""The password reset token: Django's `PasswordResetTokenGenerator`, with the user's id in one string.
+"""Tokens in links of emails: the password reset token, and the unsubscribe token of campaign emails.
+
+The password reset token is Django's `PasswordResetTokenGenerator`, with the user's id in one string.
 
 Django's token is `<timestamp>-<hmac>`; the HMAC covers the user's id, password
 hash, last login, email and the timestamp. So a token expires after
@@ -8,6 +10,7 @@ was made for, a newer reset, or a password change) or the address does.
 
 from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core import signing
 from django.utils.encoding import force_bytes
 from django.utils.http import base36_to_int, urlsafe_base64_decode, urlsafe_base64_encode
 
@@ -51,3 +54,28 @@ def password_reset_token_split(token: str) -> tuple[int, str] | None:
     except (ValueError, UnicodeDecodeError):
         return None
     return user_id, django_token
+
+
+# Namespaces the unsubscribe token's signature: no other signed value is ever one.
+_UNSUBSCRIBE_SALT = "styleguide_project.users.unsubscribe"
+
+
+def unsubscribe_token_make(*, user: BaseUser) -> str:
+    """`<user id>:<signature>`: the token of a campaign email's unsubscribe link (`user_unsubscribe`).
+
+    Signed with SECRET_KEY (Django's `Signer`, a salt of its own), so it
+    cannot be made for another user; and it never expires, nor names the
+    address: a link in an email of years ago still works after the address
+    changed, as mail providers expect (RFC 8058). Rotating DJANGO_SECRET_KEY
+    ends the old links.
+    """
+    return signing.Signer(salt=_UNSUBSCRIBE_SALT).sign(str(user.pk))
+
+
+def unsubscribe_token_user_id(token: str) -> int | None:
+    """The user id an unsubscribe token was made for; None if it is not one of ours (tampered, truncated)."""
+    try:
+        value = signing.Signer(salt=_UNSUBSCRIBE_SALT).unsign(token)
+    except signing.BadSignature:
+        return None
+    return int(value) if value.isascii() and value.isdigit() else None

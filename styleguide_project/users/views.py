@@ -16,13 +16,20 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework.request import Request
 
 from styleguide_project.api.throttling import AnonRateThrottle, FixedWindowRateThrottle, ThrottleUnavailable
 from styleguide_project.core.exceptions import ApplicationError
-from styleguide_project.users.services import user_email_change_confirm, user_email_verify_by_token
-from styleguide_project.users.throttling import EmailChangeConfirmRateThrottle
+from styleguide_project.users.services import (
+    user_email_change_confirm,
+    user_email_verify_by_token,
+    user_get_by_unsubscribe_token,
+    user_unsubscribe,
+)
+from styleguide_project.users.throttling import EmailChangeConfirmRateThrottle, UnsubscribeInvalidRateThrottle
 
 
 class EmailChangeConfirmForm(forms.Form):
@@ -77,6 +84,48 @@ class EmailChangeConfirmView(View):
         if wait is not None:
             response["Retry-After"] = str(math.ceil(wait))
         return response
+
+
+# Mail providers POST the one-click unsubscribe from their servers (RFC 8058):
+# no cookie, so no CSRF token, and no login. What the POST may do is narrow
+# (turn campaigns off for the user the signed token names, idempotently), and
+# a forged cross-site POST could do no more than the link's holder can.
+@method_decorator(csrf_exempt, name="dispatch")
+class UnsubscribeView(View):
+    """A campaign email's unsubscribe link: GET shows a button and changes nothing; POST unsubscribes.
+
+    The POST is the one-click of RFC 8058 (`List-Unsubscribe=One-Click`, as
+    a form, from a mail provider) or the button's; its body is not required,
+    and a repeated POST answers the same. Links that are not ours count in a
+    per-address throttle (`UnsubscribeInvalidRateThrottle`); valid ones do not.
+    """
+
+    http_method_names = ["get", "post", "head"]
+    template_name = "users/unsubscribe.html"
+
+    def get(self, request: HttpRequest, token: str) -> HttpResponse:
+        try:
+            user_get_by_unsubscribe_token(token=token)
+        except ApplicationError as exc:
+            return self._invalid(request, exc.message)
+        return render(request, self.template_name, {"token": token})
+
+    def post(self, request: HttpRequest, token: str) -> HttpResponse:
+        try:
+            user_unsubscribe(token=token)
+        except ApplicationError as exc:
+            return self._invalid(request, exc.message)
+        return render(request, self.template_name, {"done": True})
+
+    def _invalid(self, request: HttpRequest, message: str) -> HttpResponse:
+        throttle = UnsubscribeInvalidRateThrottle()
+        if not throttle.allow_request(cast(Request, request), None):
+            wait = throttle.wait()
+            message = f"Too many invalid links. Try again in {math.ceil(wait / 60)} minute(s)."
+            response = render(request, self.template_name, {"error": message}, status=429)
+            response["Retry-After"] = str(math.ceil(wait))
+            return response
+        return render(request, self.template_name, {"error": message}, status=404)
 
 
 TEMPLATE = "users/dev_email_verify.html"

@@ -193,6 +193,11 @@ ACCESS: dict[str, Access] = {
     ),
     # The page an email-change link opens (GET shows a button, POST confirms): the token is the credential.
     "users/email/confirm/": Access(Who.ANYONE, ("GET /users/email/confirm/", "POST /users/email/confirm/")),
+    # A campaign email's unsubscribe link: mail providers POST it without cookies (RFC 8058); the signed token
+    # is the credential.
+    "users/unsubscribe/<str:token>/": Access(
+        Who.ANYONE, ("GET /users/unsubscribe/1:x/", "POST /users/unsubscribe/1:x/")
+    ),
     # The session login of the HTML pages.
     "accounts/login/": Access(Who.ANYONE, ("GET /accounts/login/", "POST /accounts/login/", "PUT /accounts/login/")),
     "accounts/logout/": Access(Who.ANYONE, ("POST /accounts/logout/",)),

@@ -53,9 +53,9 @@ def email_anonymise_to(*, to: str, replacement: str) -> int:
 
     Kept: the subject, status, attempts and times (what was sent when, for
     delivery records and the failed-email summaries). Gone: the address and
-    the bodies, which held the person's links and name. Only emails that are
+    the bodies and the extra headers, which held the person's links and name. Only emails that are
     SENT or CANCELLED are touched; cancel the others first.
     """
     return Email.objects.filter(to=to, status__in=(Email.Status.SENT, Email.Status.CANCELLED)).update(
-        to=replacement, html="", plain_text="", updated_at=timezone.now()
+        to=replacement, html="", plain_text="", headers={}, updated_at=timezone.now()
     )

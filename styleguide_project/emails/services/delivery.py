@@ -120,7 +120,9 @@ def _email_message(*, email: Email) -> EmailMultiAlternatives:
         body=email.plain_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email.to],
-        headers={"Message-ID": email_message_id(email=email)},
+        # The email's own headers were checked when it was created (`headers_clean`):
+        # none of them is one the delivery sets.
+        headers={**email.headers, "Message-ID": email_message_id(email=email)},
     )
     message.attach_alternative(email.html, "text/html")
     return message

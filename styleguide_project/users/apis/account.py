@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from styleguide_project.api.fields import StrictCharField
+from styleguide_project.api.fields import StrictBooleanField, StrictCharField
 from styleguide_project.api.schemas import rule_broken
 from styleguide_project.api.throttling import AnonRateThrottle, UserRateThrottle
 from styleguide_project.users.models import BaseUser
@@ -34,10 +34,20 @@ class UserMeApi(APIView):
         )
         email_verified_at = serializers.DateTimeField(allow_null=True)
         onboarded_at = serializers.DateTimeField(allow_null=True)
+        receives_campaigns = serializers.BooleanField(
+            help_text=(
+                "Whether campaigns (emails from staff to every user) are sent to this account; false once "
+                "unsubscribed. Emails about the account itself are always sent."
+            )
+        )
 
     class UpdateInputSerializer(serializers.Serializer[dict[str, Any]]):
         # The fields a user owns (services/profile.py); any other key is ignored, as DRF does.
         name = StrictCharField(max_length=150, allow_blank=True, required=False)
+        receives_campaigns = StrictBooleanField(
+            required=False,
+            help_text="false: no more campaigns (as the unsubscribe link in each does); true: receive them again.",
+        )
 
     class DeleteInputSerializer(serializers.Serializer[dict[str, str]]):
         password = StrictCharField(max_length=128, write_only=True, style={"input_type": "password"})

@@ -6,7 +6,8 @@
 - `passwords`: resetting a forgotten password by email, changing one, and the notice that it changed;
 - `profile`: the fields a user owns;
 - `email_change`: moving to another address, confirmed from the new mailbox;
-- `deletion`: deleting an account, by its owner or for never verifying it.
+- `deletion`: deleting an account, by its owner or for never verifying it;
+- `unsubscribe`: the unsubscribe link and headers of campaign emails, and unsubscribing by that link.
 
 The names below are the services the APIs, the admin, the tasks and other apps call.
 """
@@ -32,6 +33,12 @@ from styleguide_project.users.services.passwords import (
     user_password_reset_send,
 )
 from styleguide_project.users.services.profile import user_update
+from styleguide_project.users.services.unsubscribe import (
+    user_get_by_unsubscribe_token,
+    user_unsubscribe,
+    user_unsubscribe_headers,
+    user_unsubscribe_link,
+)
 from styleguide_project.users.services.verification import (
     user_email_verification_means,
     user_email_verification_reminders_send,
@@ -57,6 +64,7 @@ __all__ = (
     "user_email_verification_token_create",
     "user_email_verify",
     "user_email_verify_by_token",
+    "user_get_by_unsubscribe_token",
     "user_onboarding_reminders_send",
     "user_password_change",
     "user_password_check",
@@ -65,6 +73,9 @@ __all__ = (
     "user_password_reset_request",
     "user_password_reset_send",
     "user_register",
+    "user_unsubscribe",
+    "user_unsubscribe_headers",
+    "user_unsubscribe_link",
     "user_unverified_delete_expired",
     "user_update",
 )

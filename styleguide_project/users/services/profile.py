@@ -10,7 +10,7 @@ from styleguide_project.users.models import BaseUser
 # What a user may change about themselves. The address has its own flow
 # (`user_email_change_request`), the password its own, and the rest (staff,
 # verification, onboarding) is the project's to set.
-USER_OWNED_FIELDS = ["name"]
+USER_OWNED_FIELDS = ["name", "receives_campaigns"]
 
 
 @transaction.atomic

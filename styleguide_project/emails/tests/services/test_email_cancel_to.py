@@ -47,7 +47,9 @@ def test_no_path_sends_a_cancelled_email(django_capture_on_commit_callbacks):
 
 
 def test_anonymising_keeps_the_record_without_the_address_or_bodies():
-    sent = EmailFactory.create(to=ADDRESS, status=Email.Status.SENT, subject="Welcome")
+    sent = EmailFactory.create(
+        to=ADDRESS, status=Email.Status.SENT, subject="Welcome", headers={"List-Unsubscribe": "<https://x/u/1:s/>"}
+    )
     cancelled = EmailFactory.create(to=ADDRESS, status=Email.Status.CANCELLED)
     queued = EmailFactory.create(to=ADDRESS, status=Email.Status.SENDING)
 
@@ -56,6 +58,8 @@ def test_anonymising_keeps_the_record_without_the_address_or_bodies():
     for email in (sent, cancelled, queued):
         email.refresh_from_db()
     assert (sent.to, sent.subject, sent.html, sent.plain_text) == ("deleted-user-1@deleted.invalid", "Welcome", "", "")
+    # The headers held the person's own link too.
+    assert sent.headers == {}
     assert cancelled.to == "deleted-user-1@deleted.invalid"
     # Still on its way: not the anonymiser's to touch (cancel first).
     assert queued.to == ADDRESS

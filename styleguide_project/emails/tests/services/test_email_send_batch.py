@@ -5,7 +5,7 @@ from django.core import mail
 
 from styleguide_project.emails.exceptions import EmailBatchIncompleteError
 from styleguide_project.emails.models import Email
-from styleguide_project.emails.services.delivery import email_send_batch
+from styleguide_project.emails.services.delivery import email_message_id, email_send_batch
 from styleguide_project.emails.tests.factories import EmailFactory
 
 pytestmark = pytest.mark.django_db
@@ -98,3 +98,17 @@ def test_any_other_error_fails_only_its_own_email(flaky_email):
     assert broken.status == Email.Status.FAILED
     assert broken.last_error == "ValueError: Connection unexpectedly closed"
     assert [message.to[0] for message in mail.outbox] == [fine.to]
+
+
+def test_the_emails_own_headers_go_with_the_message_and_the_message_id_stays_the_deliverys(flaky_email):
+    headers = {"List-Unsubscribe": "<https://api.example.com/u/1:sig/>", "List-Unsubscribe-Post": "One-Click"}
+    email = EmailFactory.create(status=Email.Status.SENDING, headers=headers)
+    plain = EmailFactory.create(status=Email.Status.SENDING)
+
+    email_send_batch(email_ids=[email.id, plain.id])
+
+    with_headers, without = (message.message() for message in mail.outbox)
+    assert with_headers["List-Unsubscribe"] == "<https://api.example.com/u/1:sig/>"
+    assert with_headers["List-Unsubscribe-Post"] == "One-Click"
+    assert with_headers["Message-ID"] == email_message_id(email=email)
+    assert without["List-Unsubscribe"] is None

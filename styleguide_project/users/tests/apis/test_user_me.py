@@ -15,6 +15,7 @@ def test_returns_the_current_user(user_client, user):
         "pending_email": "",
         "email_verified_at": user.email_verified_at.isoformat().replace("+00:00", "Z"),
         "onboarded_at": None,
+        "receives_campaigns": True,
     }
 
 

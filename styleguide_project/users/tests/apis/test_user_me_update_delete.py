@@ -42,6 +42,35 @@ def test_patch_refuses_a_name_too_long_in_the_error_shape(ada_client):
     assert "name" in response.json()["extra"]["fields"]
 
 
+def test_patch_turns_campaigns_off_and_on_again(ada, ada_client):
+    off = ada_client.patch(URL, {"receives_campaigns": False}, format="json")
+    shown = ada_client.get(URL)
+    on = ada_client.patch(URL, {"receives_campaigns": True}, format="json")
+
+    assert off.status_code == on.status_code == 200
+    assert off.json()["receives_campaigns"] is False
+    assert shown.json()["receives_campaigns"] is False
+    assert on.json()["receives_campaigns"] is True
+    assert BaseUser.objects.get(id=ada.id).receives_campaigns is True
+
+
+def test_patch_of_the_name_leaves_the_campaign_choice_alone(ada, ada_client):
+    BaseUser.objects.filter(id=ada.id).update(receives_campaigns=False)
+
+    response = ada_client.patch(URL, {"name": "Ada"}, format="json")
+
+    assert response.json()["receives_campaigns"] is False
+
+
+@pytest.mark.parametrize("value", ["false", 0, None])
+def test_patch_refuses_a_campaign_choice_that_is_not_a_boolean(ada, ada_client, value):
+    response = ada_client.patch(URL, {"receives_campaigns": value}, format="json")
+
+    assert response.status_code == 400
+    assert "receives_campaigns" in response.json()["extra"]["fields"]
+    assert BaseUser.objects.get(id=ada.id).receives_campaigns is True
+
+
 def test_get_shows_the_profile_and_a_pending_address(ada, ada_client):
     ada.pending_email = "new@example.com"
     ada.save()
