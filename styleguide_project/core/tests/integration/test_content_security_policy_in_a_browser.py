@@ -4,9 +4,10 @@ Django's live server answers with the project's middleware, so each page
 arrives with its header; the browser reports every refused script, style,
 image, font or request as a `securitypolicyviolation` event and on its
 console. The pages: the home page, the login and password reset pages as a
-visitor, the home page as staff, the admin's login, index, a list and forms with their widgets, Swagger
-UI with its operations drawn from the schema, the campaign form and page, and
-a task's progress page while it polls.
+visitor, a campaign email's unsubscribe page, the home page as staff, the
+admin's login, index, a list and forms with their widgets, Swagger UI with
+its operations drawn from the schema, the campaign form and page, and a
+task's progress page while it polls.
 """
 
 import pytest
@@ -19,6 +20,7 @@ from styleguide_project.core.tests.conftest import SECURITY_REPORTS
 from styleguide_project.task_progress.tests.factories import TaskOwnershipFactory
 from styleguide_project.task_progress.tests.integration.browser import chromium_page, log_in
 from styleguide_project.users.tests.factories import TEST_PASSWORD, BaseUserFactory
+from styleguide_project.users.tokens import unsubscribe_token_make
 
 pytestmark = pytest.mark.integration
 
@@ -36,7 +38,14 @@ def test_every_page_works_under_the_policy(transactional_db, live_server, tmp_pa
     ownership = TaskOwnershipFactory.create(user=staff)
     CrontabSchedule.objects.create(minute="30", hour="4")
     admin = f"/{settings.ADMIN_URL}"
-    anonymous_pages = ["/", reverse("accounts:login"), reverse("accounts:password-reset"), f"{admin}login/"]
+    unsubscribe = reverse("users:unsubscribe", kwargs={"token": unsubscribe_token_make(user=staff)})
+    anonymous_pages = [
+        "/",
+        reverse("accounts:login"),
+        reverse("accounts:password-reset"),
+        unsubscribe,
+        f"{admin}login/",
+    ]
     # (path, a selector that is there once the page's scripts have done their work)
     staff_pages = [
         ("/", "body"),
