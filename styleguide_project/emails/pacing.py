@@ -30,6 +30,7 @@ unpaced, and nothing is lost.
 import functools
 import logging
 import math
+import random
 import time
 import uuid
 from collections.abc import Callable
@@ -50,7 +51,8 @@ logger = logging.getLogger(__name__)
 # transactional emails waiting, and the state's birth.
 # ARGV: "take" or "done", the turn's token, "1" for a transactional email,
 # the spacing (s), the turns a second, the lease of a turn in flight (s),
-# and the time (s) or "" for the server's clock.
+# the time (s) or "" for the server's clock, and the token of a turn whose
+# message has left, or "" (a take says so for the previous one: one call).
 # Returns the seconds to wait before asking again, "0" when the turn is given.
 # Numbers go out as strings: Redis would truncate a Lua number to an integer.
 _SCRIPT = """
@@ -66,10 +68,12 @@ else
 end
 local keep = math.ceil(lease) + 2
 
-if op == 'done' then
-  redis.call('ZREM', flight_key, token)
-  redis.call('ZADD', done_key, now, token)
+if ARGV[8] ~= '' then
+  redis.call('ZREM', flight_key, ARGV[8])
+  redis.call('ZADD', done_key, now, ARGV[8])
   redis.call('EXPIRE', done_key, keep)
+end
+if op == 'done' then
   return '0'
 end
 
@@ -113,11 +117,13 @@ if wait > 0 then
   return string.format('%.6f', wait)
 end
 
--- Keep to the spacing's grid when this turn is taken a little late (a
--- process wakes up after its sleep), or the rate would fall short by that
--- much at every turn; after a pause, start from now.
+-- Keep to the spacing's grid when turns are taken late (a process wakes
+-- up after its sleep, or stalls a moment): the turns missed in the last
+-- tenth of a second are made up back to back, or the rate would fall short
+-- by every delay. The count of the last second above bounds the catching up.
+-- After a longer pause, start from now.
 local base = next_turn
-if now - next_turn > spacing then
+if now - next_turn > math.max(spacing, 0.1) then
   base = now
 end
 redis.call('SET', next_key, string.format('%.6f', base + spacing), 'EX', keep)
@@ -163,30 +169,39 @@ class EmailSendPacer:
         self.sleep = sleep
         self._script = client.register_script(_SCRIPT)
 
-    def take(self, *, transactional: bool) -> str:
-        """Wait for a turn and return its token (for `done`); raises EmailSendRateUnavailableError."""
+    def take(self, *, transactional: bool, finished: str | None = None) -> str:
+        """Wait for a turn and return its token (for `done`); raises EmailSendRateUnavailableError.
+
+        `finished`: the token of this process's previous turn, whose message has
+        left since: recorded in the same call as `done` would.
+        """
         token = uuid.uuid4().hex
         while True:
-            wait = self._call("take", token=token, transactional=transactional)
+            wait = self._call("take", token=token, transactional=transactional, finished=finished)
             if wait <= 0:
                 return token
+            finished = None
+            if not transactional:
+                # The campaign's processes wait for the same turn; apart, fewer
+                # of them ask in vain (a turn taken late is made up, see the script).
+                wait += random.uniform(0, min(self.spacing, 0.05))  # noqa: S311 - spreading, not a secret
             self.sleep(min(wait, _MAX_SLEEP_SECONDS))
 
     def done(self, token: str) -> None:
         """The turn's message has left (or failed): its place frees one second from now. Never raises."""
         try:
-            self._run("done", token=token, transactional=False)
+            self._run("done", token="", transactional=False, finished=token)
         except redis.RedisError as exc:
             # The turn stays in flight until its lease lapses: the rate errs on the slow side.
             logger.warning("The sending rate's Redis did not record a sent email: %s", exc)
 
-    def _call(self, op: str, *, token: str, transactional: bool) -> float:
+    def _call(self, op: str, *, token: str, transactional: bool, finished: str | None = None) -> float:
         """The script's answer; while Redis does not answer, pause and ask again, up to the patience."""
         started = time.monotonic()
         pause = 0.05
         while True:
             try:
-                return self._run(op, token=token, transactional=transactional)
+                return self._run(op, token=token, transactional=transactional, finished=finished)
             except redis.RedisError as exc:
                 waited = time.monotonic() - started
                 if waited >= self.patience_seconds:
@@ -198,7 +213,7 @@ class EmailSendPacer:
                 time.sleep(min(pause, self.patience_seconds - waited))
                 pause = min(pause * 2, 1.0)
 
-    def _run(self, op: str, *, token: str, transactional: bool) -> float:
+    def _run(self, op: str, *, token: str, transactional: bool, finished: str | None) -> float:
         now = "" if self.clock is None else f"{self.clock():.6f}"
         args: list[Any] = [
             op,
@@ -208,6 +223,7 @@ class EmailSendPacer:
             self.capacity,
             repr(self.lease_seconds),
             now,
+            finished or "",
         ]
         answer = self._script(keys=self.keys, args=args)
         return float(answer)
@@ -229,13 +245,14 @@ def email_send_pacer() -> EmailSendPacer | None:
     )
 
 
-def email_send_rate_take(*, bulk: bool) -> str | None:
+def email_send_rate_take(*, bulk: bool, finished: str | None = None) -> str | None:
     """Wait for this email's turn under EMAIL_SEND_RATE; None when there is no limit.
 
-    Call it with no transaction open: the wait may last seconds.
+    Call it with no transaction open: the wait may last seconds. `finished`:
+    the previous turn of this process, whose message has left since.
     """
     pacer = email_send_pacer()
-    return None if pacer is None else pacer.take(transactional=not bulk)
+    return None if pacer is None else pacer.take(transactional=not bulk, finished=finished)
 
 
 def email_send_rate_done(token: str | None) -> None:

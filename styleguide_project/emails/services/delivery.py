@@ -81,40 +81,46 @@ def email_send_batch(*, email_ids: Sequence[int]) -> list[int]:
     sent: list[int] = []
     retry: dict[int, str] = {}
     last_error: Exception | None = None
-    for index, email_id in enumerate(email_ids):
-        email = emails.get(email_id)
-        if email is None:
-            continue
-        if time.monotonic() - started > settings.CELERY_TASK_SOFT_TIME_LIMIT / 2:
-            _email_batch_requeue(emails=[emails[later] for later in email_ids[index:] if later in emails])
-            break
-        try:
-            turn = email_send_rate_take(bulk=email.bulk)
-        except EmailSendRateUnavailableError as exc:
-            last_error = exc
-            retry |= {later: _describe(exc) for later in email_ids[index:] if later in emails}
-            break
-        try:
-            with transaction.atomic():
-                if not _email_mark_sent(email_id=email_id):
-                    continue
-                email_connection_send(_email_message(email=email))
-        except MESSAGE_REFUSED_ERRORS as exc:
-            retry[email_id], last_error = _describe(exc), exc
-            continue
-        except TRANSIENT_EMAIL_ERRORS as exc:
-            last_error = exc
-            retry |= {later: _describe(exc) for later in email_ids[index:] if later in emails}
-            break
-        except SoftTimeLimitExceeded:
-            raise
-        except Exception as exc:  # one bad email must not hold back the others; it is recorded
-            logger.exception("Email %s failed for good in a batch", email_id)
-            email_attempts_failed(errors={email_id: _describe(exc)}, retry_in_seconds=None)
-            continue
-        finally:
-            email_send_rate_done(turn)
-        sent.append(email_id)
+    # The rate's turn of the email sent last.
+    finished: str | None = None
+    try:
+        for index, email_id in enumerate(email_ids):
+            email = emails.get(email_id)
+            if email is None:
+                continue
+            if time.monotonic() - started > settings.CELERY_TASK_SOFT_TIME_LIMIT / 2:
+                _email_batch_requeue(emails=[emails[later] for later in email_ids[index:] if later in emails])
+                break
+            try:
+                turn = email_send_rate_take(bulk=email.bulk, finished=finished)
+            except EmailSendRateUnavailableError as exc:
+                last_error = exc
+                retry |= {later: _describe(exc) for later in email_ids[index:] if later in emails}
+                break
+            try:
+                with transaction.atomic():
+                    if not _email_mark_sent(email_id=email_id):
+                        continue
+                    email_connection_send(_email_message(email=email))
+            except MESSAGE_REFUSED_ERRORS as exc:
+                retry[email_id], last_error = _describe(exc), exc
+                continue
+            except TRANSIENT_EMAIL_ERRORS as exc:
+                last_error = exc
+                retry |= {later: _describe(exc) for later in email_ids[index:] if later in emails}
+                break
+            except SoftTimeLimitExceeded:
+                raise
+            except Exception as exc:  # one bad email must not hold back the others; it is recorded
+                logger.exception("Email %s failed for good in a batch", email_id)
+                email_attempts_failed(errors={email_id: _describe(exc)}, retry_in_seconds=None)
+                continue
+            finally:
+                # Its message has left (or failed): said with the next turn's request, or at the end.
+                finished = turn
+            sent.append(email_id)
+    finally:
+        email_send_rate_done(finished)
     if retry:
         raise EmailBatchIncompleteError(retry) from last_error
     return sent

@@ -7,8 +7,8 @@ import pytest
 from styleguide_project.emails.models import Email
 from styleguide_project.emails.services import email_send_all
 from styleguide_project.emails.tests.factories import EmailFactory
-from styleguide_project.emails.tests.test_pacing import highest_in_one_second
 from testing.processes import wait_until
+from testing.smtp import highest_in_one_second
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration, pytest.mark.slow]
 

@@ -37,9 +37,9 @@ def test_emails_go_out_at_the_rate_with_no_transaction_open_while_waiting(paced,
     emails = EmailFactory.create_batch(10, status=Email.Status.SENDING)
     in_transaction: list[bool] = []
 
-    def take(*, bulk: bool) -> str | None:
+    def take(*, bulk: bool, finished: str | None) -> str | None:
         in_transaction.append(connection.in_atomic_block)
-        return pacing.email_send_rate_take(bulk=bulk)
+        return pacing.email_send_rate_take(bulk=bulk, finished=finished)
 
     monkeypatch.setattr(delivery, "email_send_rate_take", take)
     started = time.monotonic()
