@@ -65,7 +65,6 @@ def env_send_rate(var: str) -> float | None:
 # as a relay's contract states it (the highest count in any one second). A
 # person's email (verification, reset, notices) goes before a campaign's.
 # Unset or empty: no limit, and no Redis call.
-EMAIL_SEND_RATE = env.str("EMAIL_SEND_RATE", default="").strip()
 EMAIL_SEND_RATE_PER_SECOND = env_send_rate("EMAIL_SEND_RATE")
 # The Redis every worker shares the rate through; REDIS_URL by default.
 EMAIL_SEND_RATE_REDIS_URL = env.str("EMAIL_SEND_RATE_REDIS_URL", default="") or env.str("REDIS_URL", default="")

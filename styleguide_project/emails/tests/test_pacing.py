@@ -91,6 +91,22 @@ def test_turns_in_flight_count_until_they_are_done(redis_server):
     assert clock.now - waiting_since >= 3.0 + 1.0 - 0.01
 
 
+def test_a_take_says_the_previous_message_has_left_in_the_same_call(redis_server):
+    clock = FakeClock()
+    pacer = make_pacer(redis_server, per_second=2, clock=clock)
+    clock.sleep(1.0)
+    first = pacer.take(transactional=True)
+    pacer.take(transactional=True)
+    clock.sleep(0.5)
+
+    # Two turns a second, both in flight: no third while neither is done...
+    assert pacer._call("take", token="third", transactional=True) == pytest.approx(0.005)
+    # ...then, the first said done with this very request, its place frees one second after now.
+    assert pacer._call("take", token="third", transactional=True, finished=first) == pytest.approx(1.0)
+    clock.sleep(1.0)
+    assert pacer._call("take", token="third", transactional=True) == 0
+
+
 def test_a_transactional_email_goes_before_the_waiting_bulk_ones(redis_server):
     clock = FakeClock()
     pacer = make_pacer(redis_server, per_second=10, clock=clock)
