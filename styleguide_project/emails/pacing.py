@@ -11,7 +11,8 @@ meet. It keeps:
   in the last second: a turn is given only while they number fewer than the
   rate. A message reaches the relay after its turn is taken and before it is
   done, so in any one second the relay receives at most the rate, however
-  late a message arrives after its turn (see `test_pacing_redis.py`);
+  late a message arrives after its turn (emails/tests/test_pacing.py runs
+  processes against it);
 - a spacing of 1/rate between turns, so a campaign goes out smoothly instead
   of in one burst at the start of each second;
 - the transactional emails (a person waits for them) that are waiting: while
@@ -20,7 +21,7 @@ meet. It keeps:
 
 When Redis loses the state (a restart without persistence, an eviction), it
 cannot know what went out in the last second, so no turn is given for one
-second. While Redis does not answer, the caller pauses, asking again with a
+second; so it is on first use, and after a day without a single email. While Redis does not answer, the caller pauses, asking again with a
 growing pause, and holds no transaction; after
 `EMAIL_SEND_RATE_REDIS_PATIENCE_SECONDS` it raises `EmailSendRateUnavailableError`
 and the batch leaves its unsent emails SENDING for its retry. Nothing is sent
