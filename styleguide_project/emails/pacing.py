@@ -21,11 +21,11 @@ meet. It keeps:
 
 When Redis loses the state (a restart without persistence, an eviction), it
 cannot know what went out in the last second, so no turn is given for one
-second; so it is on first use, and after a day without a single email. While Redis does not answer, the caller pauses, asking again with a
-growing pause, and holds no transaction; after
-`EMAIL_SEND_RATE_REDIS_PATIENCE_SECONDS` it raises `EmailSendRateUnavailableError`
-and the batch leaves its unsent emails SENDING for its retry. Nothing is sent
-unpaced, and nothing is lost.
+second; so it is on first use, and after a day without a single email.
+While Redis does not answer, the caller pauses, asking again with a growing
+pause, and holds no transaction; after `EMAIL_SEND_RATE_REDIS_PATIENCE_SECONDS`
+it raises `EmailSendRateUnavailableError` and the batch leaves its unsent
+emails SENDING for its retry. Nothing is sent unpaced, and nothing is lost.
 """
 
 import functools
