@@ -26,6 +26,7 @@ from testing.processes import leftovers_stop
 SCENARIOS = (
     "bulk_enqueue",
     "pipeline_drain",
+    "paced",
     "api_onboarding",
     "metrics_scrape",
     "outbox",

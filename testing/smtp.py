@@ -74,3 +74,13 @@ class SmtpSink:
             yield self
         finally:
             controller.stop()
+
+
+def highest_in_one_second(times: list[float]) -> int:
+    """The most of `times` (seconds) in any window [t, t + 1 s): a relay's "N a second", as it counts."""
+    ordered, best, start = sorted(times), 0, 0
+    for end, moment in enumerate(ordered):
+        while moment - ordered[start] >= 1.0:
+            start += 1
+        best = max(best, end - start + 1)
+    return best

@@ -48,3 +48,41 @@ EMAIL_CONNECTION_MAX_MESSAGES = env.int("EMAIL_CONNECTION_MAX_MESSAGES", default
 # `email_send_all` publishes one `emails.email_send_batch` message per this many
 # emails: fewer broker messages and task runs, one SMTP session for each batch.
 EMAIL_SEND_BATCH_SIZE = env.int("EMAIL_SEND_BATCH_SIZE", default=50)
+
+# --- Sending rate: one budget for every worker process on every host (styleguide_project/emails/pacing.py) ---
+
+_SEND_RATE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*/\s*(s|m|h)\s*$")
+_SEND_RATE_PERIODS = {"s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def env_send_rate(var: str) -> float | None:
+    """Emails per second from `14/s`, `600/m` or `20000/h`; unset or empty: None (no limit)."""
+    value = env.str(var, default="")
+    if not value.strip():
+        return None
+    match = _SEND_RATE.match(value)
+    if match is None or float(match[1]) <= 0:
+        raise ImproperlyConfigured(
+            f"{var} must be a number of emails over s, m or h, such as 14/s, 600/m or 20000/h "
+            f"(empty for no limit), not {value!r}."
+        )
+    return float(match[1]) / _SEND_RATE_PERIODS[match[2]]
+
+
+# The most emails per second every worker together hands to the SMTP server,
+# as a relay's contract states it (the highest count in any one second). A
+# person's email (verification, reset, notices) goes before a campaign's.
+# Unset or empty: no limit, and no Redis call.
+EMAIL_SEND_RATE_PER_SECOND = env_send_rate("EMAIL_SEND_RATE")
+# The Redis every worker shares the rate through; REDIS_URL by default.
+EMAIL_SEND_RATE_REDIS_URL = env.str("EMAIL_SEND_RATE_REDIS_URL", default="") or env.str("REDIS_URL", default="")
+if EMAIL_SEND_RATE_PER_SECOND is not None and not EMAIL_SEND_RATE_REDIS_URL:
+    raise ImproperlyConfigured(
+        "EMAIL_SEND_RATE needs a Redis shared by every worker: set REDIS_URL or EMAIL_SEND_RATE_REDIS_URL."
+    )
+# The keys of the rate live under this prefix: one per deployment sharing a Redis.
+EMAIL_SEND_RATE_KEY_PREFIX = env.str("EMAIL_SEND_RATE_KEY_PREFIX", default="styleguide_project:emails:rate")
+# While that Redis does not answer, sending pauses (no transaction held) and
+# asks again with a growing pause; after this many seconds without an answer
+# the batch stops and its unsent emails stay SENDING for the task's retry.
+EMAIL_SEND_RATE_REDIS_PATIENCE_SECONDS = env.float("EMAIL_SEND_RATE_REDIS_PATIENCE_SECONDS", default=30.0)

@@ -17,3 +17,7 @@ class EmailBatchIncompleteError(Exception):
 
     def __str__(self) -> str:
         return f"{len(self.errors)} emails not sent: {next(iter(self.errors.values()), '')}"
+
+
+class EmailSendRateUnavailableError(Exception):
+    """The Redis of EMAIL_SEND_RATE did not answer for EMAIL_SEND_RATE_REDIS_PATIENCE_SECONDS: nothing was sent."""

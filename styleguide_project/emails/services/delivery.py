@@ -2,6 +2,7 @@
 
 import logging
 import smtplib
+import time
 from collections.abc import Sequence
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -13,8 +14,9 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from styleguide_project.emails.connection import email_connection_send
-from styleguide_project.emails.exceptions import EmailBatchIncompleteError
+from styleguide_project.emails.exceptions import EmailBatchIncompleteError, EmailSendRateUnavailableError
 from styleguide_project.emails.models import Email
+from styleguide_project.emails.pacing import email_send_rate_done, email_send_rate_take
 from styleguide_project.emails.services.failures import email_attempts_failed
 from styleguide_project.tasks.app.retry import DATABASE_ERRORS
 
@@ -64,7 +66,14 @@ def email_send_batch(*, email_ids: Sequence[int]) -> list[int]:
     not sent stay SENDING and `EmailBatchIncompleteError` is raised at the end
     with their errors: delivering the batch again is safe. Any other error
     fails only its own email, which is marked FAILED at once.
+
+    Under EMAIL_SEND_RATE each email waits for its turn before its
+    transaction opens, so no row is locked while it waits (emails/pacing.py).
+    A Redis of the rate that stays silent stops the batch like a lost SMTP
+    connection. A batch that has waited for half the task's soft time limit
+    hands its unsent emails to a new run of the task on its queue and ends.
     """
+    started = time.monotonic()
     try:
         emails = Email.objects.filter(status=Email.Status.SENDING).in_bulk(list(email_ids))
     except TRANSIENT_EMAIL_ERRORS as exc:
@@ -72,32 +81,62 @@ def email_send_batch(*, email_ids: Sequence[int]) -> list[int]:
     sent: list[int] = []
     retry: dict[int, str] = {}
     last_error: Exception | None = None
-    for index, email_id in enumerate(email_ids):
-        email = emails.get(email_id)
-        if email is None:
-            continue
-        try:
-            with transaction.atomic():
-                if not _email_mark_sent(email_id=email_id):
-                    continue
-                email_connection_send(_email_message(email=email))
-        except MESSAGE_REFUSED_ERRORS as exc:
-            retry[email_id], last_error = _describe(exc), exc
-            continue
-        except TRANSIENT_EMAIL_ERRORS as exc:
-            last_error = exc
-            retry |= {later: _describe(exc) for later in email_ids[index:] if later in emails}
-            break
-        except SoftTimeLimitExceeded:
-            raise
-        except Exception as exc:  # one bad email must not hold back the others; it is recorded
-            logger.exception("Email %s failed for good in a batch", email_id)
-            email_attempts_failed(errors={email_id: _describe(exc)}, retry_in_seconds=None)
-            continue
-        sent.append(email_id)
+    # The rate's turn of the email sent last.
+    finished: str | None = None
+    try:
+        for index, email_id in enumerate(email_ids):
+            email = emails.get(email_id)
+            if email is None:
+                continue
+            if time.monotonic() - started > settings.CELERY_TASK_SOFT_TIME_LIMIT / 2:
+                _email_batch_requeue(emails=[emails[later] for later in email_ids[index:] if later in emails])
+                break
+            try:
+                turn = email_send_rate_take(bulk=email.bulk, finished=finished)
+            except EmailSendRateUnavailableError as exc:
+                last_error = exc
+                retry |= {later: _describe(exc) for later in email_ids[index:] if later in emails}
+                break
+            try:
+                with transaction.atomic():
+                    if not _email_mark_sent(email_id=email_id):
+                        continue
+                    email_connection_send(_email_message(email=email))
+            except MESSAGE_REFUSED_ERRORS as exc:
+                retry[email_id], last_error = _describe(exc), exc
+                continue
+            except TRANSIENT_EMAIL_ERRORS as exc:
+                last_error = exc
+                retry |= {later: _describe(exc) for later in email_ids[index:] if later in emails}
+                break
+            except SoftTimeLimitExceeded:
+                raise
+            except Exception as exc:  # one bad email must not hold back the others; it is recorded
+                logger.exception("Email %s failed for good in a batch", email_id)
+                email_attempts_failed(errors={email_id: _describe(exc)}, retry_in_seconds=None)
+                continue
+            finally:
+                # Its message has left (or failed): said with the next turn's request, or at the end.
+                finished = turn
+            sent.append(email_id)
+    finally:
+        email_send_rate_done(finished)
     if retry:
         raise EmailBatchIncompleteError(retry) from last_error
     return sent
+
+
+def _email_batch_requeue(*, emails: list[Email]) -> None:
+    """A new run of the task, on each email's own queue, delivers these SENDING emails."""
+    from styleguide_project.emails.services.queueing import email_batches_enqueue_on_commit, email_queue_for
+
+    by_queue: dict[str, list[int]] = {}
+    for email in emails:
+        by_queue.setdefault(email_queue_for(bulk=email.bulk), []).append(email.id)
+    with transaction.atomic():
+        for queue, ids in by_queue.items():
+            email_batches_enqueue_on_commit(ids=ids, queue=queue)
+    logger.info("A paced batch ran long: %s emails go to a new run", len(emails))
 
 
 def _email_mark_sent(*, email_id: int) -> bool:

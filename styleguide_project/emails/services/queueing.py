@@ -57,11 +57,15 @@ def email_batches_enqueue_on_commit(*, ids: list[int], queue: str) -> None:
     )
 
 
+def email_queue_for(*, bulk: bool) -> str:
+    """The Celery queue of an email's delivery: a campaign's to bulk, one a person waits for to transactional."""
+    return settings.TASK_QUEUE_BULK if bulk else settings.TASK_QUEUE_TRANSACTIONAL
+
+
 def _email_ids_by_queue(*, rows: Sequence[tuple[int, bool]]) -> dict[str, list[int]]:
     by_queue: dict[str, list[int]] = {}
     for pk, bulk in rows:
-        queue = settings.TASK_QUEUE_BULK if bulk else settings.TASK_QUEUE_TRANSACTIONAL
-        by_queue.setdefault(queue, []).append(pk)
+        by_queue.setdefault(email_queue_for(bulk=bulk), []).append(pk)
     return by_queue
 
 
