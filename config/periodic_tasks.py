@@ -16,6 +16,7 @@ stays empty: this list replaces it.
 """
 
 from styleguide_project.emails.tasks import email_failed_summary_send as email_failed_summary_send_task
+from styleguide_project.emails.tasks import email_status_counts_fold as email_status_counts_fold_task
 from styleguide_project.task_progress.tasks import task_ownership_delete_expired as task_ownership_delete_expired_task
 from styleguide_project.tasks.app.tasks import task_result_delete_expired as task_result_delete_expired_task
 from styleguide_project.tasks.outbox.tasks import dead_letter_delete_expired as dead_letter_delete_expired_task
@@ -99,5 +100,15 @@ PERIODIC_TASKS: tuple[PeriodicTaskDefinition, ...] = (
         expire_seconds=12 * 3600,
         description="Deletes the outbox rows of runs finished more than OUTBOX_RETENTION_DAYS ago (kept until "
         "then to recognise a late copy of a message).",
+    ),
+    PeriodicTaskDefinition(
+        name="Emails: fold the status counts",
+        task=email_status_counts_fold_task,
+        # https://crontab.guru/#*_*_*_*_*
+        schedule=Crontab(minute="*"),
+        # The next run does the same work: a run no worker started within the minute is dropped.
+        expire_seconds=60,
+        description="Folds the email status changes the database recorded into one row per status, so that "
+        "/metrics reads the counts of emails by status in a few rows (PostgreSQL only; nothing to do on SQLite).",
     ),
 )
