@@ -83,8 +83,8 @@ def _default_grace(period_seconds: float | None) -> float:
 
 
 # How many stale notes one look for the due tasks works out again, at most; the rest wait for the next
-# looks. After 10,000 tasks were written at once, that is ten looks, none of them holding a web worker.
-NOTES_PER_LOOK = 1000
+# looks. After 10,000 tasks were written at once, that is twenty looks of about half a second each.
+NOTES_PER_LOOK = 500
 
 _SCHEDULES = (
     "periodic_task",

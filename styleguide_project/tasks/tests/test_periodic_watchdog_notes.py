@@ -61,6 +61,7 @@ def test_a_task_that_ran_since_its_note_is_worked_out_again():
     assert periodic_task_due_list().due == []
     marker = ManagedPeriodicTask.objects.get(name="Every minute")
     assert marker.due_after == PeriodicTask.objects.get(name="Every minute").last_run_at
+    assert marker.due_at is not None
     assert marker.due_at > timezone.now()
 
 
