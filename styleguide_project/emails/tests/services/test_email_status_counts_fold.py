@@ -7,6 +7,7 @@ from styleguide_project.emails.models import Email, EmailStatusCount
 from styleguide_project.emails.services.status_counts import email_status_counts_fold
 from styleguide_project.emails.tests.factories import EmailFactory
 from styleguide_project.metrics.selectors import email_count_by_status
+from testing.concurrency import run_at_once
 from testing.services import service_missing
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +85,22 @@ def test_elsewhere_the_emails_themselves_are_counted_and_there_is_nothing_to_fol
     assert email_count_by_status() == counted()
     assert email_status_counts_fold() == 0
     assert not EmailStatusCount.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_folds_and_status_changes_at_once_lose_no_change(postgresql):
+    emails = EmailFactory.create_batch(40, status=Email.Status.READY)
+    results: list[int] = []
+
+    def work(start) -> None:
+        start.wait()
+        # Each thread sends what the others have not yet, folding after every email.
+        for email in emails:
+            Email.objects.filter(id=email.id, status=Email.Status.READY).update(status=Email.Status.SENT)
+            results.append(email_status_counts_fold())
+
+    run_at_once(work, threads=3)
+
+    assert email_count_by_status() == counted()
+    email_status_counts_fold()
+    assert sorted(EmailStatusCount.objects.values_list("status", "delta")) == [("SENT", 40)]
