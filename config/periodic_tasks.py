@@ -17,6 +17,7 @@ stays empty: this list replaces it.
 
 from styleguide_project.api.tasks import idempotency_key_delete_expired as idempotency_key_delete_expired_task
 from styleguide_project.emails.tasks import email_failed_summary_send as email_failed_summary_send_task
+from styleguide_project.emails.tasks import email_status_counts_fold as email_status_counts_fold_task
 from styleguide_project.task_progress.tasks import task_ownership_delete_expired as task_ownership_delete_expired_task
 from styleguide_project.tasks.app.tasks import task_result_delete_expired as task_result_delete_expired_task
 from styleguide_project.tasks.outbox.tasks import dead_letter_delete_expired as dead_letter_delete_expired_task
@@ -109,5 +110,15 @@ PERIODIC_TASKS: tuple[PeriodicTaskDefinition, ...] = (
         expire_seconds=12 * 3600,
         description="Deletes the Idempotency-Key records (and the answers they replay) older than "
         "IDEMPOTENCY_KEY_TTL_HOURS; a request that brings such a key again runs as a new one.",
+    ),
+    PeriodicTaskDefinition(
+        name="Emails: fold the status counts",
+        task=email_status_counts_fold_task,
+        # https://crontab.guru/#*_*_*_*_*
+        schedule=Crontab(minute="*"),
+        # The next run does the same work: a run no worker started within the minute is dropped.
+        expire_seconds=60,
+        description="Folds the email status changes the database recorded into one row per status, so that "
+        "/metrics reads the counts of emails by status in a few rows (PostgreSQL only; nothing to do on SQLite).",
     ),
 )

@@ -13,6 +13,22 @@ over the p99 without, minus one.
 Nothing may be lost or wrong: every onboarding request leaves its Email row
 and its message (api_onboarding's check), and every scrape answers 200 with
 the queue series in it.
+
+Then the cost of computing the exposition against the size of the tables,
+in this process (what the web worker that refreshes the kept answer spends):
+first with 10,000 emails and 10 periodic task definitions, then, in the same
+run and database, with 1,000,000 emails and 10,000 definitions, then with
+the small state again from empty tables, so that the two small figures
+bracket the large one (quick mode: 1,000 and 10, then 50,000 and 500; the
+runs left by the onboarding part are emptied first). Each state is the steady one: the email
+status changes folded (the minute's periodic task), the watchdog's notes
+written (the first looks after a sync). The figure is the median of the
+scrapes of each state, the database part and the text (the broker's queues
+and the health report read no table, and are left out as in eager mode);
+the comparison column is what counting the emails by
+status with a GROUP BY over the table (the way the counts were read before)
+costs in that state. Targets (full mode): the large state costs at most
+twice the small one, and at most 50 ms.
 """
 
 import http.client
@@ -20,13 +36,18 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TypeVar
 
 import redis
+from django.db import connection
+from django.db.models import Count
+from prometheus_client import CollectorRegistry
+from prometheus_client.exposition import generate_latest
 
-from bench.harness import Bench, ScenarioResult, Target, fmt, percentile
+from bench.emails import emails_reset
+from bench.harness import Bench, ScenarioResult, Target, fmt, median, percentile
 from bench.scenarios.api_onboarding import (
     BROKER_QUEUE,
     CLIENTS,
@@ -38,7 +59,14 @@ from bench.scenarios.api_onboarding import (
     _onboarding_calls,
     _servers,
 )
+from bench.scenarios.periodic_sync import project_definitions
 from bench.sink import Sink
+from styleguide_project.emails.models import Email
+from styleguide_project.emails.services.status_counts import email_status_counts_fold
+from styleguide_project.metrics.collectors import BackgroundWorkCollector
+from styleguide_project.tasks.app.celery import app as celery_app
+from styleguide_project.tasks.periodic.sync import periodic_tasks_sync
+from styleguide_project.tasks.periodic.watchdog import periodic_task_due_list
 
 PLAIN, SCRAPED = "plain", "scraped"
 SCRAPE_INTERVAL_SECONDS = 0.1
@@ -146,7 +174,9 @@ def run(bench: Bench, sink: Sink) -> ScenarioResult:
         if scraper.errors:
             raise RuntimeError(f"{len(scraper.errors)} scrapes failed; first ones:\n" + "\n".join(scraper.errors[:10]))
         server.process.log_path.unlink(missing_ok=True)
-    return _result(sizes, loads, scraper)
+    result = _result(sizes, loads, scraper)
+    _scrape_cost_by_table_size(bench, result)
+    return result
 
 
 def _result(sizes: Sizes, loads: dict[str, Load], scraper: Scraper) -> ScenarioResult:
@@ -193,3 +223,148 @@ def _result(sizes: Sizes, loads: dict[str, Load], scraper: Scraper) -> ScenarioR
         )
     )
     return result
+
+
+# --- the exposition's cost against the size of the tables ---
+
+
+@dataclass(frozen=True)
+class TableState:
+    label: str
+    emails: int
+    definitions: int
+
+
+SMALL = TableState("small", emails=10_000, definitions=10)
+LARGE = TableState("large", emails=1_000_000, definitions=10_000)
+QUICK_SMALL = TableState("small", emails=1_000, definitions=10)
+QUICK_LARGE = TableState("large", emails=50_000, definitions=500)
+COST_SCRAPES = 40
+# Emails numbered %s to %s, in one statement (the triggers write one change row per status for it). Of every
+# 1,000: 1 READY, 1 SENDING, 1 FAILED, 10 CANCELLED, the rest SENT.
+INSERT_EMAILS = (
+    'INSERT INTO emails_email (created_at, updated_at, "to", subject, html, plain_text, status, attempts,'
+    " last_error, bulk) SELECT now(), now(), 'bench-' || g || '@example.com', 'Welcome', '<p>Welcome</p>', 'Welcome',"
+    " CASE WHEN g %% 1000 = 0 THEN 'FAILED' WHEN g %% 1000 = 1 THEN 'READY' WHEN g %% 1000 = 2 THEN 'SENDING'"
+    " WHEN g %% 100 = 3 THEN 'CANCELLED' ELSE 'SENT' END, 1, '', false FROM generate_series(%s, %s) AS g"
+)
+
+
+@dataclass(frozen=True)
+class ScrapeCost:
+    state: TableState
+    ms: float
+    group_by_ms: float
+    due_series: int
+
+
+def _scrape_cost_by_table_size(bench: Bench, result: ScenarioResult) -> None:
+    small, large = (QUICK_SMALL, QUICK_LARGE) if bench.quick else (SMALL, LARGE)
+    costs = []
+    try:
+        # Small, large, then small again from empty tables: the two small figures bracket the large one,
+        # so a drift of the machine's speed during the part shows.
+        for state in (small, large, replace(small, label="small_again")):
+            if state is not large:
+                _tables_empty()
+            costs.append(_scrape_cost(state))
+    finally:
+        _tables_empty()
+    low = (costs[0].ms + costs[2].ms) / 2
+    high = costs[1]
+    ratio = high.ms / low
+    figures = result.figures
+    for cost in costs:
+        n = cost.state.label
+        figures[f"scrape_cost_{n}_emails"] = cost.state.emails
+        figures[f"scrape_cost_{n}_definitions"] = cost.state.definitions
+        figures[f"scrape_cost_{n}_ms"] = round(cost.ms, 2)
+        figures[f"scrape_cost_{n}_group_by_ms"] = round(cost.group_by_ms, 2)
+        figures[f"scrape_cost_{n}_due_series"] = cost.due_series
+        result.rows.append(
+            (
+                f"/metrics computed, {cost.state.emails:,} emails + {cost.state.definitions:,} defs (ms)",
+                fmt(cost.ms, 2),
+                fmt(cost.group_by_ms, 2),
+                f"median of {COST_SCRAPES}; comparison: GROUP BY status over the emails; {cost.due_series} tasks due",
+            )
+        )
+    figures["scrape_cost_large_over_small"] = round(ratio, 3)
+    result.rows.append(("/metrics computed: large / small", "", "", f"x{ratio:.2f} (small: the mean of both)"))
+    if bench.quick:
+        result.rows.append(("/metrics at 1M emails + 10k defs", "", "", "targets checked in full mode only"))
+        return
+    result.targets.append(
+        Target(
+            name="scrape_cost_large_over_small",
+            description="/metrics computed at 1M emails + 10k defs / at 10k emails + 10 defs",
+            value=ratio,
+            limit=2,
+            kind="max",
+        )
+    )
+    result.targets.append(
+        Target(
+            name="scrape_cost_large_ms",
+            description="/metrics computed at 1M emails + 10k defs, ms",
+            value=high.ms,
+            limit=50,
+            kind="max",
+        )
+    )
+
+
+def _scrape_cost(state: TableState) -> ScrapeCost:
+    """Grow the tables to `state` (they only grow), settle them as production would, then time the scrapes."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM emails_email")
+        have = cursor.fetchone()[0]
+        cursor.execute(INSERT_EMAILS, [have + 1, state.emails])
+        cursor.execute("ANALYZE emails_email")
+    periodic_tasks_sync(definitions=project_definitions(state.definitions))
+    # The steady state: the changes folded, as the periodic task does every minute, and the watchdog's
+    # notes written, as the first looks after a sync do.
+    email_status_counts_fold()
+    periodic_task_due_list(notes_at_most=None)
+
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(BackgroundWorkCollector())
+    seconds, group_by = [], []
+    # The broker's queues and the health report do not read these tables: as in eager mode, the collector
+    # leaves them out, so that a slow ping or a busy Redis does not blur the figures.
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        generate_latest(registry)
+        for _ in range(COST_SCRAPES):
+            started = time.perf_counter()
+            body = generate_latest(registry)
+            seconds.append(time.perf_counter() - started)
+            if b'styleguide_scrape_part_up{part="database"} 1.0' not in body:
+                raise RuntimeError("the database part of a scrape failed:\n" + body.decode()[-2000:])
+    finally:
+        celery_app.conf.task_always_eager = eager
+    for _ in range(5):
+        started = time.perf_counter()
+        counts = dict(Email.objects.values_list("status").annotate(count=Count("id")).order_by())
+        group_by.append(time.perf_counter() - started)
+    if sum(counts.values()) != state.emails:
+        raise RuntimeError(f"{sum(counts.values())} emails, not {state.emails}")
+    for status, count in counts.items():
+        if f'styleguide_emails{{status="{status}"}} {float(count)}'.encode() not in body:
+            raise RuntimeError(f"/metrics does not say {count} {status} emails")
+    due = len(periodic_task_due_list().due)
+    return ScrapeCost(state=state, ms=median(seconds) * 1000, group_by_ms=median(group_by) * 1000, due_series=due)
+
+
+def _tables_empty() -> None:
+    """No emails, periodic tasks, outbox runs or dead letters: the onboarding part leaves thousands of runs that
+    no worker took, which every scrape would count in both states alike."""
+    emails_reset()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE django_celery_beat_periodictask, django_celery_beat_crontabschedule,"
+            " django_celery_beat_intervalschedule, django_celery_beat_solarschedule,"
+            " django_celery_beat_clockedschedule, tasks_managedperiodictask, tasks_periodictasksyncstate,"
+            " tasks_outboxrun, tasks_deadletter CASCADE"
+        )

@@ -262,6 +262,8 @@ CELERY_TASK_ROUTES = {
     "tasks.dead_letter_delete_expired": {"queue": TASK_QUEUE_MAINTENANCE},
     "tasks.outbox_run_delete_finished": {"queue": TASK_QUEUE_MAINTENANCE},
     "api.idempotency_key_delete_expired": {"queue": TASK_QUEUE_MAINTENANCE},
+    # Folds the email status changes the database recorded, every minute: a few rows.
+    "emails.email_status_counts_fold": {"queue": TASK_QUEUE_MAINTENANCE},
 }
 
 # Where staff reach Flower in a browser (behind its proxy, docs/deploy.md): the front page links it for

@@ -26,7 +26,7 @@ from django.db import connection
 from styleguide_project.common.cached_report import CachedReport, OneThread, ReportPolicy
 from styleguide_project.tasks.app.celery import app as celery_app
 from styleguide_project.tasks.app.redis_clients import RedisPurpose, redis_client
-from styleguide_project.tasks.periodic.watchdog import periodic_task_timeliness_list
+from styleguide_project.tasks.periodic.watchdog import periodic_task_due_list
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ def health_schedules() -> PartHealth:
     if celery_app.conf.task_always_eager:
         return {"status": EAGER, "late": []}
     try:
-        late = [state.name for state in periodic_task_timeliness_list() if state.late]
+        late = [state.name for state in periodic_task_due_list().due if state.late]
     except Exception:  # a schedule beat cannot read either, or the database gone since its check
         logger.warning("Health: could not check the periodic tasks' schedules", exc_info=True)
         return {"status": ERROR, "late": []}

@@ -1,6 +1,6 @@
 from typing import Any, TypeVar
 
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 TModel = TypeVar("TModel", bound=models.Model)
@@ -53,3 +53,29 @@ def model_update(
         has_updated = True
 
     return instance, has_updated
+
+
+# Rows a clean-up deletes per statement: a backlog of millions is many short statements, each its own
+# transaction, rather than one that holds its locks and its WAL until the last row.
+DELETE_BATCH_SIZE = 1000
+
+
+def rows_delete_in_batches(*, queryset: models.QuerySet[Any], batch_size: int = DELETE_BATCH_SIZE) -> int:
+    """Delete the rows of `queryset`, `batch_size` at a time, each batch in its own transaction; returns how many.
+
+    Each statement is `DELETE ... WHERE pk IN (SELECT pk ... LIMIT batch_size)`,
+    so the filter should be one an index answers: then a clean-up with nothing
+    to delete reads one index page, and a batch reads its rows and no more.
+    Call it outside a transaction to have the batches committed as they go.
+    Only for models with no signal receivers or cascades that must run per row
+    (the ORM then deletes in one statement per batch).
+    """
+    model = queryset.model
+    deleted = 0
+    while True:
+        batch = queryset.order_by().values("pk")[:batch_size]
+        with transaction.atomic():
+            count, _ = model._default_manager.filter(pk__in=batch).delete()
+        deleted += count
+        if count < batch_size:
+            return deleted

@@ -91,3 +91,25 @@ class Email(BaseModel):
     def clean(self) -> None:
         subject_clean(self.subject)
         headers_clean(self.headers)
+
+
+class EmailStatusCount(models.Model):
+    """A change in how many emails have a status, written by the database itself on PostgreSQL.
+
+    Counting the emails by status reads the whole table, which grows with
+    every email ever sent. Instead, triggers on the email table (migration
+    `0008_email_status_counts`) add a row here for every statement that
+    inserts, updates or deletes emails: one per status it changed, with the
+    number gained or lost. The rows are written in the same transaction as
+    the emails, so the sum by status is exactly the count by status that the
+    transaction sees; they are only ever inserted, so concurrent writers never
+    wait for each other here. `email_status_counts_fold` (a periodic task)
+    folds them into one row per status, which keeps the sum cheap to read.
+    SQLite has no such triggers: there the emails are counted directly.
+    """
+
+    status = models.CharField(max_length=16)
+    delta = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.delta:+d}"

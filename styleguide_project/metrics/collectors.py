@@ -40,7 +40,7 @@ from styleguide_project.metrics.selectors import (
 from styleguide_project.tasks.app.celery import app as celery_app
 from styleguide_project.tasks.app.registry import task_registered_names
 from styleguide_project.tasks.observation.queues import QueueDepth, task_queue_depth_list
-from styleguide_project.tasks.periodic.watchdog import periodic_task_timeliness_list
+from styleguide_project.tasks.periodic.watchdog import periodic_task_due_list
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def gauge(name: str, documentation: str, labels: tuple[str, ...] = ()) -> GaugeM
 
 
 class BackgroundWorkCollector(Collector):
-    """Queues, the outbox, dead letters, emails, workers, beat and every managed periodic task."""
+    """Queues, the outbox, dead letters, emails, workers, beat and the managed periodic tasks."""
 
     def collect(self) -> Iterator[Metric]:
         started = time.monotonic()
@@ -84,7 +84,7 @@ class BackgroundWorkCollector(Collector):
             outbox = outbox_state(now=now)
             letters = dead_letter_count_list(now=now)
             emails = email_count_by_status()
-            schedules = periodic_task_timeliness_list(now=now)
+            schedules = periodic_task_due_list(now=now)
 
         pending = gauge("outbox_runs_pending", "Outbox runs a worker still owes, by state.", ("state",))
         for state, count in outbox.pending.items():
@@ -113,15 +113,37 @@ class BackgroundWorkCollector(Collector):
             by_status.add_metric([status], count)
         yield by_status
 
+        late = sum(1 for timeliness in schedules.due if timeliness.late)
+        states = gauge(
+            "periodic_tasks_due",
+            "Enabled managed periodic tasks past their due time (overdue within grace, late), and those whose "
+            "due time the watchdog has yet to work out (unchecked).",
+            ("state",),
+        )
+        states.add_metric(["overdue"], len(schedules.due) - late)
+        states.add_metric(["late"], late)
+        states.add_metric(["unchecked"], schedules.unchecked)
+        yield states
+
+        # A series per task only for the tasks that are due, however many are declared: thousands of tasks
+        # on time would be thousands of series saying nothing, and as many lines to compute at every scrape.
         labels = ("periodic_task", "task")
         since = gauge(
-            "periodic_task_seconds_since_last_run", "Seconds since beat last sent the managed periodic task.", labels
+            "periodic_task_seconds_since_last_run",
+            "Seconds since beat last sent the managed periodic task (tasks that are due only).",
+            labels,
         )
         overdue = gauge(
-            "periodic_task_overdue_seconds", "Seconds past the time its own schedule said it was due (0: not).", labels
+            "periodic_task_overdue_seconds",
+            "Seconds past the time its own schedule said it was due (tasks that are due only).",
+            labels,
         )
-        grace = gauge("periodic_task_grace_seconds", "How late the task may be before it counts as overdue.", labels)
-        for timeliness in schedules:
+        grace = gauge(
+            "periodic_task_grace_seconds",
+            "How late the task may be before it counts as late (tasks that are due only).",
+            labels,
+        )
+        for timeliness in schedules.due:
             values = [timeliness.name, timeliness.task]
             seconds = timeliness.seconds_since_last_run(now=now)
             if seconds is not None:

@@ -144,6 +144,19 @@ def test_eager_mode_reports_the_database_parts(api_client, known_state):
     assert not [key for key in values if key[0].startswith(("styleguide_queue_", "styleguide_workers_"))]
 
 
+def test_only_the_periodic_tasks_that_are_due_have_series_of_their_own(api_client, known_state):
+    # One of the two ran a moment ago: it is not due, and its series would say nothing.
+    PeriodicTask.objects.filter(name="Watched with a grace").update(last_run_at=timezone.now())
+
+    values = samples(api_client.get("/metrics", **BEARER))
+
+    assert ("styleguide_periodic_task_overdue_seconds", WATCHED) in values
+    assert not [key for key in values if key[0].startswith("styleguide_periodic_task_") and key[1] == GRACED]
+    assert values[("styleguide_periodic_tasks_due", (("state", "late"),))] == 1
+    assert values[("styleguide_periodic_tasks_due", (("state", "overdue"),))] == 0
+    assert values[("styleguide_periodic_tasks_due", (("state", "unchecked"),))] == 0
+
+
 def test_an_empty_state_shows_every_series_at_0(api_client, settings):
     settings.PERIODIC_TASKS = "styleguide_project.tasks.tests.unimportable_periodic_tasks.PERIODIC_TASKS"
     settings.METRICS_TOKEN = TOKEN

@@ -21,6 +21,10 @@ The policy (the command's help and the README say the same):
   the same row.
 - A one-off (clocked) task whose time has passed is not enabled again: beat
   disables it after its run, and enabling it would run it at every deploy.
+- A sync with the same definitions as the last one that wrote, over the
+  rows it left, has nothing to do and returns at once, every task
+  unchanged: fingerprints of both are stored with each sync
+  (`periodic_fingerprint`). Any other sync plans in full.
 - Everything is validated before anything is read or written; one
   transaction, serialised against a concurrent sync, writes in bulk and then
   bumps beat's change marker once when beat's tables changed (bulk writes do
@@ -39,6 +43,8 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTasks
 
 from styleguide_project.tasks.periodic.desired import MANAGED_NOTE, PeriodicTaskDefinitionError, desired_tasks
+from styleguide_project.tasks.periodic.fingerprint import definitions_fingerprint, rows_fingerprint
+from styleguide_project.tasks.periodic.models import PeriodicTaskSyncState
 from styleguide_project.tasks.periodic.plan import (
     PeriodicTaskChange,
     PeriodicTaskSyncPlan,
@@ -78,17 +84,42 @@ def periodic_tasks_sync(
     Raises `PeriodicTaskDefinitionError`, having written nothing, when a
     definition is invalid or its name is taken by a task the sync does not manage.
     """
-    desired = desired_tasks(definitions=definitions)
+    fingerprint = definitions_fingerprint(definitions)
     _lock_against_concurrent_syncs()
+    if fingerprint is not None and _synced_already(fingerprint):
+        # The same definitions over the rows the last sync left: a plan would find every task unchanged.
+        return PeriodicTaskSyncPlan(
+            changes=tuple(PeriodicTaskChange("unchanged", definition.name) for definition in definitions),
+            schedule_removals=(),
+        )
+    desired = desired_tasks(definitions=definitions)
     plan, work = sync_plan(desired=desired, state=current_state(), now=timezone.now())
-    if not dry_run and not plan.in_sync:
+    if dry_run:
+        return plan
+    if not plan.in_sync:
         sync_work_apply(work=work, now=timezone.now())
         if work.changes_beat:
             # The writes sent no signals, so beat's change marker is bumped
             # here, once, after everything else. A change of grace alone
             # writes only markers, which beat does not read: no reload.
             PeriodicTasks.update_changed()
+    if fingerprint is not None:
+        PeriodicTaskSyncState.objects.update_or_create(
+            pk=1,
+            defaults={
+                "definitions_fingerprint": fingerprint,
+                "rows_fingerprint": rows_fingerprint(),
+                "synced_at": timezone.now(),
+            },
+        )
     return plan
+
+
+def _synced_already(fingerprint: str) -> bool:
+    stored = PeriodicTaskSyncState.objects.filter(pk=1, definitions_fingerprint=fingerprint).values_list(
+        "rows_fingerprint", flat=True
+    )
+    return any(rows == rows_fingerprint() for rows in stored)
 
 
 def _lock_against_concurrent_syncs() -> None:

@@ -12,7 +12,7 @@ from styleguide_project.tasks.periodic.sync import (
     PeriodicTaskSyncPlan,
     periodic_tasks_sync,
 )
-from styleguide_project.tasks.periodic.watchdog import periodic_task_timeliness_list
+from styleguide_project.tasks.periodic.watchdog import periodic_task_due_list
 
 POLICY = """\
 Makes django-celery-beat's tables say exactly what settings.PERIODIC_TASKS
@@ -28,7 +28,10 @@ declares. Run it at every deploy, after `migrate`; run it with --check in CI.
   - Declared tasks removed from the code are deleted; schedule rows that no
     task uses any more are removed.
   - An unchanged task is not written at all: it keeps last_run_at and
-    total_run_count. A second run with the same code writes nothing.
+    total_run_count. A second run with the same code writes nothing, and
+    answers at once: each run that writes stores fingerprints of the
+    definitions and of the rows, and a run that finds both the same
+    (nothing edited in the admin since) has nothing to plan.
   - One transaction, serialised against a concurrent run; an invalid
     definition (bad cron field, unknown task, duplicate name, bad timezone,
     kwargs the task does not accept, ...) is reported by name and nothing is
@@ -120,7 +123,8 @@ class Command(BaseCommand):
 
     def _check_overdue(self) -> None:
         # In sync: the graces on the markers are the code's.
-        late = [state for state in periodic_task_timeliness_list() if state.late]
+        # Every note worked out: a check is not bounded like a scrape.
+        late = [state for state in periodic_task_due_list(notes_at_most=None).due if state.late]
         for state in late:
             self.stdout.write(
                 self.style.ERROR(

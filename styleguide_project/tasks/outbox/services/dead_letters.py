@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from styleguide_project.common.services import model_update
+from styleguide_project.common.services import model_update, rows_delete_in_batches
 from styleguide_project.core.exceptions import ApplicationError
 from styleguide_project.tasks.app.base import ProjectTask
 from styleguide_project.tasks.app.registry import task_registered_get
@@ -95,11 +95,12 @@ def dead_letter_replay_all(*, task_name: str) -> list[DeadLetter]:
     return _replay(task=task, letters=letters)
 
 
-@transaction.atomic
 def dead_letter_delete_expired(*, older_than: datetime.timedelta) -> int:
-    """Delete the letters recorded more than `older_than` ago, replayed or not; returns how many."""
-    deleted, _ = DeadLetter.objects.filter(created_at__lt=timezone.now() - older_than).delete()
-    return deleted
+    """Delete the letters recorded more than `older_than` ago, replayed or not; returns how many.
+
+    In batches through the index on `created_at`, each committed on its own (`rows_delete_in_batches`).
+    """
+    return rows_delete_in_batches(queryset=DeadLetter.objects.filter(created_at__lt=timezone.now() - older_than))
 
 
 def _replayable_task(*, task_name: str) -> ProjectTask:

@@ -34,6 +34,7 @@ from django.db import connection, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
+from styleguide_project.common.services import rows_delete_in_batches
 from styleguide_project.tasks.app.retry import DATABASE_ERRORS
 from styleguide_project.tasks.observation.queues import task_queue_depth_list
 from styleguide_project.tasks.outbox.models import OutboxRun
@@ -217,14 +218,18 @@ def outbox_run_release(*, task_id: str, due_at: Any = None) -> None:
     OutboxRun.objects.filter(task_id=task_id, done_at__isnull=True).update(**changes)
 
 
-@transaction.atomic
 def outbox_run_delete_finished(*, older_than: timedelta) -> int:
-    """Delete the runs finished (or published and never tracked further) more than `older_than` ago."""
+    """Delete the runs finished (or published and never tracked further) more than `older_than` ago.
+
+    In batches, each committed on its own (`rows_delete_in_batches`), one kind
+    of run after the other, each through the index on (done_at, started_at):
+    the finished runs by `done_at`, and the published ones among the few runs
+    not done and not started. With nothing to delete it reads an index page or two.
+    """
     cutoff = timezone.now() - older_than
-    deleted, _ = OutboxRun.objects.filter(
-        Q(done_at__lt=cutoff) | Q(done_at__isnull=True, started_at__isnull=True, published_at__lt=cutoff)
-    ).delete()
-    return deleted
+    finished = OutboxRun.objects.filter(done_at__lt=cutoff)
+    untracked = OutboxRun.objects.filter(done_at__isnull=True, started_at__isnull=True, published_at__lt=cutoff)
+    return rows_delete_in_batches(queryset=finished) + rows_delete_in_batches(queryset=untracked)
 
 
 def outbox_run_retrying(claim: Callable[[], Any]) -> Any:
