@@ -23,6 +23,8 @@ from styleguide_project_client.api.authentication import (
     authentication_auth_password_reset_confirm,
 )
 from styleguide_project_client.api.campaigns import (
+    campaigns_email_campaign_cancel,
+    campaigns_email_campaign_copy,
     campaigns_email_campaign_detail,
     campaigns_email_campaign_launch,
     campaigns_email_campaign_list,
@@ -57,6 +59,8 @@ from styleguide_project_client.models import (
     AuthPasswordResetOutput,
     DeadLetterListPage,
     DeadLetterReplayOutput,
+    EmailCampaignCancelOutput,
+    EmailCampaignCopyOutput,
     EmailCampaignDetailOutput,
     EmailCampaignLaunchInputRequest,
     EmailCampaignLaunchOutput,
@@ -434,7 +438,7 @@ def staff_flow(*, base_url: str, email: str, password: str) -> set[str]:
         EmailCampaignDetailOutput,
     )
     counts = read.emails.to_dict()
-    check(set(counts) == {"READY", "SENDING", "SENT", "FAILED"}, f"every status counted: {counts}")
+    check(set(counts) == {"READY", "SENDING", "SENT", "FAILED", "CANCELLED"}, f"every status counted: {counts}")
     check(read.progress.total == sum(counts.values()), f"progress: {read.progress}, counts: {counts}")
     flow.expect(
         campaigns_email_campaign_detail,
@@ -442,6 +446,28 @@ def staff_flow(*, base_url: str, email: str, password: str) -> set[str]:
         404,
         NotFoundError,
     )
+    # Every email of it was sent: nothing to cancel. A copy is a new draft, which cancels (twice alike).
+    flow.expect(
+        campaigns_email_campaign_cancel,
+        campaigns_email_campaign_cancel.sync_detailed(client=client, campaign_id=campaign.id),
+        400,
+        RuleError,
+    )
+    copy = flow.expect(
+        campaigns_email_campaign_copy,
+        campaigns_email_campaign_copy.sync_detailed(client=client, campaign_id=campaign.id),
+        201,
+        EmailCampaignCopyOutput,
+    )
+    check(copy.status == "DRAFT" and copy.copied_from == campaign.id, f"copy: {copy}")
+    for _ in range(2):
+        cancelled = flow.expect(
+            campaigns_email_campaign_cancel,
+            campaigns_email_campaign_cancel.sync_detailed(client=client, campaign_id=copy.id),
+            200,
+            EmailCampaignCancelOutput,
+        )
+        check((cancelled.status, cancelled.sent, cancelled.cancelled) == ("CANCELLED", 0, 0), f"cancelled: {cancelled}")
 
     letters = flow.expect(
         tasks_dead_letter_list,

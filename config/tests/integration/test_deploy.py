@@ -278,6 +278,8 @@ def dot_env_fill(path: Path, *, database: str, web_port: int, redis_url: str, br
         "DEFAULT_FROM_EMAIL": "Styleguide <noreply@styleguide.test>",
         "SUPPORT_EMAIL": "support@styleguide.test",
         "FLOWER_BASIC_AUTH": f"ops:{secrets.token_urlsafe(16)}",
+        # Recommended (campaign emails' unsubscribe link): https, on a host the site serves.
+        "SITE_URL": "https://127.0.0.1",
     }
     empty = {name for name, value, optional in example_variables() if not value and not optional}
     # A new required variable in the example must be taught to this test.
